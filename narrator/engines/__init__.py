@@ -1,0 +1,1 @@
+"""Speech engines: one small interface, one module per engine, a tiny registry."""

@@ -1,0 +1,95 @@
+"""Plain typed values that flow between the stages of a narration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SAMPLE_WIDTH = 2  # bytes per sample: every Clip is signed 16-bit little-endian mono PCM
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence: ``written`` is shown to readers, ``spoken`` is what an engine receives."""
+
+    written: str
+    spoken: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of the article; each paragraph becomes one chapter."""
+
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def written(self) -> str:
+        return " ".join(s.written for s in self.sentences)
+
+    @property
+    def spoken(self) -> str:
+        return " ".join(s.spoken for s in self.sentences)
+
+
+@dataclass(frozen=True)
+class Article:
+    """A prepared article: its title and the paragraphs to narrate."""
+
+    title: str
+    paragraphs: tuple[Paragraph, ...]
+
+    @property
+    def sentences(self) -> tuple[Sentence, ...]:
+        return tuple(s for p in self.paragraphs for s in p.sentences)
+
+
+@dataclass(frozen=True)
+class WordTime:
+    """A word boundary reported by an engine, in milliseconds from the clip's start."""
+
+    text: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Synthesized audio: mono signed 16-bit PCM at ``sample_rate``."""
+
+    pcm: bytes
+    sample_rate: int
+    words: tuple[WordTime, ...] = field(default=())
+
+    @property
+    def frames(self) -> int:
+        return len(self.pcm) // SAMPLE_WIDTH
+
+    @property
+    def duration_ms(self) -> int:
+        return round(self.frames * 1000 / self.sample_rate)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """When one sentence is heard, in milliseconds from the start of the file."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    """One chapter (one paragraph), in milliseconds from the start of the file."""
+
+    start_ms: int
+    end_ms: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Where every chapter and sentence lies in the finished audio."""
+
+    duration_ms: int
+    chapters: tuple[ChapterMark, ...]
+    cues: tuple[Cue, ...]
