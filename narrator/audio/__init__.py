@@ -1,0 +1,1 @@
+"""Audio: decoding, pauses and joining, loudness, MP3 encoding."""
