@@ -1,0 +1,144 @@
+"""``narrate``: article file in, tagged and chaptered MP3 out. Wires the zones, nothing else."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+
+from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
+from narrator.audio.encode import EncodeSettings, Mp3Writer
+from narrator.engines.base import Engine, EngineOptions
+from narrator.engines.registry import DEFAULT_ENGINE, create_engine
+from narrator.errors import EngineUnavailable, InputError, OutputError
+from narrator.model import Article, ChapterMark, Clip, Cue, Timeline
+from narrator.publish.id3 import TagInfo, write_tags
+from narrator.synth import speak_article
+from narrator.text import prepare, read_article
+
+
+def split_for_engine(text: str, max_chars: int) -> list[str]:  # replaced by narrator.text
+    return [text]
+
+from narrator.text.prepare import opening_words
+
+CHAPTER_TITLE_WORDS = 6
+
+
+@dataclass(frozen=True)
+class NarrateOptions:
+    """Everything a narration can be told besides its input and output."""
+
+    engine: str = DEFAULT_ENGINE
+    engine_options: EngineOptions = field(default_factory=EngineOptions)
+    title: str | None = None
+    pauses: Pauses = field(default_factory=Pauses)
+    encode: EncodeSettings = field(default_factory=EncodeSettings)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished narration."""
+
+    path: Path
+    article: Article
+    timeline: Timeline
+    engine: str
+
+
+def load_article(source: Path, title: str | None = None) -> Article:
+    """Read and prepare the article at ``source``."""
+    return prepare(read_article(source), title=title)
+
+
+def ready_engine(name: str, options: EngineOptions) -> Engine:
+    """The engine called ``name``, checked to be usable now."""
+    engine = create_engine(name, options)
+    reason = engine.available()
+    if reason is not None:
+        raise EngineUnavailable(f"engine {name!r} cannot be used: {reason}")
+    return engine
+
+
+def output_path(source: Path, out: Path | None, default_dir: Path) -> Path:
+    """Where the MP3 for ``source`` goes: ``out`` if it names a .mp3, else ``<dir>/<stem>.mp3``."""
+    if out is not None and out.suffix.lower() == ".mp3":
+        return out
+    return (out or default_dir) / f"{source.stem}.mp3"
+
+
+def ensure_writable_dir(folder: Path) -> None:
+    """Create ``folder`` if needed; raise OutputError if files cannot be written there."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create the output folder ({exc.strerror or exc})") from exc
+    if not folder.is_dir():
+        raise OutputError(f"{folder}: is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"{folder}: the output folder is not writable")
+
+
+def narrate(source: Path, target: Path, options: NarrateOptions | None = None) -> Result:
+    """Narrate the article at ``source`` into the MP3 ``target``, written atomically."""
+    opts = options or NarrateOptions()
+    article = load_article(source, opts.title)
+    engine = ready_engine(opts.engine, opts.engine_options)
+    ensure_writable_dir(target.parent)
+    return render(article, engine, target, opts)
+
+
+def render(article: Article, engine: Engine, target: Path, opts: NarrateOptions) -> Result:
+    """Synthesize, assemble, encode and tag ``article``; the file appears only when complete."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".mp3.part", dir=target.parent)
+    os.close(fd)
+    partial = Path(name)
+    try:
+        timeline = _encode(article, engine, partial, opts)
+        write_tags(partial, TagInfo(title=article.title, artist=_artist(engine)), timeline)
+        os.replace(partial, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise
+    return Result(path=target, article=article, timeline=timeline, engine=engine.name)
+
+
+def _artist(engine: Engine) -> str:
+    return f"narrator ({engine.name})"
+
+
+def _encode(article: Article, engine: Engine, partial: Path, opts: NarrateOptions) -> Timeline:
+    paragraphs = speak_article(engine, article, split_for_engine)
+    first = next(paragraphs, None)
+    if not first:
+        raise InputError("the article has no sentences to narrate")
+    rate = first[0].sample_rate
+    stream: Iterator[list[Clip]] = chain([first], paragraphs)
+    with Mp3Writer(partial, rate, opts.encode) as writer:
+        spans = list(assemble(stream, writer, rate, opts.pauses))
+    return build_timeline(article, spans, rate, writer.frames_written)
+
+
+def build_timeline(
+    article: Article, spans: list[AssembledParagraph], rate: int, total_frames: int
+) -> Timeline:
+    """Chapters and cues in milliseconds from the frame spans of the assembled audio."""
+
+    def ms(frames: int) -> int:
+        return round(frames * 1000 / rate)
+
+    chapters = tuple(
+        ChapterMark(ms(s.chapter.start), ms(s.chapter.end), opening_words(p.written, CHAPTER_TITLE_WORDS))
+        for p, s in zip(article.paragraphs, spans, strict=True)
+    )
+    cues = tuple(
+        Cue(ms(span.start), ms(span.end), sentence.written)
+        for p, s in zip(article.paragraphs, spans, strict=True)
+        for sentence, span in zip(p.sentences, s.sentences, strict=True)
+    )
+    return Timeline(duration_ms=ms(total_frames), chapters=chapters, cues=cues)

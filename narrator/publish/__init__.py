@@ -1,0 +1,1 @@
+"""What gets published: ID3 tags, and later transcripts, chapter files and feeds."""
