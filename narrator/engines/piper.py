@@ -1,0 +1,132 @@
+"""Piper: natural offline voices (VITS models run with onnxruntime, phonemized by espeak-ng).
+
+The engine speaks with a voice file given as ``--voice PATH.onnx`` or a voice name looked up in the
+voices folder (see :mod:`narrator.engines.voices`). ``rate`` is a percentage change of speed
+(``+25`` is a quarter faster, ``-20`` a fifth slower); Piper has no pitch control.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from narrator.engines.base import EngineOptions
+from narrator.engines.voices import VoiceFiles, resolve_voice
+from narrator.errors import EngineError, EngineUnavailable, InputError
+from narrator.model import Clip
+
+if TYPE_CHECKING:
+    from piper import PiperVoice
+
+#: Inputs every Piper VITS voice model takes (``sid`` is added for multi-speaker voices).
+REQUIRED_INPUTS = frozenset({"input", "input_lengths", "scales"})
+MIN_RATE, MAX_RATE = -50, 200
+
+_voices: dict[tuple[str, str, int, int], PiperVoice] = {}
+_voices_lock = threading.Lock()
+
+
+def _corrupt(voice: VoiceFiles, what: str, reason: object) -> EngineUnavailable:
+    return EngineUnavailable(
+        f"Piper voice {voice.name}: {what} is not usable ({reason}); download the voice again "
+        f"(both {voice.model.name} and its .onnx.json) into {voice.model.parent}"
+    )
+
+
+def _check_config(voice: VoiceFiles) -> None:
+    try:
+        data = json.loads(voice.config.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        for key in ("audio", "espeak", "phoneme_id_map", "num_symbols", "num_speakers"):
+            if key not in data:
+                raise ValueError(f"missing {key!r}")
+        int(data["audio"]["sample_rate"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise _corrupt(voice, f"configuration {voice.config.name}", exc) from exc
+
+
+def load_voice(voice: VoiceFiles) -> PiperVoice:
+    """Load (once per file version) a Piper voice; EngineUnavailable if it is missing or corrupt."""
+    try:
+        stat_model, stat_config = voice.model.stat(), voice.config.stat()
+    except OSError as exc:
+        raise _corrupt(voice, "voice file", exc) from exc
+    key = (str(voice.model), str(voice.config), stat_model.st_mtime_ns, stat_config.st_mtime_ns)
+    with _voices_lock:
+        loaded = _voices.get(key)
+        if loaded is not None:
+            return loaded
+        _check_config(voice)
+        try:
+            from piper import PiperVoice
+        except ImportError as exc:
+            raise EngineUnavailable(f"the piper-tts package is not installed: {exc}") from exc
+        try:
+            loaded = PiperVoice.load(voice.model, config_path=voice.config)
+        except Exception as exc:  # onnxruntime raises its own unrelated exception classes
+            raise _corrupt(voice, f"model {voice.model.name}", exc) from exc
+        names = {i.name for i in loaded.session.get_inputs()}
+        if not names >= REQUIRED_INPUTS:
+            raise _corrupt(voice, f"model {voice.model.name}", f"inputs {sorted(names)} are not Piper's")
+        _voices[key] = loaded
+        return loaded
+
+
+def length_scale(rate: int | None, base: float) -> float:
+    """Piper's phoneme length scale for a speed change of ``rate`` percent.
+
+    >>> length_scale(None, 1.0), length_scale(100, 1.0), length_scale(-50, 1.0)
+    (1.0, 0.5, 2.0)
+    """
+    if rate is None:
+        return base
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise InputError(f"piper rate must be a percentage between {MIN_RATE} and +{MAX_RATE}, not {rate}")
+    return base * 100 / (100 + rate)
+
+
+@dataclass
+class PiperEngine:
+    """Offline neural voices through piper-tts; ``voices_folder`` overrides ``NARRATOR_VOICES``."""
+
+    options: EngineOptions
+    voices_folder: Path | None = None
+    name: str = "piper"
+    max_chars: int = 2000
+    _resolved: VoiceFiles | None = field(default=None, init=False, repr=False)
+
+    def voice_files(self) -> VoiceFiles:
+        """The voice this engine speaks with; EngineUnavailable saying where to put one."""
+        if self._resolved is None:
+            self._resolved = resolve_voice(self.options.voice, self.voices_folder)
+        return self._resolved
+
+    def available(self) -> str | None:
+        try:
+            load_voice(self.voice_files())
+        except EngineError as exc:
+            return str(exc)
+        return None
+
+    def settings_key(self) -> str:
+        voice = self.voice_files()
+        stat = voice.model.stat()
+        return f"piper|{voice.name}|size={stat.st_size}|mtime={stat.st_mtime_ns}|rate={self.options.rate}"
+
+    def synthesize(self, text: str) -> Clip:
+        from piper import SynthesisConfig
+
+        voice = load_voice(self.voice_files())
+        config = SynthesisConfig(length_scale=length_scale(self.options.rate, voice.config.length_scale))
+        try:
+            chunks = list(voice.synthesize(text, syn_config=config))
+        except Exception as exc:  # onnxruntime and the phonemizer raise unrelated classes
+            raise EngineError(f"piper failed to speak with {self.voice_files().name}: {exc}") from exc
+        pcm = b"".join(chunk.audio_int16_bytes for chunk in chunks)
+        if not pcm:
+            raise EngineError(f"piper produced no audio for {text[:40]!r}: nothing in it can be pronounced")
+        return Clip(pcm=pcm, sample_rate=voice.config.sample_rate)
