@@ -1,0 +1,356 @@
+"""The part-of-speech CRF behind the ezafe step, in a compact form that loads in milliseconds.
+
+``gruut-lang-fa`` ships a Wapiti CRF (``pos/postagger.model``, 69 MB of text, ~205 MB once
+loaded by libwapiti) whose tags end in ``e`` on words that take the ezafe (``Ne``, ``AJe``…).
+This module reads that file once, keeps only its non-zero weights in sparse arrays keyed by a
+64-bit hash of each feature string, and saves them as one ``.npz`` in the user cache. Tagging
+re-creates Wapiti's 20 feature patterns (word window, byte prefixes/suffixes, punctuation and
+digit tests) and runs Viterbi over the 23 labels; tests check the labels equal libwapiti's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+FORMAT_VERSION = 1
+CACHE_ENV = "NARRATOR_CACHE_DIR"
+_OUT_OF_RANGE_BEFORE = (b"_x-1", b"_x-2", b"_x-3", b"_x-4", b"_x-#")
+_OUT_OF_RANGE_AFTER = (b"_x+1", b"_x+2", b"_x+3", b"_x+4", b"_x+#")
+# The byte classes of Wapiti's small regex engine (C ``ispunct``/``isdigit``, ASCII only).
+_CLASSES = {rb"\p": rb"[!-/:-@\[-`{-~]", rb"\d": rb"[0-9]"}
+_ITEM = re.compile(rb'%([xmt])\[(-?\d+),(\d+)(?:,"((?:[^"\\]|\\.)*)")?\]')
+
+FloatArray = npt.NDArray[np.float32]
+
+
+class ModelFormatError(ValueError):
+    """The Wapiti model file is not in the shape this reader understands."""
+
+
+def shipped_model_path() -> Path:
+    """Where ``gruut-lang-fa`` keeps its Wapiti part-of-speech model (may not exist)."""
+    root = importlib.resources.files("gruut_lang_fa")
+    return Path(str(root)) / "pos" / "postagger.model"
+
+
+def default_cache_dir() -> Path:
+    """``$NARRATOR_CACHE_DIR`` if set, else the platform's user cache dir for narrator."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("narrator"))
+
+
+def feature_hash(feature: bytes) -> int:
+    """The 64-bit key a feature string is stored under."""
+    return int.from_bytes(hashlib.blake2b(feature, digest_size=8).digest(), "little")
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One piece of a pattern: literal text, or a command on the token at ``offset``."""
+
+    kind: str  # "s" literal, "x" token, "m" regex match, "t" regex test
+    text: bytes = b""
+    offset: int = 0
+    regex: re.Pattern[bytes] | None = None
+
+
+def _compile_regex(source: bytes) -> re.Pattern[bytes]:
+    """Translate one of Wapiti's regexes (``^.?``, ``.?$``, ``\\p``, ``^\\d*$``) to Python's."""
+    out = source
+    for wapiti_class, python_class in _CLASSES.items():
+        out = out.replace(wapiti_class, python_class)
+    if out.endswith(b"$"):
+        out = out[:-1] + rb"\Z"
+    if re.search(rb"\\[^\[\]\-Z]", out.replace(rb"\Z", b"")):
+        raise ModelFormatError(f"unsupported pattern regex {source!r}")
+    return re.compile(out, re.DOTALL)
+
+
+def _parse_pattern(pattern: bytes) -> tuple[_Item, ...]:
+    """Split a pattern such as ``*:p1=%m[0,0,"^.?"]`` into literal and command items."""
+    items: list[_Item] = []
+    position = 0
+    for match in _ITEM.finditer(pattern):
+        if match.start() > position:
+            items.append(_Item("s", text=pattern[position : match.start()]))
+        command, offset, column, regex = match.groups()
+        if int(column) != 0:
+            raise ModelFormatError(f"pattern {pattern!r} reads a column other than the word")
+        if command != b"x" and regex is None:
+            raise ModelFormatError(f"pattern {pattern!r} lacks its regex")
+        compiled = _compile_regex(regex) if regex is not None else None
+        items.append(_Item(command.decode(), offset=int(offset), regex=compiled))
+        position = match.end()
+    if position < len(pattern):
+        items.append(_Item("s", text=pattern[position:]))
+    return tuple(items)
+
+
+def _apply(items: tuple[_Item, ...], tokens: Sequence[bytes], at: int) -> bytes:
+    """The feature string a pattern yields at position ``at``, exactly as Wapiti builds it."""
+    parts: list[bytes] = []
+    for item in items:
+        if item.kind == "s":
+            parts.append(item.text)
+            continue
+        position = at + item.offset
+        if position < 0:
+            value = _OUT_OF_RANGE_BEFORE[min(-position - 1, 4)]
+        elif position >= len(tokens):
+            value = _OUT_OF_RANGE_AFTER[min(position - len(tokens), 4)]
+        else:
+            value = tokens[position]
+        if item.kind == "x":
+            parts.append(value)
+            continue
+        assert item.regex is not None  # set for every "m"/"t" item by _parse_pattern
+        found = item.regex.search(value)
+        if item.kind == "t":
+            parts.append(b"true" if found else b"false")
+        elif found:
+            parts.append(found.group(0))
+    return b"".join(parts)
+
+
+@dataclass(frozen=True)
+class CompactCrf:
+    """A linear-chain CRF with sparse unigram and bigram weights looked up by feature hash."""
+
+    labels: tuple[str, ...]
+    patterns: tuple[bytes, ...]
+    keys: npt.NDArray[np.uint64]  # sorted feature hashes
+    uni_start: npt.NDArray[np.int64]  # CSR row starts into uni_label/uni_weight, len(keys)+1
+    uni_label: npt.NDArray[np.uint8]
+    uni_weight: FloatArray
+    bi_start: npt.NDArray[np.int64]
+    bi_pair: npt.NDArray[np.uint16]  # previous label * Y + label
+    bi_weight: FloatArray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_compiled", tuple(_parse_pattern(p) for p in self.patterns))
+
+    def features(self, tokens: Sequence[bytes], at: int) -> list[bytes]:
+        """All feature strings at one position (unknown ones are simply not found later)."""
+        compiled: tuple[tuple[_Item, ...], ...] = self.__dict__["_compiled"]
+        return [_apply(items, tokens, at) for items in compiled]
+
+    def tag(self, words: Sequence[str]) -> list[str]:
+        """The most likely label of each word (one word per item, no spaces inside)."""
+        if not words:
+            return []
+        tokens = [w.encode("utf-8") for w in words]
+        count, size = len(tokens), len(self.labels)
+        unary = np.zeros((count, size), np.float64)
+        binary = np.zeros((count, size * size), np.float64)
+        for at in range(count):
+            hashes = np.array([feature_hash(f) for f in self.features(tokens, at)], np.uint64)
+            for row in self._rows(hashes).tolist():
+                lo, hi = self.uni_start[row], self.uni_start[row + 1]
+                np.add.at(unary[at], self.uni_label[lo:hi], self.uni_weight[lo:hi])
+                if at > 0:  # Wapiti uses no transition features at the first position
+                    lo, hi = self.bi_start[row], self.bi_start[row + 1]
+                    np.add.at(binary[at], self.bi_pair[lo:hi], self.bi_weight[lo:hi])
+        return [self.labels[i] for i in _viterbi(unary, binary.reshape(count, size, size))]
+
+    def _rows(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+        """Rows of the features that the model knows (searchsorted alone only gives a place)."""
+        found = np.searchsorted(self.keys, hashes)
+        inside = found < len(self.keys)
+        found, hashes = found[inside], hashes[inside]
+        result: npt.NDArray[np.intp] = found[self.keys[found] == hashes]
+        return result
+
+    def save(self, path: Path) -> None:
+        """Write the model to ``path`` atomically (temporary file in the same folder, then rename)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = json.dumps({"version": FORMAT_VERSION, "labels": self.labels,
+                           "patterns": [p.decode("utf-8") for p in self.patterns]})
+        buffer = io.BytesIO()
+        np.savez(buffer, meta=np.frombuffer(meta.encode("utf-8"), np.uint8), keys=self.keys,
+                 uni_start=self.uni_start, uni_label=self.uni_label, uni_weight=self.uni_weight,
+                 bi_start=self.bi_start, bi_pair=self.bi_pair, bi_weight=self.bi_weight)
+        handle, temp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(buffer.getvalue())
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> CompactCrf:
+        """Read a model written by :meth:`save`; ``ModelFormatError`` if it is not one."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(bytes(data["meta"]).decode("utf-8"))
+                if meta.get("version") != FORMAT_VERSION:
+                    raise ModelFormatError(f"{path} has format {meta.get('version')}")
+                return cls(
+                    labels=tuple(meta["labels"]),
+                    patterns=tuple(p.encode("utf-8") for p in meta["patterns"]),
+                    keys=data["keys"], uni_start=data["uni_start"], uni_label=data["uni_label"],
+                    uni_weight=data["uni_weight"], bi_start=data["bi_start"],
+                    bi_pair=data["bi_pair"], bi_weight=data["bi_weight"],
+                )
+        except (KeyError, ValueError, OSError, EOFError) as exc:
+            if isinstance(exc, ModelFormatError):
+                raise
+            raise ModelFormatError(f"{path} is not a compact ezafe model: {exc}") from exc
+
+
+def _viterbi(unary: npt.NDArray[np.float64], binary: npt.NDArray[np.float64]) -> list[int]:
+    """Best label path for per-position label scores and per-position transition scores."""
+    score = unary[0].copy()
+    back: list[npt.NDArray[np.intp]] = []
+    for at in range(1, len(unary)):
+        candidates = score[:, None] + binary[at] + unary[at][None, :]
+        best = np.argmax(candidates, axis=0)
+        back.append(best)
+        score = candidates[best, np.arange(candidates.shape[1])]
+    path = [int(np.argmax(score))]
+    for best in reversed(back):
+        path.append(int(best[path[-1]]))
+    return path[::-1]
+
+
+class _Reader:
+    """Sequential reader over the Wapiti text format (``len:bytes,`` quarks, header lines)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def line(self) -> bytes:
+        end = self.data.index(b"\n", self.pos)
+        text = self.data[self.pos : end]
+        self.pos = end + 1
+        return text
+
+    def quark(self) -> bytes:
+        colon = self.data.index(b":", self.pos)
+        length = int(self.data[self.pos : colon])
+        start = colon + 1
+        if self.data[start + length : start + length + 2] != b",\n":
+            raise ModelFormatError(f"bad string entry at byte {self.pos}")
+        self.pos = start + length + 2
+        return self.data[start : start + length]
+
+    def count(self, prefix: bytes) -> int:
+        header = self.line()
+        if not header.startswith(prefix):
+            raise ModelFormatError(f"expected {prefix!r}, found {header[:20]!r}")
+        return int(header[len(prefix) :].split(b"/")[0])
+
+
+def build_from_wapiti(path: Path) -> CompactCrf:
+    """Read a Wapiti CRF model file and keep its non-zero weights in compact arrays."""
+    try:
+        reader = _Reader(path.read_bytes())
+        header = reader.line()
+        if not header.startswith(b"#mdl#2#"):
+            raise ModelFormatError(f"{path} is not a Wapiti CRF model")
+        active = int(header.split(b"#")[-1])
+        patterns = [reader.quark() for _ in range(reader.count(b"#rdr#"))]
+        labels = [reader.quark().decode("utf-8") for _ in range(reader.count(b"#qrk#"))]
+        observations = [reader.quark() for _ in range(reader.count(b"#qrk#"))]
+        lines = reader.data[reader.pos :].split(b"\n")[:active]
+        index = np.fromiter((int(line.split(b"=", 1)[0]) for line in lines), np.int64, active)
+        weight = np.fromiter((float.fromhex(line.split(b"=", 1)[1].decode()) for line in lines),
+                             np.float64, active)
+    except (ValueError, IndexError, UnicodeDecodeError) as exc:
+        if isinstance(exc, ModelFormatError):
+            raise
+        raise ModelFormatError(f"{path} is not a readable Wapiti model: {exc}") from exc
+    return _compact(patterns, labels, observations, index, weight)
+
+
+def _compact(patterns: list[bytes], labels: list[str], observations: list[bytes],
+             index: npt.NDArray[np.int64], weight: npt.NDArray[np.float64]) -> CompactCrf:
+    """Lay Wapiti's flat weight vector out as sparse per-observation rows, sorted by hash."""
+    size = len(labels)
+    uni_off = np.full(len(observations), -1, np.int64)
+    bi_off = np.full(len(observations), -1, np.int64)
+    total = 0
+    for number, observation in enumerate(observations):  # Wapiti's mdl_sync layout
+        kind = observation[:1]
+        if kind in (b"u", b"*"):
+            uni_off[number], total = total, total + size
+        if kind in (b"b", b"*"):
+            bi_off[number], total = total, total + size * size
+    owner = np.full(total, -1, np.int64)  # observation that owns each weight slot
+    slot = np.zeros(total, np.int64)  # label (unigram) or pair (bigram) of each slot
+    is_bigram = np.zeros(total, bool)
+    for offsets, width, bigram in ((uni_off, size, False), (bi_off, size * size, True)):
+        for number in np.nonzero(offsets >= 0)[0]:
+            lo = offsets[number]
+            owner[lo : lo + width] = number
+            slot[lo : lo + width] = np.arange(width)
+            is_bigram[lo : lo + width] = bigram
+    if index.size and (index.max() >= total or index.min() < 0):
+        raise ModelFormatError("weight index outside the model")
+    keep = weight != 0
+    index, weight = index[keep], weight[keep]
+    hashes = np.array([feature_hash(o) for o in observations], np.uint64)
+    if len(np.unique(hashes)) != len(hashes):
+        raise ModelFormatError("two features share a hash; the compact form cannot hold them")
+    order = np.argsort(hashes)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    arrays: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]] = []
+    for bigram in (False, True):
+        chosen = is_bigram[index] == bigram
+        rows = rank[owner[index[chosen]]]
+        by_row = np.lexsort((slot[index[chosen]], rows))
+        starts = np.searchsorted(rows[by_row], np.arange(len(observations) + 1)).astype(np.int64)
+        arrays.append((starts, slot[index[chosen]][by_row], weight[chosen][by_row].astype(np.float32)))
+    (uni_start, uni_slot, uni_weight), (bi_start, bi_slot, bi_weight) = arrays
+    return CompactCrf(
+        labels=tuple(labels), patterns=tuple(patterns), keys=hashes[order],
+        uni_start=uni_start, uni_label=uni_slot.astype(np.uint8), uni_weight=uni_weight,
+        bi_start=bi_start, bi_pair=bi_slot.astype(np.uint16), bi_weight=bi_weight,
+    )
+
+
+def cache_path(source: Path, cache_dir: Path) -> Path:
+    """The compact model's file for ``source``: named after the format, size and mtime."""
+    stat = source.stat()
+    tag = hashlib.sha256(f"{FORMAT_VERSION}|{source}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return cache_dir / f"ezafe-pos-{tag.hexdigest()[:16]}.npz"
+
+
+def load_compact(source: Path | None = None, cache_dir: Path | None = None) -> CompactCrf:
+    """The compact tagger: from the cache if built before, else built from ``source`` and cached.
+
+    Raises ``OSError`` or ``ModelFormatError`` when neither works; a cache that cannot be
+    written is not an error (the model is then rebuilt next time).
+    """
+    source = source or shipped_model_path()
+    target = cache_path(source, cache_dir or default_cache_dir())
+    if target.exists():
+        try:
+            return CompactCrf.load(target)
+        except ModelFormatError:
+            pass  # a damaged cache file is rebuilt below
+    model = build_from_wapiti(source)
+    try:
+        model.save(target)
+    except OSError:
+        pass
+    return model
