@@ -1,10 +1,11 @@
 """Google Translate's voice through gTTS: gTTS prepares the requests, narrator sends them.
 
-gTTS cuts the text into pieces of at most 100 characters (its tokenizer) and packs each piece into
-a token-less ``batchexecute`` POST (``_package_rpc``); the answer carries the piece's MP3 in base64
-under the ``jQ1olc`` RPC id. Sending is ours, through an injected :data:`Transport` under the shared
-:class:`RetryPolicy`, so timeouts and retries follow the user's options and tests can point the
-engine at a stand-in server (``EngineOptions.base_url``).
+Google's endpoint takes at most 100 characters per request, so the text is cut into pieces of that
+size (gTTS's pre-processors, then whole clauses packed together: :func:`split_for_google`). gTTS
+packs each piece into a token-less ``batchexecute`` POST (``_package_rpc``); the answer carries the
+piece's MP3 in base64 under the ``jQ1olc`` RPC id. Sending is ours, through an injected
+:data:`Transport` under the shared :class:`RetryPolicy`, so timeouts and retries follow the user's
+options and tests can point the engine at a stand-in server (``EngineOptions.base_url``).
 
 Google's voice has no Persian (gTTS lists no ``fa``), so Persian is refused before any request.
 """
@@ -190,7 +191,7 @@ class GttsEngine:
         )
 
     def synthesize(self, text: str) -> Clip:
-        """Speak ``text``: one request per gTTS piece, the MP3 parts decoded and joined.
+        """Speak ``text``: one request per piece, in order, the MP3 parts decoded and joined.
 
         Text with nothing to say (only spaces or punctuation) gives an empty clip, without requests.
         """
