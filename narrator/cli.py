@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import TextIO
 
 from narrator import __version__
+from narrator.batch import expand_inputs, plan, run_batch
 from narrator.engines.base import EngineOptions
+from narrator.engines.cache import DEFAULT_LIMIT_BYTES
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine, engine_names
-from narrator.errors import InputError, NarratorError
+from narrator.errors import NarratorError
 from narrator.model import Article
-from narrator.pipeline import NarrateOptions, ensure_writable_dir, load_article, narrate, output_path
+from narrator.pipeline import CacheSettings, NarrateOptions, ensure_writable_dir, load_article
+from narrator.progress import make_reporter
 from narrator.text import decode_article, prepare
 
 DEFAULT_OUT = Path("audio_out")
@@ -35,12 +38,61 @@ def _parser() -> argparse.ArgumentParser:
     say.add_argument("--rate", type=int, help="speaking rate (espeak: words per minute)")
     say.add_argument("--pitch", type=int, help="pitch (espeak: 0-100)")
     say.add_argument("--title", help="title tag (default: the article's opening words)")
+    say.add_argument("-j", "--jobs", type=_positive, default=1, help="articles narrated at once (processes)")
+    say.add_argument("--concurrency", type=_positive, default=4,
+                     help="sentences synthesized at once by a network engine (default 4)")
+    say.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _cache_options(say)
+    say.add_argument("--no-cache", action="store_true", help="neither read nor write the synthesis cache")
+
+    cache = commands.add_parser("cache", help="inspect or clear the synthesis cache")
+    cache.add_argument("action", choices=["info", "clear"])
+    _cache_options(cache)
 
     text = commands.add_parser("text", help="print the speakable text an engine will receive")
     text.add_argument("input", help="article text file, or - for standard input")
 
     commands.add_parser("engines", help="list engines and whether each is usable here")
     return parser
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return number
+
+
+def _size(value: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    text = value.strip().lower().removesuffix("b")
+    scale = units.get(text[-1:], 1)
+    try:
+        number = float(text[:-1] if scale != 1 else text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {value!r} (use e.g. 500M or 2G)") from None
+    return int(number * scale)
+
+
+def _cache_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cache-dir", type=Path, help="synthesis cache folder (default: user cache folder)")
+    parser.add_argument("--cache-limit", type=_size, default=DEFAULT_LIMIT_BYTES,
+                        help="cache size limit, least recently used entries evicted (default 1G)")
+
+
+def _cache_settings(args: argparse.Namespace) -> CacheSettings:
+    return CacheSettings(folder=args.cache_dir, limit_bytes=args.cache_limit)
+
+
+def _cmd_cache(args: argparse.Namespace, out: TextIO) -> int:
+    cache = _cache_settings(args).open()
+    if args.action == "clear":
+        out.write(f"removed {cache.clear()} entries from {cache.folder}\n")
+        return 0
+    info = cache.info()
+    out.write(f"folder\t{info.folder}\nentries\t{info.entries}\n")
+    out.write(f"size\t{info.size_bytes / 1024**2:.1f} MiB\nlimit\t{info.limit_bytes / 1024**2:.1f} MiB\n")
+    return 0
 
 
 def _read_text_input(name: str, stdin: TextIO) -> Article:
@@ -68,30 +120,32 @@ def _cmd_engines(out: TextIO) -> int:
 
 
 def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    inputs: list[Path] = args.inputs
-    output: Path | None = args.output
-    if len(inputs) > 1 and output is not None and output.suffix.lower() == ".mp3":
-        raise InputError("with several inputs, -o must name a folder, not an .mp3 file")
+    sources = expand_inputs(args.inputs)
+    jobs = plan(sources, args.output, DEFAULT_OUT)
     options = NarrateOptions(
         engine=args.engine,
         engine_options=EngineOptions(voice=args.voice, lang=args.lang, rate=args.rate, pitch=args.pitch),
         title=args.title,
+        cache=None if args.no_cache else _cache_settings(args),
+        concurrency=args.concurrency,
     )
-    failures: list[str] = []
-    for source in inputs:
-        target = output_path(source, output, DEFAULT_OUT)
-        try:
-            ensure_writable_dir(target.parent)
-            result = narrate(source, target, options)
-        except NarratorError as exc:
-            if len(inputs) == 1:
-                raise
-            failures.append(f"{source}: {exc}")
-            continue
-        out.write(f"{result.path}\n")
+    create_engine(options.engine, options.engine_options)  # an unknown engine fails once, up front
+    for folder in sorted({job.target.parent for job in jobs}):
+        ensure_writable_dir(folder)
+    reporter = make_reporter(err, len(jobs), quiet=args.quiet or (len(jobs) == 1 and not err.isatty()))
+    try:
+        outcomes = run_batch(jobs, options, args.jobs, reporter)
+    finally:
+        reporter.close()
+    failures = [o for o in outcomes if o.error is not None]
+    for outcome in outcomes:
+        if outcome.error is None:
+            out.write(f"{outcome.job.target}\n")
+    if len(jobs) == 1 and failures:
+        raise NarratorError(failures[0].error or "failed")
     if failures:
-        err.write(f"narrator: {len(failures)} of {len(inputs)} articles failed:\n")
-        err.writelines(f"  {line}\n" for line in failures)
+        err.write(f"narrator: {len(failures)} of {len(jobs)} articles failed:\n")
+        err.writelines(f"  {o.job.source}: {o.error}\n" for o in failures)
         return EXIT_FAILED
     return 0
 
@@ -114,6 +168,8 @@ def main(
             return _cmd_text(args, out, inp)
         if args.command == "engines":
             return _cmd_engines(out)
+        if args.command == "cache":
+            return _cmd_cache(args, out)
         return _cmd_narrate(args, out, err)
     except NarratorError as exc:
         err.write(f"narrator: error: {exc}\n")

@@ -13,20 +13,32 @@ from pathlib import Path
 from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
 from narrator.audio.encode import EncodeSettings, Mp3Writer
 from narrator.engines.base import Engine, EngineOptions
+from narrator.engines.cache import DEFAULT_LIMIT_BYTES, CachedEngine, ClipCache, default_cache_dir
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
 from narrator.errors import EngineUnavailable, InputError, OutputError
 from narrator.model import Article, ChapterMark, Clip, Cue, Timeline
+from narrator.progress import QuietReporter, Reporter
 from narrator.publish.id3 import TagInfo, write_tags
-from narrator.synth import speak_article
+from narrator.synth import SentenceDone, speak_article
 from narrator.text import prepare, read_article
-
-
-def split_for_engine(text: str, max_chars: int) -> list[str]:  # replaced by narrator.text
-    return [text]
-
 from narrator.text.prepare import opening_words
 
 CHAPTER_TITLE_WORDS = 6
+
+
+def split_for_engine(text: str, max_chars: int) -> list[str]:  # TEMPORARY until narrator.text has it
+    return [text]
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """Where the synthesis cache lives (None: the user cache folder) and how large it may grow."""
+
+    folder: Path | None = None
+    limit_bytes: int = DEFAULT_LIMIT_BYTES
+
+    def open(self) -> ClipCache:
+        return ClipCache(self.folder or default_cache_dir(), self.limit_bytes)
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,8 @@ class NarrateOptions:
     title: str | None = None
     pauses: Pauses = field(default_factory=Pauses)
     encode: EncodeSettings = field(default_factory=EncodeSettings)
+    cache: CacheSettings | None = field(default_factory=CacheSettings)
+    concurrency: int = 4
 
 
 @dataclass(frozen=True)
@@ -83,22 +97,39 @@ def ensure_writable_dir(folder: Path) -> None:
         raise OutputError(f"{folder}: the output folder is not writable")
 
 
-def narrate(source: Path, target: Path, options: NarrateOptions | None = None) -> Result:
+def narrate(
+    source: Path, target: Path, options: NarrateOptions | None = None, reporter: Reporter | None = None
+) -> Result:
     """Narrate the article at ``source`` into the MP3 ``target``, written atomically."""
     opts = options or NarrateOptions()
+    report = reporter or QuietReporter()
     article = load_article(source, opts.title)
-    engine = ready_engine(opts.engine, opts.engine_options)
+    engine: Engine = ready_engine(opts.engine, opts.engine_options)
+    cache = opts.cache.open() if opts.cache is not None else None
+    if cache is not None:
+        engine = CachedEngine(engine, cache)
     ensure_writable_dir(target.parent)
-    return render(article, engine, target, opts)
+    name = str(source)
+    report.article_started(name, len(article.sentences))
+    result = render(article, engine, target, opts, on_sentence=lambda: report.sentence_done(name))
+    if cache is not None:
+        cache.prune()
+    return result
 
 
-def render(article: Article, engine: Engine, target: Path, opts: NarrateOptions) -> Result:
+def render(
+    article: Article,
+    engine: Engine,
+    target: Path,
+    opts: NarrateOptions,
+    on_sentence: SentenceDone | None = None,
+) -> Result:
     """Synthesize, assemble, encode and tag ``article``; the file appears only when complete."""
     fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".mp3.part", dir=target.parent)
     os.close(fd)
     partial = Path(name)
     try:
-        timeline = _encode(article, engine, partial, opts)
+        timeline = _encode(article, engine, partial, opts, on_sentence)
         write_tags(partial, TagInfo(title=article.title, artist=_artist(engine)), timeline)
         os.replace(partial, target)
     except BaseException:
@@ -112,8 +143,10 @@ def _artist(engine: Engine) -> str:
     return f"narrator ({engine.name})"
 
 
-def _encode(article: Article, engine: Engine, partial: Path, opts: NarrateOptions) -> Timeline:
-    paragraphs = speak_article(engine, article, split_for_engine)
+def _encode(
+    article: Article, engine: Engine, partial: Path, opts: NarrateOptions, on_sentence: SentenceDone | None
+) -> Timeline:
+    paragraphs = speak_article(engine, article, split_for_engine, opts.concurrency, on_sentence)
     first = next(paragraphs, None)
     if not first:
         raise InputError("the article has no sentences to narrate")

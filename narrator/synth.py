@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from narrator.engines.base import Engine
 from narrator.errors import EngineError
 from narrator.model import Article, Clip, Sentence, WordTime
 
 Splitter = Callable[[str, int], list[str]]
+SentenceDone = Callable[[], None]
 
 
 def join_clips(clips: list[Clip]) -> Clip:
@@ -32,7 +35,50 @@ def speak_sentence(engine: Engine, sentence: Sentence, split: Splitter) -> Clip:
     return join_clips([engine.synthesize(piece) for piece in pieces])
 
 
-def speak_article(engine: Engine, article: Article, split: Splitter) -> Iterator[list[Clip]]:
-    """Each paragraph's sentence clips, one paragraph at a time."""
-    for paragraph in article.paragraphs:
-        yield [speak_sentence(engine, sentence, split) for sentence in paragraph.sentences]
+def speak_article(
+    engine: Engine,
+    article: Article,
+    split: Splitter,
+    concurrency: int = 1,
+    on_sentence: SentenceDone | None = None,
+) -> Iterator[list[Clip]]:
+    """Each paragraph's sentence clips, in order, one paragraph at a time.
+
+    With ``concurrency`` > 1 up to that many sentences are synthesized at once (for network
+    engines), and never more than ``2 * concurrency`` finished clips wait to be consumed, so
+    memory stays bounded however long the article is.
+    """
+    sizes = [len(p.sentences) for p in article.paragraphs]
+
+    def one(sentence: Sentence) -> Clip:
+        clip = speak_sentence(engine, sentence, split)
+        if on_sentence is not None:
+            on_sentence()
+        return clip
+
+    if concurrency <= 1:
+        clips_iter: Iterator[Clip] = (one(s) for s in article.sentences)
+        yield from _group(clips_iter, sizes)
+        return
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="synth") as pool:
+        try:
+            yield from _group(_ordered(pool, one, article.sentences, 2 * concurrency), sizes)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ordered(
+    pool: ThreadPoolExecutor, fn: Callable[[Sentence], Clip], items: tuple[Sentence, ...], window: int
+) -> Iterator[Clip]:
+    pending: deque[Future[Clip]] = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _group(clips: Iterator[Clip], sizes: list[int]) -> Iterator[list[Clip]]:
+    for size in sizes:
+        yield [next(clips) for _ in range(size)]

@@ -42,7 +42,9 @@ def ffprobe_chapters(path: Path) -> list[ProbedChapter]:
     )
     chapters = json.loads(proc.stdout)["chapters"]
     found = [
-        ProbedChapter(round(float(c["start_time"]) * 1000), round(float(c["end_time"]) * 1000), c["tags"]["title"])
+        ProbedChapter(
+            round(float(c["start_time"]) * 1000), round(float(c["end_time"]) * 1000), c["tags"]["title"]
+        )
         for c in chapters
     ]
     return sorted(found, key=lambda c: c.start_ms)

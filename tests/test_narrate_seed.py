@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def test_one_chapter_per_narrated_paragraph(narrated: Path, seed: Path) -> None:
     tags = ID3(narrated)
     chaps = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
     assert len(chaps) == len(article.paragraphs)
-    for previous, current in zip(chaps, chaps[1:], strict=False):
+    for previous, current in itertools.pairwise(chaps):
         assert previous.end_time == current.start_time, "chapters are contiguous"
     for chap, paragraph in zip(chaps, article.paragraphs, strict=True):
         title = chap.sub_frames["TIT2"].text[0]
@@ -77,9 +78,10 @@ def test_ffprobe_and_mutagen_agree(narrated: Path) -> None:
         (c.start_time, c.end_time, c.sub_frames["TIT2"].text[0]) for c in chaps
     ]
     info = MP3(narrated).info
+    assert info is not None
     assert info.sample_rate == 44100 and info.channels == 1
     fmt = ffprobe_format(narrated)
-    stream = fmt["streams"][0]  # type: ignore[index]
+    stream = fmt["streams"][0]
     assert stream["codec_name"] == "mp3"
 
 

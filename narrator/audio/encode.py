@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ class Mp3Writer:
         self.input_rate = input_rate
         self.settings = settings or EncodeSettings()
         self.frames_written = 0
-        self._log: IO[bytes] = tempfile.TemporaryFile()
+        self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in __exit__)
         self._proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Mp3Writer:
@@ -46,7 +47,9 @@ class Mp3Writer:
             "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
             "-f", "mp3", str(self.path),
         ]
-        self._proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log)
+        self._proc = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log
+        )
         return self
 
     def write(self, pcm: bytes) -> None:
@@ -72,10 +75,8 @@ class Mp3Writer:
             return
         try:
             if proc.stdin is not None:
-                try:
+                with contextlib.suppress(BrokenPipeError):
                     proc.stdin.close()
-                except BrokenPipeError:
-                    pass
             if kind is not None:
                 proc.kill()
             code = proc.wait()

@@ -40,10 +40,11 @@ def trim_silence(clip: Clip) -> Clip:
         return clip
     shift_ms = start * 1000 // clip.sample_rate
     limit_ms = (end - start) * 1000 // clip.sample_rate
-    words = tuple(
-        type(w)(w.text, min(max(0, w.start_ms - shift_ms), limit_ms), min(max(0, w.end_ms - shift_ms), limit_ms))
-        for w in clip.words
-    )
+
+    def shifted(ms: int) -> int:
+        return min(max(0, ms - shift_ms), limit_ms)
+
+    words = tuple(type(w)(w.text, shifted(w.start_ms), shifted(w.end_ms)) for w in clip.words)
     return Clip(pcm=data[start:end].tobytes(), sample_rate=clip.sample_rate, words=words)
 
 

@@ -27,8 +27,13 @@ class EngineOptions:
 class Engine(Protocol):
     """Turns text into PCM audio."""
 
-    name: str
-    max_chars: int
+    @property
+    def name(self) -> str:
+        """The engine's registry name."""
+
+    @property
+    def max_chars(self) -> int:
+        """The longest text ``synthesize`` accepts in one call."""
 
     def available(self) -> str | None:
         """None when the engine can speak here and now, else why it cannot."""
