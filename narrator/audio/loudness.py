@@ -1,0 +1,302 @@
+"""Loudness normalization (ITU-R BS.1770 / EBU R128) in two streaming passes.
+
+Pass one (:class:`Normalizer` used as a PCM sink) spools the assembled PCM to a temporary raw
+file while measuring its integrated loudness and true peak incrementally. Pass two
+(:meth:`Normalizer.finish`) reads the file back in chunks, applies one linear gain that brings
+the narration to the target loudness, and, only where that gain would push the true peak over the
+ceiling, a look-ahead limiter that lowers the gain smoothly around those peaks. The number of
+samples never changes, so chapter and cue times are untouched. Memory stays flat: only a few
+chunks of audio are held at any time, whatever the length of the narration.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import IO
+
+import numpy as np
+import numpy.typing as npt
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.signal import resample_poly, sosfilt
+
+from narrator.audio.assemble import PcmSink
+from narrator.errors import InputError
+
+Samples = npt.NDArray[np.float64]
+
+ABSOLUTE_GATE_LUFS = -70.0
+RELATIVE_GATE_LU = -10.0
+SUBBLOCK_S = 0.1  # gating blocks are 400 ms long and overlap by 75 %: four 100 ms sub-blocks
+OVERSAMPLING = 4  # true peak: the peak of the signal oversampled four times (BS.1770 Annex 2)
+#: MP3 encoding adds a little overshoot to peaks; the limiter aims this far under the ceiling.
+ENCODER_HEADROOM_DB = 0.5
+LIMITER_WINDOW_S = 0.01  # the limiter's gain ramps over about twice this long
+CHUNK_FRAMES = 1 << 16
+_TP_MARGIN = 64  # samples of context either side so the interpolation filter sees no false edge
+MIN_LUFS, MAX_LUFS = -40.0, -5.0
+MIN_PEAK_DBTP, MAX_PEAK_DBTP = -12.0, 0.0
+
+
+@dataclass(frozen=True)
+class LoudnessTarget:
+    """What a normalized narration measures: integrated loudness and a true-peak ceiling."""
+
+    integrated_lufs: float = -16.0
+    true_peak_dbtp: float = -1.0
+
+    def __post_init__(self) -> None:
+        if not MIN_LUFS <= self.integrated_lufs <= MAX_LUFS:
+            raise InputError(
+                f"loudness {self.integrated_lufs:g} LUFS is out of range ({MIN_LUFS:g} to {MAX_LUFS:g})"
+            )
+        if not MIN_PEAK_DBTP <= self.true_peak_dbtp <= MAX_PEAK_DBTP:
+            raise InputError(
+                f"true peak {self.true_peak_dbtp:g} dBTP is out of range"
+                f" ({MIN_PEAK_DBTP:g} to {MAX_PEAK_DBTP:g})"
+            )
+
+
+@dataclass(frozen=True)
+class LoudnessReport:
+    """Measurements before and after normalization (the output is measured, not assumed)."""
+
+    target_lufs: float
+    input_lufs: float
+    input_true_peak_dbtp: float
+    gain_db: float
+    limited: bool
+    output_lufs: float
+    output_true_peak_dbtp: float
+
+
+def k_weighting(rate: int) -> npt.NDArray[np.float64]:
+    """The BS.1770 K-weighting filter (high shelf, then high pass) at ``rate`` Hz as second-order sections.
+
+    The analogue prototypes are re-derived for any rate, so 16, 22.05, 24 and 44.1 kHz audio is
+    weighted like 48 kHz audio is with the coefficients printed in the standard.
+    """
+    f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
+    k = math.tan(math.pi * f0 / rate)
+    vh = 10 ** (gain_db / 20)
+    vb = vh**0.4996667741545416
+    a0 = 1 + k / q + k * k
+    shelf = [
+        (vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0,
+        1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0,
+    ]
+    f0, q = 38.13547087602444, 0.5003270373238773
+    k = math.tan(math.pi * f0 / rate)
+    a0 = 1 + k / q + k * k
+    highpass = [1.0, -2.0, 1.0, 1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
+    return np.array([shelf, highpass], dtype=np.float64)
+
+
+def power_to_lufs(power: float) -> float:
+    """Loudness in LUFS of a mean square of K-weighted samples (mono)."""
+    return -0.691 + 10 * math.log10(power) if power > 0 else -math.inf
+
+
+def to_db(amplitude: float) -> float:
+    """An amplitude relative to full scale, in dB (minus infinity for zero)."""
+    return 20 * math.log10(amplitude) if amplitude > 0 else -math.inf
+
+
+class LoudnessMeter:
+    """Integrated loudness of a mono stream fed in pieces of any size (BS.1770-4 gating)."""
+
+    def __init__(self, rate: int) -> None:
+        self._sos = k_weighting(rate)
+        self._state = np.zeros((self._sos.shape[0], 2), dtype=np.float64)
+        self._subblock = round(rate * SUBBLOCK_S)
+        self._partial_sum = 0.0
+        self._partial_count = 0
+        self._powers: list[float] = []  # mean square of each complete 100 ms sub-block
+
+    def add(self, x: Samples) -> None:
+        """Measure the next samples (floats, full scale = 1.0)."""
+        if len(x) == 0:
+            return
+        weighted, self._state = sosfilt(self._sos, x, zi=self._state)
+        squares = np.square(weighted)
+        start = 0
+        need = self._subblock - self._partial_count
+        if len(squares) < need:
+            self._partial_sum += float(squares.sum())
+            self._partial_count += len(squares)
+            return
+        self._powers.append((self._partial_sum + float(squares[:need].sum())) / self._subblock)
+        start = need
+        whole = (len(squares) - start) // self._subblock
+        if whole:
+            blocks = squares[start : start + whole * self._subblock].reshape(whole, self._subblock)
+            self._powers.extend(blocks.mean(axis=1).tolist())
+            start += whole * self._subblock
+        rest = squares[start:]
+        self._partial_sum = float(rest.sum())
+        self._partial_count = len(rest)
+
+    def integrated(self) -> float:
+        """Gated integrated loudness in LUFS of everything measured so far (-inf if silent or short)."""
+        subs = np.array(self._powers, dtype=np.float64)
+        if len(subs) < 4:
+            return -math.inf
+        blocks = (subs[:-3] + subs[1:-2] + subs[2:-1] + subs[3:]) / 4
+        with np.errstate(divide="ignore"):
+            loudness = -0.691 + 10 * np.log10(blocks)
+        above = blocks[loudness > ABSOLUTE_GATE_LUFS]
+        if len(above) == 0:
+            return -math.inf
+        relative = power_to_lufs(float(above.mean())) + RELATIVE_GATE_LU
+        gated = blocks[(loudness > ABSOLUTE_GATE_LUFS) & (loudness > relative)]
+        return power_to_lufs(float(gated.mean())) if len(gated) else -math.inf
+
+
+def peak_envelope(extended: Samples, margin: int) -> Samples:
+    """Per input sample, the largest magnitude of the 4x oversampled signal around it.
+
+    ``extended`` carries ``margin`` samples of context at each end; the result covers the samples
+    between them.
+    """
+    up = resample_poly(extended, OVERSAMPLING, 1)
+    env: Samples = np.abs(up).reshape(-1, OVERSAMPLING).max(axis=1)
+    return env[margin : len(extended) - margin]
+
+
+class TruePeakMeter:
+    """True peak (4x oversampled) of a stream fed in pieces of any size."""
+
+    def __init__(self) -> None:
+        self._context: Samples = np.zeros(_TP_MARGIN)
+        self._pending: Samples = np.zeros(0)
+        self.peak = 0.0
+
+    def add(self, x: Samples) -> None:
+        """Measure the next samples (floats, full scale = 1.0)."""
+        self._pending = np.concatenate([self._pending, x])
+        if len(self._pending) >= CHUNK_FRAMES:
+            self._run()
+
+    def _run(self) -> None:
+        extended = np.concatenate([self._context, self._pending])
+        if len(extended) > 2 * _TP_MARGIN:
+            env = peak_envelope(extended, _TP_MARGIN)
+            self.peak = max(self.peak, float(env.max()))
+            self._context = extended[-2 * _TP_MARGIN : -_TP_MARGIN]
+            self._pending = extended[-_TP_MARGIN:]
+
+    def true_peak(self) -> float:
+        """The true peak of everything measured so far, as an amplitude (1.0 = full scale)."""
+        self._pending = np.concatenate([self._pending, np.zeros(_TP_MARGIN)])
+        self._run()
+        self._pending = np.zeros(0)
+        return self.peak
+
+
+def _floats(pcm: bytes) -> Samples:
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
+
+
+def _pcm(x: Samples) -> bytes:
+    return np.clip(np.rint(x * 32768.0), -32768, 32767).astype("<i2").tobytes()
+
+
+class Normalizer:
+    """A PCM sink that normalizes a whole narration's loudness on its way to ``finish``'s sink.
+
+    Use as a context manager (it owns a temporary file): ``write`` PCM as it is assembled, then
+    ``finish(sink)`` once, which writes the normalized PCM (same length) and reports the numbers.
+    """
+
+    def __init__(self, rate: int, target: LoudnessTarget | None = None) -> None:
+        self.rate = rate
+        self.target = target or LoudnessTarget()
+        self.frames_written = 0
+        self._spool: IO[bytes] = tempfile.TemporaryFile(prefix="narrator-pcm-")  # noqa: SIM115 (closed by __exit__)
+        self._loudness = LoudnessMeter(rate)
+        self._peak = TruePeakMeter()
+        self._odd = b""
+
+    def __enter__(self) -> Normalizer:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._spool.close()
+
+    def write(self, pcm: bytes) -> None:
+        """Take the next mono 16-bit PCM at ``rate``; measured now, written out by ``finish``."""
+        data = self._odd + pcm
+        even = len(data) - len(data) % 2
+        self._odd = data[even:]
+        if not even:
+            return
+        self._spool.write(data[:even])
+        x = _floats(data[:even])
+        self._loudness.add(x)
+        self._peak.add(x)
+        self.frames_written += even // 2
+
+    def finish(self, sink: PcmSink) -> LoudnessReport:
+        """Write the normalized audio to ``sink`` and return what was measured on the way."""
+        input_lufs = self._loudness.integrated()
+        input_peak = self._peak.true_peak()
+        gain_db = self.target.integrated_lufs - input_lufs if math.isfinite(input_lufs) else 0.0
+        gain = 10 ** (gain_db / 20)
+        ceiling = 10 ** ((self.target.true_peak_dbtp - ENCODER_HEADROOM_DB) / 20)
+        limited = input_peak * gain > ceiling
+        out_loudness = LoudnessMeter(self.rate)
+        out_peak = TruePeakMeter()
+        for chunk in self._chunks(gain, ceiling if limited else None):
+            out_loudness.add(chunk)
+            out_peak.add(chunk)
+            sink.write(_pcm(chunk))
+        return LoudnessReport(
+            target_lufs=self.target.integrated_lufs,
+            input_lufs=input_lufs,
+            input_true_peak_dbtp=to_db(input_peak),
+            gain_db=gain_db,
+            limited=limited,
+            output_lufs=out_loudness.integrated(),
+            output_true_peak_dbtp=to_db(out_peak.true_peak()),
+        )
+
+    def _read(self, start: int, stop: int) -> Samples:
+        """Frames ``start``..``stop`` of the spooled audio, with silence outside the file."""
+        lo, hi = max(0, start), min(self.frames_written, stop)
+        self._spool.seek(lo * 2)
+        inner = _floats(self._spool.read((hi - lo) * 2)) if hi > lo else np.zeros(0)
+        return np.concatenate([np.zeros(lo - start), inner, np.zeros(stop - hi)])
+
+    def _chunks(self, gain: float, ceiling: float | None) -> Iterator[Samples]:
+        """The spooled audio in chunks: times ``gain``, then (if ``ceiling``) through the limiter."""
+        window = max(1, round(self.rate * LIMITER_WINDOW_S))
+        for start in range(0, self.frames_written, CHUNK_FRAMES):
+            stop = min(start + CHUNK_FRAMES, self.frames_written)
+            if ceiling is None:
+                yield self._read(start, stop) * gain
+            else:
+                yield self._limited(start, stop, gain, ceiling, window)
+
+    def _limited(self, start: int, stop: int, gain: float, ceiling: float, w: int) -> Samples:
+        """Frames ``start``..``stop`` times ``gain``, lowered where a true peak would pass ``ceiling``.
+
+        The wanted gain per sample is eroded (a running minimum over ``2w+1`` samples), then
+        smoothed (a running mean over ``2w+1``). Every value in the mean's window is at most the
+        wanted gain at the centre sample, so no sample exceeds the ceiling, and the gain changes
+        gradually over about ``4w`` samples instead of clipping.
+        """
+        reach = 2 * w  # the gain at a sample depends on peaks up to 2w samples away
+        extended = self._read(start - reach - _TP_MARGIN, stop + reach + _TP_MARGIN)
+        env = peak_envelope(extended, _TP_MARGIN) * gain
+        wanted = np.minimum(1.0, ceiling / np.maximum(env, 1e-12))
+        eroded = minimum_filter1d(wanted, size=2 * w + 1, mode="nearest")
+        smooth = uniform_filter1d(eroded, size=2 * w + 1, mode="nearest")
+        core = slice(reach, reach + (stop - start))
+        body = extended[_TP_MARGIN : len(extended) - _TP_MARGIN]
+        limited: Samples = body[core] * gain * np.minimum(smooth[core], wanted[core])
+        return limited
