@@ -1,0 +1,155 @@
+/* Listening page: follows the audio through the transcript and chapters. No dependencies. */
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("narration-data").textContent);
+  var audio = document.getElementById("player");
+  var transcript = document.getElementById("transcript");
+  var cueEls = Array.prototype.slice.call(transcript.querySelectorAll(".cue"));
+  var chapterEls = Array.prototype.slice.call(document.querySelectorAll(".chapters button"));
+  var cues = data.cues;
+  var chapters = data.chapters;
+  var reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  var activeCue = -1;
+  var activeChapter = -1;
+  var EPSILON_MS = 1;
+
+  /* Index of the last item that has started at ``ms``, or -1 before the first. */
+  function lastStarted(items, ms) {
+    var lo = 0;
+    var hi = items.length - 1;
+    var found = -1;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (items[mid].start <= ms + EPSILON_MS) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  function seekTo(ms) {
+    audio.currentTime = ms / 1000;
+    sync();
+  }
+
+  function mark(els, oldIndex, newIndex) {
+    if (oldIndex >= 0 && els[oldIndex]) {
+      els[oldIndex].removeAttribute("aria-current");
+    }
+    if (newIndex >= 0 && els[newIndex]) {
+      els[newIndex].setAttribute("aria-current", "true");
+    }
+  }
+
+  function setTabStop(index) {
+    cueEls.forEach(function (el, i) {
+      el.tabIndex = i === index ? 0 : -1;
+    });
+  }
+
+  function outOfView(el) {
+    var rect = el.getBoundingClientRect();
+    var header = document.querySelector(".player");
+    var top = header ? header.getBoundingClientRect().bottom : 0;
+    return rect.top < top || rect.bottom > window.innerHeight;
+  }
+
+  function follow(el) {
+    if (reduceMotion.matches || audio.paused || !outOfView(el)) {
+      return;
+    }
+    el.scrollIntoView({ block: "center", behavior: "smooth" });
+  }
+
+  function sync() {
+    var ms = audio.currentTime * 1000;
+    var cue = lastStarted(cues, ms);
+    if (cue !== activeCue) {
+      mark(cueEls, activeCue, cue);
+      activeCue = cue;
+      if (cue >= 0) {
+        if (!transcript.contains(document.activeElement)) {
+          setTabStop(cue);
+        }
+        follow(cueEls[cue]);
+      }
+    }
+    var chapter = lastStarted(chapters, ms);
+    if (chapter !== activeChapter) {
+      mark(chapterEls, activeChapter, chapter);
+      activeChapter = chapter;
+    }
+  }
+
+  /* Real cues in the media element, so the browser itself reports when each sentence is heard. */
+  function addCues() {
+    if (typeof audio.addTextTrack !== "function" || typeof VTTCue !== "function") {
+      return;
+    }
+    var track = audio.addTextTrack("metadata", "narration", "fa");
+    cues.forEach(function (cue) {
+      track.addCue(new VTTCue(cue.start / 1000, cue.end / 1000, cue.text));
+    });
+    track.mode = "hidden";
+    track.addEventListener("cuechange", sync);
+  }
+
+  function cueIndex(el) {
+    return cueEls.indexOf(el);
+  }
+
+  function focusCue(index) {
+    var i = Math.max(0, Math.min(cueEls.length - 1, index));
+    setTabStop(i);
+    cueEls[i].focus();
+  }
+
+  chapterEls.forEach(function (button, i) {
+    button.addEventListener("click", function () {
+      seekTo(chapters[i].start);
+    });
+  });
+
+  transcript.addEventListener("click", function (event) {
+    var el = event.target.closest(".cue");
+    var i = el ? cueIndex(el) : -1;
+    if (i >= 0) {
+      setTabStop(i);
+      seekTo(cues[i].start);
+    }
+  });
+
+  transcript.addEventListener("keydown", function (event) {
+    var el = event.target.closest(".cue");
+    var i = el ? cueIndex(el) : -1;
+    if (i < 0) {
+      return;
+    }
+    var rtl = getComputedStyle(transcript).direction === "rtl";
+    var key = event.key;
+    if (key === "ArrowDown" || key === (rtl ? "ArrowLeft" : "ArrowRight")) {
+      focusCue(i + 1);
+    } else if (key === "ArrowUp" || key === (rtl ? "ArrowRight" : "ArrowLeft")) {
+      focusCue(i - 1);
+    } else if (key === "Home") {
+      focusCue(0);
+    } else if (key === "End") {
+      focusCue(cueEls.length - 1);
+    } else if (key === "Enter" || key === " ") {
+      seekTo(cues[i].start);
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+
+  ["timeupdate", "seeked", "seeking", "loadedmetadata", "play"].forEach(function (name) {
+    audio.addEventListener(name, sync);
+  });
+  addCues();
+  setTabStop(0);
+  sync();
+})();

@@ -1,0 +1,209 @@
+"""The listening page ``<stem>.html`` beside each MP3: player, chapter buttons and a live transcript.
+
+The page is one self-contained file: its style, script and cue data are inlined, so it works opened
+straight from disk (``file://``), where browsers refuse to load ``.vtt`` files. All article text is
+escaped; the cue data sits in a ``<script type="application/json">`` that text cannot break out of.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import os
+import re
+import tempfile
+import urllib.parse
+from collections.abc import Callable, Mapping
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+from narrator.errors import OutputError
+from narrator.model import ChapterMark, Cue, Timeline
+
+PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+# A run of Latin-script words (with digits and inner punctuation) that must keep left-to-right
+# order inside a Persian sentence. It starts with a letter and ends with a letter or digit, so the
+# sentence's own final punctuation stays outside the isolated run.
+_LATIN = "A-Za-z\u00c0-\u024f"
+_WORD = rf"[{_LATIN}0-9](?:[{_LATIN}0-9.\-_/&'+@:]*[{_LATIN}0-9])?"
+LATIN_RUN = re.compile(rf"[{_LATIN}](?:[{_LATIN}0-9.\-_/&'+@:]*[{_LATIN}0-9])?(?:[ \t]+{_WORD})*")
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+@cache
+def asset(name: str) -> str:
+    """The text of the packaged page asset ``name`` (``page.html``, ``page.css``, ``page.js``…)."""
+    return (files("narrator.publish") / "assets" / name).read_text(encoding="utf-8")
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """Replace every ``{{name}}`` in ``template`` in one pass, so inserted text is never re-read.
+
+    >>> fill("<b>{{a}}</b>", {"a": "{{b}}"})
+    '<b>{{b}}</b>'
+    """
+
+    def value(match: re.Match[str]) -> str:
+        return values[match.group(1)]
+
+    return PLACEHOLDER.sub(value, template)
+
+
+def isolate_latin(text: str) -> str:
+    """Escape ``text`` for HTML and wrap each Latin run in ``<bdi>`` so it reads left to right.
+
+    >>> isolate_latin("نسخهٔ GPT-4 از OpenAI <و>.")
+    'نسخهٔ <bdi>GPT-4</bdi> از <bdi>OpenAI</bdi> &lt;و&gt;.'
+    """
+    out: list[str] = []
+    last = 0
+    for match in LATIN_RUN.finditer(text):
+        out.append(html.escape(text[last : match.start()]))
+        out.append(f"<bdi>{html.escape(match.group())}</bdi>")
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def clock(ms: int, digits: Callable[[str], str] = lambda s: s.translate(PERSIAN_DIGITS)) -> str:
+    """``ms`` as ``m:ss`` (or ``h:mm:ss``), in Persian digits by default.
+
+    >>> clock(83_400)
+    '۱:۲۳'
+    >>> clock(3_723_000, digits=str)
+    '1:02:03'
+    """
+    seconds = max(ms, 0) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return digits(text)
+
+
+def script_json(value: object) -> str:
+    """``value`` as JSON safe to place inside ``<script>``: no ``<``, ``>`` or ``&`` appear raw.
+
+    >>> script_json({"t": "</script>"})
+    '{"t": "\\\\u003c/script\\\\u003e"}'
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def group_cues(timeline: Timeline) -> list[list[int]]:
+    """Cue indices per chapter: each cue belongs to the last chapter that starts at or before it."""
+    if not timeline.chapters:
+        return [list(range(len(timeline.cues)))]
+    starts = [c.start_ms for c in timeline.chapters]
+    groups: list[list[int]] = [[] for _ in starts]
+    chapter = 0
+    for i, cue in enumerate(timeline.cues):
+        while chapter + 1 < len(starts) and starts[chapter + 1] <= cue.start_ms:
+            chapter += 1
+        groups[chapter].append(i)
+    return groups
+
+
+def _chapter_items(chapters: tuple[ChapterMark, ...]) -> str:
+    return "\n".join(
+        f'<li><button type="button" data-index="{i}">{isolate_latin(c.title)}'
+        f'<span class="time" dir="ltr">{clock(c.start_ms)}</span></button></li>'
+        for i, c in enumerate(chapters)
+    )
+
+
+def _transcript(timeline: Timeline) -> str:
+    paragraphs = []
+    for group in group_cues(timeline):
+        if not group:
+            continue
+        spans = " ".join(
+            f'<span class="cue" role="button" tabindex="-1" data-index="{i}">'
+            f"{isolate_latin(timeline.cues[i].text)}</span>"
+            for i in group
+        )
+        paragraphs.append(f"<p>{spans}</p>")
+    return "\n".join(paragraphs)
+
+
+def _data(timeline: Timeline) -> dict[str, object]:
+    def item(mark: Cue | ChapterMark) -> dict[str, object]:
+        text = mark.text if isinstance(mark, Cue) else mark.title
+        return {"start": mark.start_ms, "end": mark.end_ms, "text": text}
+
+    return {
+        "duration": timeline.duration_ms,
+        "chapters": [item(c) for c in timeline.chapters],
+        "cues": [item(c) for c in timeline.cues],
+    }
+
+
+def _hash_source(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def content_policy(css: str, js: str) -> str:
+    """A Content-Security-Policy allowing only the page's own style, script and same-origin media."""
+    return (
+        "default-src 'none'; "
+        f"script-src {_hash_source(js)}; style-src {_hash_source(css)}; "
+        "media-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+    )
+
+
+def render_page(title: str, audio_name: str, timeline: Timeline) -> str:
+    """The listening page for the MP3 ``audio_name`` (a file name beside the page) as HTML text."""
+    stem = audio_name.rsplit(".", 1)[0]
+    css, js = asset("page.css"), asset("page.js")
+    values = {
+        "title": html.escape(title),
+        "audio": html.escape(urllib.parse.quote(audio_name)),
+        "captions": html.escape(urllib.parse.quote(stem + ".vtt")),
+        "duration": clock(timeline.duration_ms),
+        "chapters": _chapter_items(timeline.chapters),
+        "transcript": _transcript(timeline),
+        "data": script_json(_data(timeline)),
+        "css": css,
+        "js": js,
+        "csp": html.escape(content_policy(css, js)),
+    }
+    return fill(asset("page.html"), values)
+
+
+def page_path(mp3: Path) -> Path:
+    """Where the listening page for ``mp3`` goes: ``<stem>.html`` beside it."""
+    return mp3.with_suffix(".html")
+
+
+def write_text_atomic(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` through a temporary file, so readers never see half a file."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from exc
+    partial = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(partial, 0o644)
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from exc
+
+
+def write_page(mp3: Path, title: str, timeline: Timeline) -> Path:
+    """Write the listening page for ``mp3`` beside it, atomically; return the page's path."""
+    target = page_path(mp3)
+    write_text_atomic(target, render_page(title, mp3.name, timeline))
+    return target
