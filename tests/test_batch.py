@@ -1,0 +1,92 @@
+"""Batch narration: folders as input, worker processes, failures summarized, progress output."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mutagen.id3 import ID3
+
+from narrator.cli import main
+from narrator.model import Clip
+from narrator.pipeline import load_article
+from narrator.synth import speak_article
+from tests.fakes import ToneEngine
+
+
+def test_folder_with_jobs_and_one_broken_article(tmp_path: Path, seed: Path) -> None:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for n in range(3):
+        shutil.copy(seed, articles / f"a{n}.txt")
+    (articles / "broken.txt").write_bytes(b"\x00\x01binary")
+    out_dir = tmp_path / "out"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(["narrate", str(articles), "-j", "2", "-o", str(out_dir), "--no-cache"],
+                stdout=stdout, stderr=stderr)
+    assert code == 1
+    assert sorted(p.name for p in out_dir.iterdir()) == ["a0.mp3", "a1.mp3", "a2.mp3"]
+    assert stdout.getvalue().splitlines() == [str(out_dir / f"a{n}.mp3") for n in range(3)]
+    log = stderr.getvalue()
+    assert "1 of 4 articles failed" in log and "broken.txt" in log and "binary" in log
+    assert log.count("narrating ") == 3  # plain progress lines, since stderr is not a terminal
+    assert len(ID3(out_dir / "a0.mp3").getall("CHAP")) == 9
+
+
+def test_quiet_prints_only_results(tmp_path: Path, seed: Path) -> None:
+    other = tmp_path / "other.txt"
+    shutil.copy(seed, other)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(["narrate", str(seed), str(other), "-q", "-o", str(tmp_path / "out"), "--no-cache"],
+                stdout=stdout, stderr=stderr)
+    assert code == 0 and stderr.getvalue() == ""
+    assert len(stdout.getvalue().splitlines()) == 2
+
+
+def test_two_inputs_cannot_share_an_mp3(tmp_path: Path, seed: Path) -> None:
+    err = io.StringIO()
+    code = main(["narrate", str(seed), str(seed), "-o", str(tmp_path / "x.mp3")], stderr=err)
+    assert code == 1 and "must name a folder" in err.getvalue()
+
+
+@dataclass
+class SlowEngine:
+    """A tone engine that takes ``delay`` seconds per call and records how many calls overlap."""
+
+    delay: float = 0.05
+    name: str = "slow"
+    max_chars: int = 1000
+    tone: ToneEngine = field(default_factory=ToneEngine)
+    active: int = 0
+    peak: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def available(self) -> str | None:
+        return None
+
+    def settings_key(self) -> str:
+        return "slow"
+
+    def synthesize(self, text: str) -> Clip:
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        time.sleep(self.delay)
+        with self.lock:
+            self.active -= 1
+        return self.tone.synthesize(text)
+
+
+def test_concurrent_synthesis_keeps_order_and_bounds_concurrency(seed: Path) -> None:
+    article = load_article(seed)
+    engine = SlowEngine()
+    done: list[int] = []
+    paragraphs = list(speak_article(engine, article, lambda t, n: [t], 3, lambda: done.append(1)))
+    assert engine.peak == 3
+    assert len(done) == len(article.sentences)
+    for clips, paragraph in zip(paragraphs, article.paragraphs, strict=True):
+        assert [c.duration_ms for c in clips] == [ToneEngine.duration_ms(s.spoken) for s in paragraph.sentences]

@@ -1,0 +1,93 @@
+"""The synthesis cache: hits, misses, damaged entries, LRU eviction and the cache command."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from pathlib import Path
+
+from narrator.cli import main
+from narrator.engines.cache import CachedEngine, ClipCache
+from tests.fakes import ToneEngine
+
+
+def test_second_synthesis_of_the_same_text_is_a_hit(tmp_path: Path) -> None:
+    tone = ToneEngine()
+    engine = CachedEngine(tone, ClipCache(tmp_path))
+    first = engine.synthesize("سلام")
+    second = engine.synthesize("سلام")
+    assert first == second
+    assert (engine.hits, engine.misses) == (1, 1)
+    assert tone.spoken == ["سلام"]
+
+
+def test_settings_are_part_of_the_key(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    slow, fast = ToneEngine(sample_rate=16000), ToneEngine(sample_rate=8000)
+    CachedEngine(slow, cache).synthesize("متن")
+    clip = CachedEngine(fast, cache).synthesize("متن")
+    assert clip.sample_rate == 8000 and fast.spoken == ["متن"]
+
+
+def test_damaged_entry_is_resynthesized(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    tone = ToneEngine()
+    CachedEngine(tone, cache).synthesize("خبر")
+    (entry,) = tmp_path.glob("*/*.clip")
+    entry.write_bytes(b"NRC1\xff\xff")
+    clip = CachedEngine(tone, cache).synthesize("خبر")
+    assert clip.frames > 0 and tone.spoken == ["خبر", "خبر"]
+
+
+def test_least_recently_used_entries_are_evicted(tmp_path: Path) -> None:
+    tone = ToneEngine()
+    big = ClipCache(tmp_path)
+    engine = CachedEngine(tone, big)
+    for text in ["الف", "بتپ", "ثجچ"]:
+        engine.synthesize(text * 20)
+    entries = sorted(tmp_path.glob("*/*.clip"))
+    size = entries[0].stat().st_size
+    now = time.time()
+    for age, text in enumerate(["الف", "بتپ", "ثجچ"]):  # الف oldest, then بتپ, then ثجچ
+        path = next(p for p in entries if p.stem == ClipCache.key(tone.settings_key(), text * 20))
+        os.utime(path, (now - 100 + age, now - 100 + age))
+    engine.synthesize("الف" * 20)  # a hit makes الف the most recently used
+    small = ClipCache(tmp_path, limit_bytes=2 * size)
+    assert small.prune() == 1
+    left = {p.stem for p in tmp_path.glob("*/*.clip")}
+    assert ClipCache.key(tone.settings_key(), "بتپ" * 20) not in left
+    assert ClipCache.key(tone.settings_key(), "الف" * 20) in left
+
+
+def test_no_temporary_files_are_left(tmp_path: Path) -> None:
+    engine = CachedEngine(ToneEngine(), ClipCache(tmp_path))
+    for n in range(5):
+        engine.synthesize("متن" * (n + 1))
+    assert [p.name for p in tmp_path.rglob(".tmp-*")] == []
+
+
+def test_cache_info_and_clear_commands(tmp_path: Path) -> None:
+    engine = CachedEngine(ToneEngine(), ClipCache(tmp_path))
+    engine.synthesize("یک")
+    engine.synthesize("دو")
+    out = io.StringIO()
+    assert main(["cache", "info", "--cache-dir", str(tmp_path)], stdout=out) == 0
+    assert "entries\t2" in out.getvalue() and str(tmp_path) in out.getvalue()
+    out = io.StringIO()
+    assert main(["cache", "clear", "--cache-dir", str(tmp_path)], stdout=out) == 0
+    assert "removed 2 entries" in out.getvalue()
+    assert list(tmp_path.glob("*/*.clip")) == []
+
+
+def test_renarration_reuses_unchanged_sentences(tmp_path: Path, seed: Path) -> None:
+    cache_dir, out_dir = tmp_path / "cache", tmp_path / "out"
+    args = ["narrate", "--cache-dir", str(cache_dir), "-o", str(out_dir), "-q"]
+    assert main([*args, str(seed)], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    entries = len(list(cache_dir.glob("*/*.clip")))
+    lines = seed.read_text("utf-8").splitlines()
+    lines[2] = "وی افزود: این جمله تازه است."
+    edited = tmp_path / seed.name
+    edited.write_text("\n".join(lines), "utf-8")
+    assert main([*args, str(edited)], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    assert len(list(cache_dir.glob("*/*.clip"))) == entries + 1  # only the new sentence was spoken
