@@ -89,4 +89,5 @@ def test_concurrent_synthesis_keeps_order_and_bounds_concurrency(seed: Path) -> 
     assert engine.peak == 3
     assert len(done) == len(article.sentences)
     for clips, paragraph in zip(paragraphs, article.paragraphs, strict=True):
-        assert [c.duration_ms for c in clips] == [ToneEngine.duration_ms(s.spoken) for s in paragraph.sentences]
+        expected = [ToneEngine.duration_ms(s.spoken) for s in paragraph.sentences]
+        assert [c.duration_ms for c in clips] == expected
