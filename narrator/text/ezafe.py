@@ -1,0 +1,197 @@
+"""Write the ezafe, Persian's unwritten linking vowel, so that espeak-ng (and Piper) say it.
+
+``قیمت نفت خام`` is read *qeymat-e naft-e xām*; the ``-e`` is not written, and espeak-ng does
+not predict it. :class:`EzafeTagger` finds the words that take it with the part-of-speech CRF of
+``gruut-lang-fa`` (tags ending in ``e``) and :func:`ezafe_form` writes the mark espeak-ng reads:
+
+>>> ezafe_form("قیمت") == "قیمت\u0650", ezafe_form("خانه") == "خانه\u0654"
+(True, True)
+
+Only marks are added: every other character, punctuation and space of the sentence is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from narrator.text.ezafe_model import CompactCrf, ModelFormatError, load_compact
+
+KASRA = "\u0650"
+HAMZA_ABOVE = "\u0654"
+ZWNJ = "\u200c"
+YEH = "\u06cc"
+_WORD = re.compile(r"(?:[^\W_]|[\u064b-\u065f\u0670\u200c\u200d])+")
+_TOKEN = re.compile(_WORD.pattern + r"|[^\s]")
+_MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0654"
+
+# Final ه that is the consonant /h/ (not the silent ه of خانه): after ا/آ always (راه, دانشگاه),
+# otherwise only in these words (کوه, گروه, توجه …); compounds ending in them count too.
+_CONSONANT_HEH = ("کوه", "گروه", "شکوه", "انبوه", "اندوه", "ستوه", "پژوه", "توجه", "تشابه",
+                  "تنبه", "فقه", "شبه", "وجه", "علیه", "کنه", "ابله", "مه")
+# Final و that is the consonant /v/ or the diphthong /ow/ (گاو, پرتو), not the vowel /u/ /o/.
+_CONSONANT_VAV = frozenset({"گاو", "ناو", "پرتو", "نو", "جلو", "خسرو", "سرو", "پیشرو", "رهرو",
+                            "جو", "دو"})
+# Final ی that is the consonant /y/ after a consonant (سعی sa'y): a kasra is enough.
+_CONSONANT_YEH = frozenset({"سعی", "نفی", "وحی", "رأی", "رای", "طی", "مشی", "نهی", "دی", "پی",
+                            "نی", "ری", "کی", "حی", "شی", "وی", "هی"})
+# Final وی read /uy/ (روی, سوی): the glide is written, espeak-ng already says -ye.
+_GLIDE_UY = frozenset({"روی", "سوی", "موی", "بوی", "جوی", "گوی", "کوی", "خوی"})
+_GLIDE_UY_ENDINGS = ("جوی", "گوی")
+
+
+def ezafe_form(word: str) -> str:
+    """``word`` with the written ezafe that espeak-ng pronounces, by how the word ends.
+
+    Consonant: kasra (``قیمتِ``). Silent ه: hamza above (``خانهٔ``). ا or vowel و: ی
+    (``آقای``, ``دانشجوی``). Pronounced ی /i/: ZWNJ + ی + kasra (``ایرانی‌یِ``). A glide
+    already written (``آقای``, ``کشورهای``, ``روی``) or a mark already there: unchanged.
+    """
+    if not word or word[-1] in _MARKS or word.endswith("ۀ"):
+        return word
+    last = word[-1]
+    before = word[-2] if len(word) > 1 else " "
+    if last == "ه":
+        if before in "اآ" or word.endswith(_CONSONANT_HEH):
+            return word + KASRA
+        return word + HAMZA_ABOVE
+    if last in "اآ":
+        return word + YEH
+    if last == "و":
+        return word + (KASRA if word in _CONSONANT_VAV else YEH)
+    if last in (YEH, "ي"):
+        if before in "اآ" or word in _GLIDE_UY or word.endswith(_GLIDE_UY_ENDINGS):
+            return word
+        if word in _CONSONANT_YEH:
+            return word + KASRA
+        return word + ZWNJ + YEH + KASRA
+    return word + KASRA
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word or punctuation mark of a sentence, with where it ends in the sentence."""
+
+    text: str
+    end: int
+    is_word: bool
+
+
+def tokenize(sentence: str) -> list[Token]:
+    """Words (letters, diacritics, ZWNJ inside) and single punctuation marks, in order."""
+    tokens: list[Token] = []
+    for match in _TOKEN.finditer(sentence):
+        text = match.group(0)
+        is_word = bool(_WORD.fullmatch(text))
+        if is_word and text.endswith((ZWNJ, "\u200d")):  # a stray joiner is not part of the word
+            stripped = text.rstrip(ZWNJ + "\u200d")
+            tokens.append(Token(stripped, match.start() + len(stripped), bool(stripped)))
+        else:
+            tokens.append(Token(text, match.end(), is_word))
+    return [t for t in tokens if t.text]
+
+
+def apply_marks(sentence: str, tokens: Sequence[Token], flags: Sequence[bool]) -> str:
+    """``sentence`` with :func:`ezafe_form` applied to each token whose flag is set."""
+    pieces: list[str] = []
+    position = 0
+    for token, flag in zip(tokens, flags, strict=True):
+        if not flag or not token.is_word:
+            continue
+        start = token.end - len(token.text)
+        pieces.append(sentence[position:start])
+        pieces.append(ezafe_form(token.text))
+        position = token.end
+    pieces.append(sentence[position:])
+    return "".join(pieces)
+
+
+def is_ezafe_tag(tag: str) -> bool:
+    """True for the tagger's ezafe labels (``Ne``, ``AJe``, ``Pe``, ``NUMe`` …)."""
+    return len(tag) > 1 and tag.endswith("e") and tag[:-1].isupper()
+
+
+@dataclass(frozen=True)
+class EzafeTagger:
+    """Marks the ezafe in a sentence using the part-of-speech CRF."""
+
+    model: CompactCrf
+
+    def flags(self, sentence: str) -> tuple[list[Token], list[bool]]:
+        """The sentence's tokens and, for each, whether it takes the ezafe."""
+        tokens = tokenize(sentence)
+        tags = self.model.tag([t.text for t in tokens])
+        return tokens, [t.is_word and is_ezafe_tag(tag) for t, tag in zip(tokens, tags, strict=True)]
+
+    def mark(self, sentence: str) -> str:
+        """The sentence with the written ezafe added to each word that takes it.
+
+        For example ``"قیمت نفت خام بالا رفت."`` becomes ``"قیمتِ نفتِ خام بالا رفت."``.
+        """
+        tokens, flags = self.flags(sentence)
+        return apply_marks(sentence, tokens, flags)
+
+
+@lru_cache(maxsize=4)
+def _load(source: Path | None, cache_dir: Path | None) -> EzafeTagger | str:
+    try:
+        return EzafeTagger(load_compact(source, cache_dir))
+    except ModuleNotFoundError:
+        return "ezafe is off: the gruut-lang-fa package (its part-of-speech model) is not installed"
+    except (OSError, ModelFormatError, MemoryError) as exc:
+        return f"ezafe is off: the part-of-speech model could not be loaded ({exc})"
+
+
+def load_tagger(source: Path | None = None, cache_dir: Path | None = None) -> EzafeTagger | str:
+    """The ezafe tagger, or a one-line reason why there is none (narration goes on without it).
+
+    The first call builds a compact model from ``source`` (default: gruut-lang-fa's
+    ``pos/postagger.model``) into ``cache_dir`` (default: ``$NARRATOR_CACHE_DIR`` or the user
+    cache dir); later calls and later runs load that in milliseconds. Results are memoized.
+    """
+    return _load(source, cache_dir)
+
+
+# ---------------------------------------------------------------------------------------------
+# A rule-based baseline, for comparison with the tagger.
+
+_FUNCTION_WORDS = frozenset(
+    "از به با در بر برای تا که و یا اما ولی را این آن همین همان هر چه چند یک هیچ نیز هم اگر "
+    "چون زیرا پس سپس بلکه وی او آنها ما من تو شما ایشان خود است هست نیست بود شد شود می "
+    "کرد کند کرده شده بوده باید نباید خواهد داد دارد داشت گفت گفته یافت رسید ای چنین چنان "
+    "دیگر بسیار خیلی نه آیا طی درباره علیه توسط بین میان پیش روی زیر".split()
+)
+_VERB_ENDINGS = ("ند", "یم", "ید", "ست", "شد", "کرد", "کند", "شود", "دهد", "گیرد")
+
+
+def _looks_like_verb(word: str) -> bool:
+    return word.startswith(("می‌", "نمی‌")) or word.endswith(_VERB_ENDINGS) or word in _FUNCTION_WORDS
+
+
+def rule_based_flags(tokens: Sequence[Token]) -> list[bool]:
+    """Baseline: a content word followed by another content word takes the ezafe.
+
+    Content word here: a word that is not a preposition, conjunction, pronoun, demonstrative,
+    common verb or auxiliary. It cannot tell ``این طرحِ مهم`` from ``این طرح مهم است``.
+    """
+    flags: list[bool] = []
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        flags.append(
+            token.is_word
+            and following is not None
+            and following.is_word
+            and token.text not in _FUNCTION_WORDS
+            and not _looks_like_verb(token.text)
+            and not _looks_like_verb(following.text)
+        )
+    return flags
+
+
+def rule_based_mark(sentence: str) -> str:
+    """The sentence marked by :func:`rule_based_flags` (the comparison baseline, no model)."""
+    tokens = tokenize(sentence)
+    return apply_marks(sentence, tokens, rule_based_flags(tokens))
