@@ -19,6 +19,7 @@ from narrator.errors import EngineUnavailable, InputError, OutputError
 from narrator.model import Article, ChapterMark, Clip, Cue, Timeline
 from narrator.progress import QuietReporter, Reporter
 from narrator.publish.id3 import TagInfo, write_tags
+from narrator.publish.page import write_page
 from narrator.synth import SentenceDone, speak_article
 from narrator.text import prepare, read_article
 from narrator.text.prepare import opening_words
@@ -136,6 +137,7 @@ def render(
         with contextlib.suppress(OSError):
             partial.unlink()
         raise
+    write_page(target, article.title, timeline)
     return Result(path=target, article=article, timeline=timeline, engine=engine.name)
 
 
