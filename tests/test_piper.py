@@ -13,18 +13,23 @@ from narrator.engines.base import EngineOptions
 from narrator.engines.piper import PiperEngine, length_scale
 from narrator.engines.voices import VOICES_ENV, find_voices, resolve_voice, voices_dir
 from narrator.errors import EngineError, EngineUnavailable, InputError
-from tests.piper_model import HOP, SAMPLE_RATE, TONE_HZ, write_voice
+from tests.piper_model import HOP, SAMPLE_RATE, TONE_HZ, frames_for, write_voice
 
 TEXT = "سلام دنیا. امروز هوا خوب است."
 
 
-def expected_frames(text: str, scale: float = 1.0) -> int:
-    """Samples the tiny model speaks for ``text``: HOP per phoneme id, ids from Piper's espeak-ng."""
+def phoneme_ids(text: str) -> list[list[int]]:
+    """The phoneme ids Piper feeds the model for each sentence of ``text`` (espeak-ng's Persian)."""
     from piper.phoneme_ids import DEFAULT_PHONEME_ID_MAP, phonemes_to_ids
     from piper.phonemize_espeak import EspeakPhonemizer
 
     sentences = EspeakPhonemizer().phonemize("fa", text)
-    return sum(round(len(phonemes_to_ids(s, DEFAULT_PHONEME_ID_MAP)) * HOP * scale) for s in sentences)
+    return [phonemes_to_ids(s, DEFAULT_PHONEME_ID_MAP) for s in sentences]
+
+
+def expected_frames(text: str, scale: float = 1.0) -> int:
+    """Samples the tiny model speaks for ``text``: HOP per frame, frames per id as the model gives."""
+    return sum(sum(frames_for(ids, scale)) * HOP for ids in phoneme_ids(text))
 
 
 @pytest.fixture
@@ -45,6 +50,30 @@ def test_voice_by_name_speaks_the_model_output(voices: Path) -> None:
     spectrum = np.abs(np.fft.rfft(samples))
     peak_hz = np.argmax(spectrum) * SAMPLE_RATE / len(samples)
     assert abs(peak_hz - TONE_HZ) < 2
+
+
+def test_word_timings_come_from_the_phoneme_alignments(voices: Path) -> None:
+    clip = PiperEngine(EngineOptions(), voices_folder=voices).synthesize(TEXT)
+    frame_ms = HOP * 1000 // SAMPLE_RATE  # 16 ms
+    assert [w.text for w in clip.words] == TEXT.split()
+    # Frames per id are 1 + id % 3: "^" (1) and "_" (0) lead in, "." (10) "_" "$" (2) close.
+    assert clip.words[0].start_ms == 3 * frame_ms
+    assert clip.words[-1].end_ms == clip.duration_ms - 6 * frame_ms
+    gaps = [b.start_ms - a.end_ms for a, b in zip(clip.words, clip.words[1:], strict=False)]
+    # " " (3) and "_" between words; ". _ $" then "^ _" between the two sentences.
+    assert gaps == [2 * frame_ms, 9 * frame_ms, 2 * frame_ms, 2 * frame_ms, 2 * frame_ms]
+    assert all(w.start_ms < w.end_ms for w in clip.words)
+
+
+def test_no_word_timings_when_espeak_says_other_words(voices: Path) -> None:
+    clip = PiperEngine(EngineOptions(), voices_folder=voices).synthesize("سال ۱۴۰۲")
+    assert clip.words == () and clip.frames == expected_frames("سال ۱۴۰۲")
+
+
+def test_no_word_timings_from_a_voice_without_alignments(tmp_path: Path) -> None:
+    write_voice(tmp_path, name="fa_IR-plain-medium", alignable=False)
+    clip = PiperEngine(EngineOptions(), voices_folder=tmp_path).synthesize(TEXT)
+    assert clip.words == () and clip.frames == expected_frames(TEXT)
 
 
 def test_longer_text_gives_longer_audio(voices: Path) -> None:

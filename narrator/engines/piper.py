@@ -7,8 +7,10 @@ voices folder (see :mod:`narrator.engines.voices`). ``rate`` is a percentage cha
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,10 +18,10 @@ from typing import TYPE_CHECKING
 from narrator.engines.base import EngineOptions
 from narrator.engines.voices import VoiceFiles, resolve_voice
 from narrator.errors import EngineError, EngineUnavailable, InputError
-from narrator.model import Clip
+from narrator.model import Clip, WordTime
 
 if TYPE_CHECKING:
-    from piper import PiperVoice
+    from piper import AudioChunk, PiperVoice
 
 #: Inputs every Piper VITS voice model takes (``sid`` is added for multi-speaker voices).
 REQUIRED_INPUTS = frozenset({"input", "input_lengths", "scales"})
@@ -66,7 +68,9 @@ def load_voice(voice: VoiceFiles) -> PiperVoice:
         except ImportError as exc:
             raise EngineUnavailable(f"the piper-tts package is not installed: {exc}") from exc
         try:
-            loaded = PiperVoice.load(voice.model, config_path=voice.config)
+            # With the onnx package, Piper exposes each phoneme's length, which gives word timings.
+            align = importlib.util.find_spec("onnx") is not None
+            loaded = PiperVoice.load(voice.model, config_path=voice.config, include_alignments=align)
         except Exception as exc:  # onnxruntime raises its own unrelated exception classes
             raise _corrupt(voice, f"model {voice.model.name}", exc) from exc
         names = {i.name for i in loaded.session.get_inputs()}
@@ -123,10 +127,53 @@ class PiperEngine:
         voice = load_voice(self.voice_files())
         config = SynthesisConfig(length_scale=length_scale(self.options.rate, voice.config.length_scale))
         try:
-            chunks = list(voice.synthesize(text, syn_config=config))
+            chunks = list(voice.synthesize(text, syn_config=config, include_alignments=True))
         except Exception as exc:  # onnxruntime and the phonemizer raise unrelated classes
             raise EngineError(f"piper failed to speak with {self.voice_files().name}: {exc}") from exc
         pcm = b"".join(chunk.audio_int16_bytes for chunk in chunks)
         if not pcm:
             raise EngineError(f"piper produced no audio for {text[:40]!r}: nothing in it can be pronounced")
-        return Clip(pcm=pcm, sample_rate=voice.config.sample_rate)
+        rate = voice.config.sample_rate
+        return Clip(pcm=pcm, sample_rate=rate, words=word_times(text, chunks, rate))
+
+
+def _in_word(phoneme: str) -> bool:
+    """A phoneme that belongs to a word: not a space, Piper's ``^ $ _`` markers or punctuation."""
+    if phoneme in (" ", "^", "$", "_"):
+        return False
+    return not all(unicodedata.category(ch).startswith("P") for ch in phoneme)
+
+
+def _phoneme_words(chunks: list[AudioChunk]) -> list[tuple[int, int]] | None:
+    """Sample spans of the words Piper spoke (phonemes between spaces), or None without alignments."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for chunk in chunks:
+        if chunk.phoneme_alignments is None:
+            return None
+        at, word = offset, None
+        for aligned in chunk.phoneme_alignments:
+            samples = int(aligned.num_samples)
+            if _in_word(aligned.phoneme):
+                word = (at if word is None else word[0], at + samples)
+            elif aligned.phoneme == " " and word is not None:
+                spans.append(word)
+                word = None
+            at += samples
+        if word is not None:
+            spans.append(word)
+        offset += len(chunk.audio_float_array)
+    return spans
+
+
+def word_times(text: str, chunks: list[AudioChunk], sample_rate: int) -> tuple[WordTime, ...]:
+    """Word timings from Piper's phoneme alignments, when the voice gives them and espeak-ng spoke
+    exactly the words of ``text`` (a number it expanded into several words gives none)."""
+    spans = _phoneme_words(chunks)
+    words = [w for w in text.split() if any(ch.isalnum() for ch in w)]
+    if spans is None or len(spans) != len(words):
+        return ()
+    return tuple(
+        WordTime(text=word, start_ms=start * 1000 // sample_rate, end_ms=end * 1000 // sample_rate)
+        for word, (start, end) in zip(words, spans, strict=True)
+    )
