@@ -11,7 +11,14 @@ from types import TracebackType
 from typing import IO
 
 from narrator.audio.ffmpeg import ffmpeg_exe
-from narrator.errors import OutputError
+from narrator.errors import InputError, OutputError
+
+#: MPEG-1 layer III rates: spoken word needs at least 64 kbit/s mono for podcast platforms.
+SAMPLE_RATES = (32000, 44100, 48000)
+BITRATES_KBPS = (64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+#: The LAME tag's encoder field: libmp3lame is LAME, and players look for "LAME" to trust the
+#: tag's encoder delay and padding (gapless playback, exact duration).
+LAME_TAG_ENCODER = "LAME3.100"
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,16 @@ class EncodeSettings:
     sample_rate: int = 44100
     bitrate_kbps: int = 64
     channels: int = 1
+
+    def __post_init__(self) -> None:
+        if self.sample_rate not in SAMPLE_RATES:
+            rates = ", ".join(str(r) for r in SAMPLE_RATES)
+            raise InputError(f"sample rate {self.sample_rate} Hz is not one of {rates}")
+        if self.bitrate_kbps not in BITRATES_KBPS:
+            rates = ", ".join(str(r) for r in BITRATES_KBPS)
+            raise InputError(f"bitrate {self.bitrate_kbps} kbit/s is not one of {rates}")
+        if self.channels not in (1, 2):
+            raise InputError(f"{self.channels} channels: MP3 has 1 (mono) or 2 (stereo)")
 
 
 class Mp3Writer:
@@ -44,6 +61,7 @@ class Mp3Writer:
             "-f", "s16le", "-ar", str(self.input_rate), "-ac", "1", "-i", "pipe:0",
             "-ac", str(s.channels), "-ar", str(s.sample_rate),
             "-c:a", "libmp3lame", "-b:a", f"{s.bitrate_kbps}k", "-abr", "0",
+            "-metadata:s:a:0", f"encoder={LAME_TAG_ENCODER}",
             "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
             "-f", "mp3", str(self.path),
         ]

@@ -1,13 +1,34 @@
-"""ID3v2.3 tags: title, language and one CHAP per paragraph under an ordered top-level CTOC."""
+"""ID3v2.3 tags: title, voice, album, date, language, genre, source comment, full text as USLT, cover
+art, and one CHAP per paragraph under an ordered top-level CTOC.
+
+Text frames use UTF-16 (encoding 1): ID3v2.3 has no UTF-8, and Persian needs more than Latin-1.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from mutagen.id3 import CHAP, CTOC, ID3, TIT2, TLAN, TPE1, TSSE, CTOCFlags
+from mutagen.id3 import (
+    APIC,
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    TALB,
+    TCON,
+    TDRC,
+    TIT2,
+    TLAN,
+    TPE1,
+    TSSE,
+    USLT,
+    CTOCFlags,
+    PictureType,
+)
 
 from narrator.model import Timeline
+from narrator.publish.cover import Cover
 
 TOC_ID = "toc"
 
@@ -20,6 +41,12 @@ class TagInfo:
     language: str = "fas"
     artist: str | None = None
     encoder: str = "narrator"
+    album: str | None = None
+    date: str | None = None  # ISO 8601 (``2024-05-01T12:30:00``); stored as TYER/TDAT/TIME in v2.3
+    genre: str | None = "Podcast"
+    comment: str | None = None
+    lyrics: str | None = None
+    cover: Cover | None = None
 
 
 def chapter_id(index: int) -> str:
@@ -35,6 +62,7 @@ def write_tags(path: Path, info: TagInfo, timeline: Timeline) -> None:
     if info.artist:
         tags.add(TPE1(encoding=1, text=[info.artist]))
     tags.add(TSSE(encoding=1, text=[info.encoder]))
+    _add_descriptive(tags, info)
     ids = [chapter_id(i) for i in range(len(timeline.chapters))]
     tags.add(
         CTOC(
@@ -56,3 +84,20 @@ def write_tags(path: Path, info: TagInfo, timeline: Timeline) -> None:
             )
         )
     tags.save(path, v2_version=3, padding=lambda info: 0)
+
+
+def _add_descriptive(tags: ID3, info: TagInfo) -> None:
+    """The optional frames: album, date, genre, comment, lyrics and cover."""
+    if info.album:
+        tags.add(TALB(encoding=1, text=[info.album]))
+    if info.date:
+        tags.add(TDRC(encoding=1, text=[info.date]))  # mutagen writes TYER+TDAT+TIME for v2.3
+    if info.genre:
+        tags.add(TCON(encoding=1, text=[info.genre]))
+    if info.comment:
+        tags.add(COMM(encoding=1, lang=info.language, desc="", text=[info.comment]))
+    if info.lyrics:
+        tags.add(USLT(encoding=1, lang=info.language, desc="", text=info.lyrics))
+    if info.cover is not None:
+        cover = info.cover
+        tags.add(APIC(encoding=1, mime=cover.mime, type=PictureType.COVER_FRONT, desc="", data=cover.data))
