@@ -7,18 +7,29 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
 
 from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
 from narrator.audio.encode import EncodeSettings, Mp3Writer
+from narrator.audio.loudness import LoudnessReport, LoudnessTarget, Normalizer
 from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.cache import DEFAULT_LIMIT_BYTES, CachedEngine, ClipCache, default_cache_dir
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
 from narrator.errors import EngineUnavailable, InputError, OutputError
 from narrator.model import Article, ChapterMark, Clip, Cue, Timeline
 from narrator.progress import QuietReporter, Reporter
-from narrator.publish.id3 import TagInfo, write_tags
+from narrator.publish.cover import load_cover
+from narrator.publish.episode import (
+    EpisodeDetails,
+    PublishSettings,
+    finish_episode,
+    source_of_article,
+    source_of_file,
+    voice_label,
+)
+from narrator.publish.manifest import Manifest, SourceInfo
 from narrator.publish.page import write_page
 from narrator.synth import SentenceDone, speak_article
 from narrator.text import prepare, read_article
@@ -53,6 +64,8 @@ class NarrateOptions:
     encode: EncodeSettings = field(default_factory=EncodeSettings)
     cache: CacheSettings | None = field(default_factory=CacheSettings)
     concurrency: int = 4
+    loudness: LoudnessTarget | None = field(default_factory=LoudnessTarget)  # None: levels as synthesized
+    publish: PublishSettings = field(default_factory=PublishSettings)
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,8 @@ class Result:
     article: Article
     timeline: Timeline
     engine: str
+    manifest: Manifest | None = None
+    loudness: LoudnessReport | None = None
 
 
 def load_article(source: Path, title: str | None = None) -> Article:
@@ -112,7 +127,10 @@ def narrate(
     ensure_writable_dir(target.parent)
     name = str(source)
     report.article_started(name, len(article.sentences))
-    result = render(article, engine, target, opts, on_sentence=lambda: report.sentence_done(name))
+    source_info = source_of_file(source, opts.publish.source)
+    result = render(
+        article, engine, target, opts, on_sentence=lambda: report.sentence_done(name), source=source_info
+    )
     if cache is not None:
         cache.prune()
     return result
@@ -124,39 +142,59 @@ def render(
     target: Path,
     opts: NarrateOptions,
     on_sentence: SentenceDone | None = None,
+    source: SourceInfo | None = None,
 ) -> Result:
-    """Synthesize, assemble, encode and tag ``article``; the file appears only when complete."""
+    """Synthesize, assemble, normalize, encode and tag ``article`` and write its sidecars and manifest.
+
+    The files appear only when complete. ``source`` describes the input (default: a checksum of the
+    article's text).
+    """
+    cover = load_cover(opts.publish.cover) if opts.publish.cover is not None else None
     fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".mp3.part", dir=target.parent)
     os.close(fd)
     partial = Path(name)
     try:
-        timeline = _encode(article, engine, partial, opts, on_sentence)
-        write_tags(partial, TagInfo(title=article.title, artist=_artist(engine)), timeline)
-        os.replace(partial, target)
+        timeline, loudness = _encode(article, engine, partial, opts, on_sentence)
+        details = EpisodeDetails(
+            engine=engine.name,
+            voice=voice_label(engine, opts.engine_options),
+            album=opts.publish.album,
+            source=source or source_of_article(article, opts.publish.source),
+            created=opts.publish.created or datetime.now(UTC),
+            encode=opts.encode,
+            loudness=loudness,
+            cover=cover,
+        )
+        manifest = finish_episode(partial, target, article, timeline, details)
     except BaseException:
         with contextlib.suppress(OSError):
             partial.unlink()
         raise
     write_page(target, article.title, timeline)
-    return Result(path=target, article=article, timeline=timeline, engine=engine.name)
-
-
-def _artist(engine: Engine) -> str:
-    return f"narrator ({engine.name})"
+    return Result(
+        path=target, article=article, timeline=timeline, engine=engine.name,
+        manifest=manifest, loudness=loudness,
+    )
 
 
 def _encode(
     article: Article, engine: Engine, partial: Path, opts: NarrateOptions, on_sentence: SentenceDone | None
-) -> Timeline:
+) -> tuple[Timeline, LoudnessReport | None]:
     paragraphs = speak_article(engine, article, split_for_engine, opts.concurrency, on_sentence)
     first = next(paragraphs, None)
     if not first:
         raise InputError("the article has no sentences to narrate")
     rate = first[0].sample_rate
     stream: Iterator[list[Clip]] = chain([first], paragraphs)
+    report: LoudnessReport | None = None
     with Mp3Writer(partial, rate, opts.encode) as writer:
-        spans = list(assemble(stream, writer, rate, opts.pauses))
-    return build_timeline(article, spans, rate, writer.frames_written)
+        if opts.loudness is None:
+            spans = list(assemble(stream, writer, rate, opts.pauses))
+        else:  # measured while spooled to a temporary file, then normalized into the encoder
+            with Normalizer(rate, opts.loudness) as normalizer:
+                spans = list(assemble(stream, normalizer, rate, opts.pauses))
+                report = normalizer.finish(writer)
+    return build_timeline(article, spans, rate, writer.frames_written), report
 
 
 def build_timeline(

@@ -135,6 +135,10 @@ class Stage:
     def add_file(self, temporary: Path, target: Path) -> None:
         """Move an already written ``temporary`` file to ``target`` on commit (or delete it)."""
         self._pending.append((temporary, target))
+        try:
+            os.chmod(temporary, 0o644)  # published files are read by web servers and players
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
 
     def commit(self) -> None:
         """Move every staged file into place, in the order added."""
