@@ -34,13 +34,15 @@ _CONSONANT_HEH = ("کوه", "گروه", "شکوه", "انبوه", "اندوه", 
                   "تنبه", "فقه", "شبه", "وجه", "علیه", "کنه", "ابله", "مه")
 # Final و that is the consonant /v/ or the diphthong /ow/ (گاو, پرتو), not the vowel /u/ /o/.
 _CONSONANT_VAV = frozenset({"گاو", "ناو", "پرتو", "نو", "جلو", "خسرو", "سرو", "پیشرو", "رهرو",
-                            "جو", "دو"})
+                            "جو", "دو", "عضو", "محو", "نحو", "لغو", "جزو", "سهو", "عفو", "غلو"})
 # Final ی that is the consonant /y/ after a consonant (سعی sa'y): a kasra is enough.
 _CONSONANT_YEH = frozenset({"سعی", "نفی", "وحی", "رأی", "رای", "طی", "مشی", "نهی", "دی", "پی",
                             "نی", "ری", "کی", "حی", "شی", "وی", "هی"})
 # Final وی read /uy/ (روی, سوی): the glide is written, espeak-ng already says -ye.
 _GLIDE_UY = frozenset({"روی", "سوی", "موی", "بوی", "جوی", "گوی", "کوی", "خوی"})
 _GLIDE_UY_ENDINGS = ("جوی", "گوی")
+# Written glides that espeak-ng's dictionary reads without the -e (همتای hamtāy): add a kasra.
+_GLIDE_WITHOUT_E = frozenset({"همتای"})
 
 
 def ezafe_form(word: str) -> str:
@@ -63,10 +65,12 @@ def ezafe_form(word: str) -> str:
     if last == "و":
         return word + (KASRA if word in _CONSONANT_VAV else YEH)
     if last in (YEH, "ي"):
+        if word in _GLIDE_WITHOUT_E or word in _CONSONANT_YEH:
+            return word + KASRA
+        if before == ZWNJ and word[:-2].endswith("ه"):  # ezafe already written: توسعه‌ی
+            return word
         if before in "اآ" or word in _GLIDE_UY or word.endswith(_GLIDE_UY_ENDINGS):
             return word
-        if word in _CONSONANT_YEH:
-            return word + KASRA
         return word + ZWNJ + YEH + KASRA
     return word + KASRA
 
@@ -158,12 +162,14 @@ def load_tagger(source: Path | None = None, cache_dir: Path | None = None) -> Ez
 # ---------------------------------------------------------------------------------------------
 # A rule-based baseline, for comparison with the tagger.
 
-_FUNCTION_WORDS = frozenset(
-    "از به با در بر برای تا که و یا اما ولی را این آن همین همان هر چه چند یک هیچ نیز هم اگر "
-    "چون زیرا پس سپس بلکه وی او آنها ما من تو شما ایشان خود است هست نیست بود شد شود می "
-    "کرد کند کرده شده بوده باید نباید خواهد داد دارد داشت گفت گفته یافت رسید ای چنین چنان "
-    "دیگر بسیار خیلی نه آیا طی درباره علیه توسط بین میان پیش روی زیر".split()
-)
+_FUNCTION_WORDS = frozenset({
+    "از", "به", "با", "در", "بر", "برای", "تا", "که", "و", "یا", "اما", "ولی", "را", "این", "آن",
+    "همین", "همان", "هر", "چه", "چند", "یک", "هیچ", "نیز", "هم", "اگر", "چون", "زیرا", "پس", "سپس",
+    "بلکه", "وی", "او", "آنها", "ما", "من", "تو", "شما", "ایشان", "خود", "است", "هست", "نیست",
+    "بود", "شد", "شود", "می", "کرد", "کند", "کرده", "شده", "بوده", "باید", "نباید", "خواهد", "داد",
+    "دارد", "داشت", "گفت", "گفته", "یافت", "رسید", "ای", "چنین", "چنان", "دیگر", "بسیار", "خیلی",
+    "نه", "آیا", "طی", "درباره", "علیه", "توسط", "بین", "میان", "پیش", "روی", "زیر",
+})
 _VERB_ENDINGS = ("ند", "یم", "ید", "ست", "شد", "کرد", "کند", "شود", "دهد", "گیرد")
 
 

@@ -10,6 +10,7 @@ digit tests) and runs Viterbi over the 23 labels; tests check the labels equal l
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.resources
 import io
@@ -17,6 +18,7 @@ import json
 import os
 import re
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,7 +211,7 @@ class CompactCrf:
                     uni_weight=data["uni_weight"], bi_start=data["bi_start"],
                     bi_pair=data["bi_pair"], bi_weight=data["bi_weight"],
                 )
-        except (KeyError, ValueError, OSError, EOFError) as exc:
+        except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
             if isinstance(exc, ModelFormatError):
                 raise
             raise ModelFormatError(f"{path} is not a compact ezafe model: {exc}") from exc
@@ -291,16 +293,18 @@ def _compact(patterns: list[bytes], labels: list[str], observations: list[bytes]
     for number, observation in enumerate(observations):  # Wapiti's mdl_sync layout
         kind = observation[:1]
         if kind in (b"u", b"*"):
-            uni_off[number], total = total, total + size
+            uni_off[number] = total
+            total += size
         if kind in (b"b", b"*"):
-            bi_off[number], total = total, total + size * size
+            bi_off[number] = total
+            total += size * size
     owner = np.full(total, -1, np.int64)  # observation that owns each weight slot
     slot = np.zeros(total, np.int64)  # label (unigram) or pair (bigram) of each slot
     is_bigram = np.zeros(total, bool)
     for offsets, width, bigram in ((uni_off, size, False), (bi_off, size * size, True)):
-        for number in np.nonzero(offsets >= 0)[0]:
-            lo = offsets[number]
-            owner[lo : lo + width] = number
+        for row in np.nonzero(offsets >= 0)[0]:
+            lo = int(offsets[row])
+            owner[lo : lo + width] = row
             slot[lo : lo + width] = np.arange(width)
             is_bigram[lo : lo + width] = bigram
     if index.size and (index.max() >= total or index.min() < 0):
@@ -349,8 +353,6 @@ def load_compact(source: Path | None = None, cache_dir: Path | None = None) -> C
         except ModelFormatError:
             pass  # a damaged cache file is rebuilt below
     model = build_from_wapiti(source)
-    try:
+    with contextlib.suppress(OSError):  # an unwritable cache only costs a rebuild next time
         model.save(target)
-    except OSError:
-        pass
     return model

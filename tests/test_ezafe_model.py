@@ -1,0 +1,57 @@
+"""The compact CRF tags exactly as libwapiti does with the shipped model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import wapiti  # type: ignore[import-untyped]
+
+from narrator.text.ezafe import tokenize
+from narrator.text.ezafe_eval import read_gold
+from narrator.text.ezafe_model import (
+    CompactCrf,
+    ModelFormatError,
+    build_from_wapiti,
+    load_compact,
+    shipped_model_path,
+)
+
+GOLD = Path(__file__).parent / "ezafe" / "gold.txt"
+
+
+@pytest.fixture(scope="module")
+def compact(tmp_path_factory: pytest.TempPathFactory) -> CompactCrf:
+    return load_compact(cache_dir=tmp_path_factory.getbasetemp() / "ezafe-cache")
+
+
+def test_compact_tags_equal_libwapiti_on_every_gold_sentence(compact: CompactCrf) -> None:
+    reference = wapiti.Model(model=str(shipped_model_path()))
+    sentences = [s.text for s in read_gold(GOLD)]
+    sentences.append("به گزارش «ایسنا»، دو هزار و سیصد نفر در 1402 ثبت‌نام کردند!")
+    compared = 0
+    for sentence in sentences:
+        words = [t.text for t in tokenize(sentence)]
+        expected = reference.label_sequence("\n".join(words)).decode("utf-8").split()
+        assert compact.tag(words) == expected, sentence
+        compared += len(words)
+    assert compared > 1400
+
+
+def test_features_follow_wapiti_patterns(compact: CompactCrf) -> None:
+    tokens = ["قیمت".encode(), b"."]
+    features = compact.features(tokens, 0)
+    assert "u:w=قیمت".encode() in features
+    assert b"u:wl=_x-1" in features and b"u:wll=_x-2" in features and b"u:wr=." in features
+    assert "*:p2=ق".encode() in features  # byte prefixes and suffixes, as Wapiti's regexes match bytes
+    assert "*:s2=ت".encode() in features
+    assert b"*:p?r=true" in features and b"*:p?=false" in features and b"*:n?l=true" in features
+
+
+def test_unreadable_models_raise_model_format_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.model"
+    bad.write_bytes(b"#mdl#2#5\n#rdr#x\n")
+    with pytest.raises(ModelFormatError):
+        build_from_wapiti(bad)
+    with pytest.raises(ModelFormatError):
+        CompactCrf.load(bad)
