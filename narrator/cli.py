@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TextIO
 
 from narrator import __version__
+from narrator.audio.encode import EncodeSettings
+from narrator.audio.loudness import LoudnessTarget
 from narrator.batch import expand_inputs, plan, run_batch
 from narrator.engines.base import EngineOptions
 from narrator.engines.cache import DEFAULT_LIMIT_BYTES
@@ -17,6 +19,9 @@ from narrator.errors import NarratorError
 from narrator.model import Article
 from narrator.pipeline import CacheSettings, NarrateOptions, ensure_writable_dir, load_article
 from narrator.progress import make_reporter
+from narrator.publish.cover import load_cover
+from narrator.publish.episode import DEFAULT_ALBUM, PublishSettings
+from narrator.publish.feed import DEFAULT_AUTHOR, FeedSettings, write_feed
 from narrator.text import decode_article, prepare
 
 DEFAULT_OUT = Path("audio_out")
@@ -44,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     say.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     _cache_options(say)
     say.add_argument("--no-cache", action="store_true", help="neither read nor write the synthesis cache")
+    _podcast_options(say)
 
     cache = commands.add_parser("cache", help="inspect or clear the synthesis cache")
     cache.add_argument("action", choices=["info", "clear"])
@@ -53,7 +59,49 @@ def _parser() -> argparse.ArgumentParser:
     text.add_argument("input", help="article text file, or - for standard input")
 
     commands.add_parser("engines", help="list engines and whether each is usable here")
+
+    feed = commands.add_parser("feed", help="write an RSS podcast feed of the narrations in a folder")
+    feed.add_argument("folder", type=Path, metavar="DIR", help="folder of narrations (MP3s and manifests)")
+    feed.add_argument("--base-url", required=True, metavar="URL", help="http(s) URL the folder is served at")
+    feed.add_argument("--title", help="podcast title (default: the album of the newest narration)")
+    feed.add_argument("--author", default=DEFAULT_AUTHOR, help=f"podcast author (default {DEFAULT_AUTHOR})")
+    feed.add_argument("--image", metavar="URL", help="http(s) URL of the podcast artwork")
+    feed.add_argument("--description", help="podcast description")
+    feed.add_argument("-o", "--output", type=Path, help="feed file (default DIR/feed.xml)")
     return parser
+
+
+def _podcast_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--loudness", type=float, default=-16.0, metavar="LUFS",
+                        help="integrated loudness to normalize to (default -16 LUFS; true peak -1 dBTP)")
+    parser.add_argument("--no-normalize", action="store_true", help="keep the levels as synthesized")
+    parser.add_argument("--bitrate", type=int, default=64, metavar="KBPS", help="MP3 CBR kbit/s (default 64)")
+    parser.add_argument("--sample-rate", type=int, default=44100, metavar="HZ",
+                        help="MP3 sample rate (default 44100)")
+    parser.add_argument("--album", default=DEFAULT_ALBUM,
+                        help=f"album tag, e.g. the publication (default {DEFAULT_ALBUM})")
+    parser.add_argument("--source", help="source text or URL for the comment tag (default: input file name)")
+    parser.add_argument("--cover", type=Path, metavar="IMAGE", help="cover art, a JPEG or PNG file")
+
+
+def _podcast_settings(
+    args: argparse.Namespace,
+) -> tuple[LoudnessTarget | None, EncodeSettings, PublishSettings]:
+    """Loudness, encoding and publishing settings from the options, each checked here, once."""
+    if args.cover is not None:
+        load_cover(args.cover)
+    loudness = None if args.no_normalize else LoudnessTarget(integrated_lufs=args.loudness)
+    encode = EncodeSettings(sample_rate=args.sample_rate, bitrate_kbps=args.bitrate)
+    return loudness, encode, PublishSettings(album=args.album, source=args.source, cover=args.cover)
+
+
+def _cmd_feed(args: argparse.Namespace, out: TextIO) -> int:
+    settings = FeedSettings(
+        base_url=args.base_url, title=args.title, author=args.author, image=args.image,
+        description=args.description,
+    )
+    out.write(f"{write_feed(args.folder, settings, args.output)}\n")
+    return 0
 
 
 def _positive(value: str) -> int:
@@ -122,12 +170,16 @@ def _cmd_engines(out: TextIO) -> int:
 def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     sources = expand_inputs(args.inputs)
     jobs = plan(sources, args.output, DEFAULT_OUT)
+    loudness, encode, publish = _podcast_settings(args)
     options = NarrateOptions(
         engine=args.engine,
         engine_options=EngineOptions(voice=args.voice, lang=args.lang, rate=args.rate, pitch=args.pitch),
         title=args.title,
         cache=None if args.no_cache else _cache_settings(args),
         concurrency=args.concurrency,
+        loudness=loudness,
+        encode=encode,
+        publish=publish,
     )
     create_engine(options.engine, options.engine_options)  # an unknown engine fails once, up front
     for folder in sorted({job.target.parent for job in jobs}):
@@ -170,6 +222,8 @@ def main(
             return _cmd_engines(out)
         if args.command == "cache":
             return _cmd_cache(args, out)
+        if args.command == "feed":
+            return _cmd_feed(args, out)
         return _cmd_narrate(args, out, err)
     except NarratorError as exc:
         err.write(f"narrator: error: {exc}\n")
