@@ -22,6 +22,8 @@ from narrator.progress import make_reporter
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import DEFAULT_ALBUM, PublishSettings
 from narrator.publish.feed import DEFAULT_AUTHOR, FeedSettings, write_feed
+from narrator.publish.index import write_index, write_pages
+from narrator.serve import serve as serve_folder
 from narrator.text import decode_article, prepare
 
 DEFAULT_OUT = Path("audio_out")
@@ -68,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     feed.add_argument("--image", metavar="URL", help="http(s) URL of the podcast artwork")
     feed.add_argument("--description", help="podcast description")
     feed.add_argument("-o", "--output", type=Path, help="feed file (default DIR/feed.xml)")
+
+    page = commands.add_parser("page", help="write index.html (and pages from manifests) for a folder")
+    page.add_argument("folder", type=Path, metavar="DIR", help="folder of narrations")
+
+    serve = commands.add_parser("serve", help="serve a folder of narrations on 127.0.0.1")
+    serve.add_argument("folder", type=Path, metavar="DIR", help="folder of narrations")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     return parser
 
 
@@ -150,6 +159,14 @@ def _read_text_input(name: str, stdin: TextIO) -> Article:
     return load_article(Path(name))
 
 
+def _cmd_page(args: argparse.Namespace, out: TextIO) -> int:
+    folder: Path = args.folder
+    for written in write_pages(folder):
+        out.write(f"{written}\n")
+    out.write(f"{write_index(folder)}\n")
+    return 0
+
+
 def _cmd_text(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     article = _read_text_input(args.input, stdin)
     blocks = ["\n".join(s.spoken for s in p.sentences) for p in article.paragraphs]
@@ -222,6 +239,11 @@ def main(
             return _cmd_engines(out)
         if args.command == "cache":
             return _cmd_cache(args, out)
+        if args.command == "page":
+            return _cmd_page(args, out)
+        if args.command == "serve":
+            serve_folder(args.folder, args.port, out, err)
+            return 0
         if args.command == "feed":
             return _cmd_feed(args, out)
         return _cmd_narrate(args, out, err)

@@ -152,11 +152,12 @@ def _hash_source(text: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-def content_policy(css: str, js: str) -> str:
+def content_policy(css: str, js: str | None) -> str:
     """A Content-Security-Policy allowing only the page's own style, script and same-origin media."""
+    scripts = _hash_source(js) if js is not None else "'none'"
     return (
         "default-src 'none'; "
-        f"script-src {_hash_source(js)}; style-src {_hash_source(css)}; "
+        f"script-src {scripts}; style-src {_hash_source(css)}; "
         "media-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
     )
 

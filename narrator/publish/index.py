@@ -1,0 +1,152 @@
+"""``index.html`` for a folder of narrations (every article with its duration, newest first).
+
+Also rewrites each narration's listening page from its manifest, for ``narrator page DIR``.
+"""
+
+from __future__ import annotations
+
+import html
+import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mutagen import MutagenError
+from mutagen.mp3 import MP3
+
+from narrator.errors import InputError
+from narrator.model import ChapterMark, Cue, Timeline
+from narrator.publish.manifest import MANIFEST_SUFFIX, Manifest, load_manifest
+from narrator.publish.page import (
+    PERSIAN_DIGITS,
+    asset,
+    clock,
+    content_policy,
+    fill,
+    page_path,
+    write_page,
+    write_text_atomic,
+)
+
+INDEX_NAME = "index.html"
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One narrated article as the index lists it."""
+
+    title: str
+    duration_ms: int
+    published: datetime
+    audio: str
+    page: str | None
+
+
+def manifest_path(mp3: Path) -> Path:
+    """Where the manifest of ``mp3`` lives: ``<stem>.json`` beside it."""
+    return mp3.with_suffix(MANIFEST_SUFFIX)
+
+
+def manifest_timeline(manifest: Manifest) -> Timeline:
+    """The chapters and sentence cues a manifest records, as a :class:`Timeline`."""
+    return Timeline(
+        duration_ms=manifest.duration_ms,
+        chapters=tuple(ChapterMark(p.start_ms, p.end_ms, p.title) for p in manifest.paragraphs),
+        cues=tuple(Cue(s.start_ms, s.end_ms, s.text) for s in manifest.sentences),
+    )
+
+
+def read_entry(mp3: Path) -> IndexEntry:
+    """The index entry for ``mp3``: from its manifest when there is one, else from its ID3 tags."""
+    page = page_path(mp3)
+    page_name = page.name if page.is_file() else None
+    manifest = manifest_path(mp3)
+    if manifest.is_file():
+        info = load_manifest(manifest)
+        return IndexEntry(info.title, info.duration_ms, info.created_at, mp3.name, page_name)
+    return _entry_from_tags(mp3, page_name)
+
+
+def _entry_from_tags(mp3: Path, page_name: str | None) -> IndexEntry:
+    try:
+        audio = MP3(mp3)
+    except (MutagenError, OSError) as exc:
+        raise InputError(f"{mp3}: not a readable MP3 ({exc})") from exc
+    length = getattr(audio.info, "length", None)
+    if not isinstance(length, float):
+        raise InputError(f"{mp3}: the MP3 has no duration")
+    title_frame = audio.tags.get("TIT2") if audio.tags is not None else None
+    title = str(title_frame.text[0]) if title_frame is not None and title_frame.text else mp3.stem
+    return IndexEntry(
+        title=title,
+        duration_ms=round(length * 1000),
+        published=datetime.fromtimestamp(mp3.stat().st_mtime, UTC),
+        audio=mp3.name,
+        page=page_name,
+    )
+
+
+def narrations(folder: Path) -> list[Path]:
+    """The visible ``.mp3`` files directly in ``folder``, sorted by name."""
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder")
+    found = (p for p in folder.iterdir() if p.suffix.lower() == ".mp3" and not p.name.startswith("."))
+    return sorted(p for p in found if p.is_file())
+
+
+def write_pages(folder: Path) -> list[Path]:
+    """Rewrite the listening page of every narration in ``folder`` that has a manifest."""
+    written = []
+    for mp3 in narrations(folder):
+        manifest = manifest_path(mp3)
+        if manifest.is_file():
+            info = load_manifest(manifest)
+            written.append(write_page(mp3, info.title, manifest_timeline(info)))
+    return written
+
+
+def collect(folder: Path) -> list[IndexEntry]:
+    """Every narrated article in ``folder`` (its visible ``.mp3`` files), newest first."""
+    entries = [read_entry(p) for p in narrations(folder)]
+    return sorted(entries, key=lambda e: (e.published, e.audio), reverse=True)
+
+
+def _date(moment: datetime) -> str:
+    return moment.strftime("%Y/%m/%d").translate(PERSIAN_DIGITS)
+
+
+def _items(entries: Iterable[IndexEntry]) -> str:
+    rows = []
+    for entry in entries:
+        href = html.escape(urllib.parse.quote(entry.page or entry.audio))
+        rows.append(
+            f'<li><a href="{href}">{html.escape(entry.title)}</a> '
+            f'<span class="meta"><span dir="ltr">{clock(entry.duration_ms)}</span> · '
+            f'<time datetime="{entry.published.isoformat()}" dir="ltr">{_date(entry.published)}</time>'
+            "</span></li>"
+        )
+    return "\n".join(rows)
+
+
+def render_index(entries: list[IndexEntry], title: str = "روایت‌ها") -> str:
+    """The index page listing ``entries`` in the order given, as HTML text."""
+    css = asset("index.css")
+    listing = _items(entries) if entries else "<li>هنوز روایتی نیست.</li>"
+    return fill(
+        asset("index.html"),
+        {
+            "title": html.escape(title),
+            "css": css,
+            "csp": html.escape(content_policy(css, None)),
+            "count": str(len(entries)).translate(PERSIAN_DIGITS),
+            "items": listing,
+        },
+    )
+
+
+def write_index(folder: Path, title: str = "روایت‌ها") -> Path:
+    """Write ``index.html`` in ``folder`` listing every narration there, atomically."""
+    target = folder / INDEX_NAME
+    write_text_atomic(target, render_index(collect(folder), title))
+    return target
