@@ -1,6 +1,30 @@
-"""Text in: loading, normalization, numbers, sentences."""
+"""Text in: loading, normalization, numbers, dates, Latin, abbreviations, lexicon, sentences."""
 
+from narrator.text.explain import Explained, explain, format_explanation, replacements
+from narrator.text.lexicon import Lexicon, load_lexicon, parse_lexicon
 from narrator.text.load import decode_article, read_article
-from narrator.text.prepare import prepare
+from narrator.text.normalize import normalize
+from narrator.text.prepare import is_prose, prepare
+from narrator.text.rules import Replacement
+from narrator.text.sentences import split_for_engine, split_sentences
+from narrator.text.spoken import speak, spoken_form
 
-__all__ = ["decode_article", "prepare", "read_article"]
+__all__ = [
+    "Explained",
+    "Lexicon",
+    "Replacement",
+    "decode_article",
+    "explain",
+    "format_explanation",
+    "is_prose",
+    "load_lexicon",
+    "normalize",
+    "parse_lexicon",
+    "prepare",
+    "read_article",
+    "replacements",
+    "speak",
+    "split_for_engine",
+    "split_sentences",
+    "spoken_form",
+]

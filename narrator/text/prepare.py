@@ -3,40 +3,34 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from narrator.errors import InputError
 from narrator.model import Article, Paragraph, Sentence
-from narrator.text.numbers import expand_numbers
+from narrator.text.lexicon import Lexicon
+from narrator.text.normalize import normalize
 from narrator.text.sentences import split_sentences
+from narrator.text.spoken import speak
 
-_NON_PROSE = re.compile(r"^\s*(منبع|source|لینک|link)\b.*$|^\s*\(?\+\)?\s*$|^\s*https?://\S+\s*$", re.I)
-_HAS_LETTER = re.compile(r"[^\W\d_]")
 TITLE_WORDS = 8
-
-
-@lru_cache(maxsize=1)
-def _normalizer() -> object:
-    import hazm
-
-    return hazm.Normalizer(correct_spacing=False)
-
-
-def normalize_written(text: str) -> str:
-    """The written form: Arabic letter variants, ZWNJ and spacing fixed by hazm."""
-    normalizer = _normalizer()
-    result: str = normalizer.normalize(text)  # type: ignore[attr-defined]
-    return re.sub(r"[ \t]{2,}", " ", result).strip()
-
-
-def speakable(written: str) -> str:
-    """The spoken form of a written sentence: numerals and symbols as words."""
-    return normalize_written(expand_numbers(written))
+_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_CREDIT = re.compile(
+    r"^\W*(?:منبع|منابع|source|لینک|link|عکس|photo|تصویر|کد خبر|کد مطلب|شناسه خبر|برچسب(?:\u200cها|ها)?"
+    r"|tags?|خبرنگار|گزارش از|ترجمه|ویرایش|اشتراک(?:\u200cگذاری)?|share)\s*[:：(\-–]",
+    re.IGNORECASE,
+)
+_ONLY = re.compile(r"^\W*(?:منبع|source|انتهای پیام|پایان پیام|لینک|link|ادامه مطلب|بیشتر بخوانید)\W*$",
+                   re.IGNORECASE)
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 
 
 def is_prose(line: str) -> bool:
-    """False for source lines, bare links and lines with no letters (``'منبع (+)'``)."""
-    return bool(_HAS_LETTER.search(line)) and not _NON_PROSE.match(line)
+    """False for source and credit lines, bare links and lines with no letters (``'منبع (+)'``)."""
+    if not _HAS_LETTER.search(line) or _ONLY.match(line) or _CREDIT.match(line):
+        return False
+    without_links = _LINK.sub(" ", line)
+    return bool(_HAS_LETTER.search(without_links)) and len(without_links.split()) >= 2 - (
+        not _LINK.search(line)
+    )
 
 
 def opening_words(text: str, count: int = TITLE_WORDS) -> str:
@@ -46,18 +40,24 @@ def opening_words(text: str, count: int = TITLE_WORDS) -> str:
     return head + "…" if len(words) > count else head
 
 
-def prepare(raw: str, title: str | None = None) -> Article:
-    """Turn an article's text into paragraphs of sentences, each written and spoken."""
-    lines = [line.strip() for line in raw.splitlines()]
+def prose_lines(raw: str) -> list[str]:
+    """The lines of ``raw`` that are prose, stripped (one paragraph each)."""
+    return [line.strip() for line in raw.splitlines() if line.strip() and is_prose(line.strip())]
+
+
+def prepare(raw: str, title: str | None = None, lexicon: Lexicon | None = None) -> Article:
+    """Turn an article's text into paragraphs of sentences, each written and spoken.
+
+    Each non-empty prose line is a paragraph; ``written`` is the normalized text a reader sees
+    (digits kept), ``spoken`` what an engine receives. Sentences with nothing speakable are
+    dropped, and so are paragraphs left empty.
+    """
     paragraphs: list[Paragraph] = []
-    for line in lines:
-        if not line or not is_prose(line):
-            continue
-        written = normalize_written(line)
+    for line in prose_lines(raw):
         sentences = tuple(
-            Sentence(written=s, spoken=spoken)
-            for s in split_sentences(written)
-            if (spoken := speakable(s))
+            Sentence(written=written, spoken=spoken)
+            for written in split_sentences(normalize(line))
+            if (spoken := speak(written, lexicon))
         )
         if sentences:
             paragraphs.append(Paragraph(sentences))

@@ -1,0 +1,145 @@
+"""The written form: characters canonical, hazm normalization, and missing ZWNJ put back.
+
+hazm's ``Normalizer`` with its default spacing splits numbers and abbreviations apart
+(``۱۲٫۵`` -> ``۱۲ ٫ ۵``), so it runs with ``correct_spacing=False``; the ZWNJ repair that option
+would have done is done here instead, with hazm's own affix patterns, its word list and verb list.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+ZWNJ = "\u200c"
+LETTERS = "آ-ی"  # the Arabic-script block from alef madda to yeh, as a character-class range
+
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200d\u200e\u200f\u00ad\ufeff\u061c\u202a\u202b\u202c\u202d\u202e"
+        "\u2066\u2067\u2068\u2069\u0640"),
+    None,
+)
+_SPACES = dict.fromkeys(map(ord, "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+                                 "\u2009\u200a\u202f\u205f\u3000\u180e\x0b\x0c\r"), " ")
+_VARIANTS = {
+    ord("ۀ"): "ه" + ZWNJ + "ی",
+    ord("ة"): "ه",
+    ord("ى"): "ی",
+    ord("ي"): "ی",
+    ord("ك"): "ک",
+    ord("۔"): ".",
+    ord("“"): '"',
+    ord("”"): '"',
+    ord("„"): '"',
+    ord("‟"): '"',
+    ord("″"): '"',
+    ord("‹"): "«",
+    ord("›"): "»",
+    ord("‘"): "'",
+    ord("’"): "'",
+}
+_TABLE = str.maketrans({**_INVISIBLE, **_SPACES, **_VARIANTS})
+_HAMZA_EZAFE = re.compile("ه\u0654")
+
+# hazm's affix spacing patterns (hazm.constants.AFFIX_SPACING_PATTERNS), compiled once:
+# «کتاب ها» -> «کتاب‌ها», «می شود» -> «می‌شود», «داشته اند» -> «داشته‌اند», «برنامهها».
+_AFFIX: tuple[tuple[re.Pattern[str], str], ...] = ()
+
+_SUFFIXES_ANY_STEM = ("هایشان", "هایمان", "هایتان", "هایی", "های", "ها", "ترین", "تر")
+_SUFFIXES_AFTER_HEH = ("اند", "ایم", "اید", "ای", "ام", "اش", "ات", "ی")
+_NON_JOINING = frozenset("آادذرزژو")  # letters that never join the next; a ZWNJ after them is moot
+_WORD = re.compile(f"[{LETTERS}]{{4,}}")
+_ZWNJ_EDGES = re.compile(f"{ZWNJ}+(?=[ ]|$)|(?:(?<=[ ])|^){ZWNJ}+|(?<=[^{LETTERS}{ZWNJ}]){ZWNJ}+"
+                         f"|{ZWNJ}+(?=[^{LETTERS}{ZWNJ}])")
+_ZWNJ_RUN = re.compile(f"{ZWNJ}{{2,}}")
+_SPACE_RUN = re.compile(" {2,}")
+
+
+@lru_cache(maxsize=1)
+def _hazm() -> Any:
+    """hazm's Normalizer, built once (it loads word and verb lists, about a second)."""
+    import hazm
+
+    return hazm.Normalizer(correct_spacing=False)
+
+
+@lru_cache(maxsize=1)
+def _affix_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    from hazm.constants import AFFIX_SPACING_PATTERNS
+
+    return tuple((re.compile(p), r) for p, r in AFFIX_SPACING_PATTERNS)
+
+
+def _lexicon() -> tuple[dict[str, Any], set[str]]:
+    """hazm's word list (with frequencies) and its verb forms, from the cached Normalizer."""
+    normalizer = _hazm()
+    words: dict[str, Any] = getattr(normalizer, "_words", None) or {}
+    verbs: set[str] = getattr(normalizer, "_verbs", None) or set()
+    return words, verbs
+
+
+def canonical_chars(text: str) -> str:
+    """Invisible marks and kashida removed, spaces unified, Arabic variants made Persian.
+
+    >>> canonical_chars("خانۀ\u200fما")
+    'خانه\u200cیما'
+    """
+    return _HAMZA_EZAFE.sub("ه" + ZWNJ + "ی", text.translate(_TABLE))
+
+
+def repair_zwnj(text: str) -> str:
+    """Put back the ZWNJ scraped text drops: ``'کارخانههای'`` -> ``'کارخانه\u200cهای'``.
+
+    A word hazm does not know is split before a plural, comparative or (after a silent final
+    ``ه``) a verbal or possessive suffix when what remains is a word it knows.
+    """
+    for pattern, replacement in _affix_patterns():
+        text = pattern.sub(replacement, text)
+    words, verbs = _lexicon()
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        known = words.get(word)
+        if known is not None and known[0] > 0:
+            return word
+        # A plural or comparative suffix on a known stem first (the most frequent stem wins),
+        # then, for words hazm does not know at all, a verbal or possessive suffix after «ه».
+        best, best_count = word, -1
+        for suffix in _SUFFIXES_ANY_STEM:
+            stem = word[: -len(suffix)]
+            if word.endswith(suffix) and len(stem) >= 2 and stem in words and words[stem][0] > best_count:
+                best, best_count = _join(stem, suffix), words[stem][0]
+        if best_count >= 0 or known is not None:
+            return best
+        for suffix in _SUFFIXES_AFTER_HEH:
+            stem = word[: -len(suffix)]
+            if word.endswith("ه" + suffix) and (stem in words or stem + ZWNJ + suffix in verbs):
+                return _join(stem, suffix)
+        return word
+
+    return _WORD.sub(fix, text)
+
+
+def _join(stem: str, suffix: str) -> str:
+    """``stem`` and ``suffix`` with a ZWNJ, unless the stem ends in a letter that never joins."""
+    return stem + suffix if stem[-1] in _NON_JOINING else stem + ZWNJ + suffix
+
+
+def tidy_spaces(text: str) -> str:
+    """Single spaces, no ZWNJ beside a space or a non-letter, nothing at either end."""
+    text = _ZWNJ_RUN.sub(ZWNJ, text)
+    text = _ZWNJ_EDGES.sub("", text)
+    return _SPACE_RUN.sub(" ", text).strip()
+
+
+def normalize(text: str) -> str:
+    """The written form of a line: canonical characters, hazm normalization, ZWNJ repaired.
+
+    Digits are kept (as Persian digits); numbers and abbreviations are not split apart.
+
+    >>> normalize("برنامههای ما اجرا میشود")
+    'برنامه\u200cهای ما اجرا می\u200cشود'
+    """
+    text = canonical_chars(text)
+    text = str(_hazm().normalize(text))
+    return tidy_spaces(repair_zwnj(text))

@@ -1,0 +1,102 @@
+"""The spoken form: the rules in order, then only speakable Persian is kept.
+
+The engine must receive Persian letters, ZWNJ, spaces and a little punctuation (``. ، ؛ : ! ؟``)
+and nothing else: no digit of any script, no symbol, no Latin letter. Every rule before the final
+filter turns what it recognises into words; the filter drops whatever is left, so the guarantee
+holds for any input.
+
+>>> speak("۱۲٫۵٪ از WHO")
+'دوازده و نیم درصد از دابلیو\u200cاچ\u200cاو'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from narrator.text import abbreviations, dates, latin, quantities
+from narrator.text.lexicon import Lexicon
+from narrator.text.normalize import ZWNJ, normalize, tidy_spaces
+from narrator.text.rules import Replacement, Rule, apply_rules
+
+PERSIAN_LETTERS = "ءآأؤإئابتثجحخدذرزسشصضطظعغفقلمنهوپچژکگی"
+PUNCTUATION = ".،؛:!؟"
+
+_OTHER_DIGIT = re.compile(r"(?![0-9۰-۹٠-٩])\d")
+_SYMBOLS = {
+    "&": " و ", "=": " مساوی ", "×": " ضرب در ", "÷": " تقسیم بر ", "…": ".", ",": "،", ";": "؛",
+    "?": "؟", "٬": "،", "٫": " ", "\n": ". ",
+}  # fmt: skip
+_SYMBOL = re.compile("|".join(re.escape(s) for s in _SYMBOLS))
+_NOT_SPEAKABLE = re.compile(f"[^{PERSIAN_LETTERS}{PUNCTUATION}{ZWNJ} ]+")
+_SPACE_BEFORE_PUNCT = re.compile(f" +(?=[{PUNCTUATION}])")
+_PUNCT_RUN = re.compile(f"[{PUNCTUATION}](?:[ {PUNCTUATION}]*[{PUNCTUATION}])?")
+_PUNCT_GLUED = re.compile(f"(?<=[{PUNCTUATION}])(?=[{PERSIAN_LETTERS}])")
+_LEADING_PUNCT = re.compile(f"^[ {PUNCTUATION}]+")
+_HAS_LETTER = re.compile(f"[{PERSIAN_LETTERS}]")
+MAX_SETTLE = 4
+
+
+def _other_digit(match: re.Match[str]) -> str:
+    return str(unicodedata.decimal(match.group(0), 0))
+
+
+SCRIPT_DIGITS = Rule("digits-other-scripts", "characters", _OTHER_DIGIT, _other_digit)
+SYMBOLS = Rule("symbol", "symbol", _SYMBOL, lambda m: _SYMBOLS[m.group(0)])
+
+
+@lru_cache(maxsize=1)
+def builtin_rules() -> tuple[Rule, ...]:
+    """Every built-in rule in the order it runs."""
+    return (
+        SCRIPT_DIGITS,
+        *latin.RULES[:2],  # e-mail addresses and links are dropped (the transcript keeps them)
+        abbreviations.abbreviation_rule(),
+        *dates.RULES,
+        abbreviations.ERA,
+        *quantities.RULES,
+        latin.RULES[2],
+        *quantities.NUMBER_RULES,
+        SYMBOLS,
+    )
+
+
+def _punct_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    for mark in "؟!.؛:":
+        if mark in run:
+            return mark
+    return run[0]
+
+
+def keep_speakable(text: str) -> str:
+    """Only Persian letters, ZWNJ, spaces and ``. ، ؛ : ! ؟``, tidily spaced."""
+    text = _NOT_SPEAKABLE.sub(" ", text)
+    text = _SPACE_BEFORE_PUNCT.sub("", text)
+    text = _PUNCT_RUN.sub(_punct_run, text)
+    text = _PUNCT_GLUED.sub(" ", text)
+    text = _LEADING_PUNCT.sub("", tidy_spaces(text))
+    return text if _HAS_LETTER.search(text) else ""
+
+
+def settle(text: str) -> str:
+    """Filter and re-normalize until nothing changes, so the spoken form is a fixed point."""
+    text = keep_speakable(text)
+    for _ in range(MAX_SETTLE):
+        again = keep_speakable(normalize(text))
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def speak(written: str, lexicon: Lexicon | None = None, record: list[Replacement] | None = None) -> str:
+    """The spoken form of a written (normalized) sentence; replacements go to ``record``."""
+    rules = builtin_rules() if lexicon is None else (*lexicon.rules(), *builtin_rules())
+    return settle(apply_rules(rules, written, record))
+
+
+def spoken_form(raw: str, lexicon: Lexicon | None = None) -> str:
+    """Normalize then speak: the whole text-to-spoken path for one piece of text."""
+    return speak(normalize(raw), lexicon)
