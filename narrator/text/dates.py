@@ -28,7 +28,7 @@ LATIN_MONTHS = ("january", "february", "march", "april", "may", "june",
 
 _AFTER = f"(?![{LETTERS}{ZWNJ}])"
 _DIGIT = re.compile(r"\d")
-_MARK = (r"(?P<mark> ?(?:ه\. ?[قش]\.?|[قشم]\.?|هجری قمری|هجری شمسی|قمری|شمسی|میلادی)"
+_MARK = (r"(?P<mark>\s*(?:ه\. ?[قش]\.?|[قشم]\.?|هجری قمری|هجری شمسی|قمری|شمسی|میلادی)"
          + f"(?![{LETTERS}{ZWNJ}]))?")
 _MARK_WORDS = {"ق": "هجری قمری", "ش": "هجری شمسی", "م": "میلادی"}
 
@@ -155,6 +155,16 @@ RULES = (
             re.IGNORECASE,
         ),
         _latin_date,
+        needs=_DIGIT,
+    ),
+    Rule(
+        "date-day-range",
+        "date",
+        re.compile(
+            _NO_NUMBER_BEFORE
+            + rf"(\d{{1,2}})(?= ?(?:تا|الی|و|-|–) ?\d{{1,2}}(?:{ZWNJ}?ام|م)? ?(?:{_MONTH}){_AFTER})"
+        ),
+        _day_before_month,
         needs=_DIGIT,
     ),
     Rule(

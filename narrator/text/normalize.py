@@ -46,6 +46,7 @@ _HAMZA_EZAFE = re.compile("ه\u0654")
 _AFFIX: tuple[tuple[re.Pattern[str], str], ...] = ()
 
 _SUFFIXES_ANY_STEM = ("هایشان", "هایمان", "هایتان", "هایی", "های", "ها", "ترین", "تر")
+_PLURALS = _SUFFIXES_ANY_STEM[:-2]
 _SUFFIXES_AFTER_HEH = ("اند", "ایم", "اید", "ای", "ام", "اش", "ات", "ی")
 _NON_JOINING = frozenset("آادذرزژو")  # letters that never join the next; a ZWNJ after them is moot
 _WORD = re.compile(f"[{LETTERS}]{{4,}}")
@@ -105,7 +106,10 @@ def repair_zwnj(text: str) -> str:
         # A plural or comparative suffix on a known stem first (the most frequent stem wins),
         # then, for words hazm does not know at all, a verbal or possessive suffix after «ه».
         best, best_count = word, -1
-        for suffix in _SUFFIXES_ANY_STEM:
+        # A word hazm lists without a count («کتابهای») may still lack its ZWNJ, but only before
+        # a plural suffix: «فیلتر» is not «فیل» + «تر».
+        suffixes = _PLURALS if known is not None else _SUFFIXES_ANY_STEM
+        for suffix in suffixes:
             stem = word[: -len(suffix)]
             if word.endswith(suffix) and len(stem) >= 2 and stem in words and words[stem][0] > best_count:
                 best, best_count = _join(stem, suffix), words[stem][0]

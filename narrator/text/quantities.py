@@ -39,6 +39,8 @@ UNITS = {
     "IRR": "ریال", "GBP": "پوند", "°": "درجه", "m": "متر", "g": "گرم", "l": "لیتر", "L": "لیتر",
     "t": "تن", "s": "ثانیه", "h": "ساعت",
 }  # fmt: skip
+_PERSIAN_DIGITS = str.maketrans("23", "۲۳")
+UNITS.update({unit.translate(_PERSIAN_DIGITS): words for unit, words in list(UNITS.items())})
 _UNIT_ALTERNATION = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 
 FRACTIONS = {"½": "نیم", "¼": "یک چهارم", "¾": "سه چهارم", "⅓": "یک سوم", "⅔": "دو سوم",
@@ -49,7 +51,7 @@ SPORTS = re.compile(
     "والیبال|بسکتبال|هندبال|واترپلو|تنیس|پیروز|شکست|برتری|مساوی|تساوی|قهرمان|حریف|امتیاز|"
     "پرسپولیس|استقلال|سپاهان|تراکتور|گلزن|دروازه)"
 )
-_ID_CONTEXT = "شماره|تلفن|تماس|همراه|نمابر|فکس|کد|پلاک|شناسه|شبا|حساب|کارت|سریال"
+_ID_CONTEXT = "شماره|پیامک|تلفن|تماس|همراه|نمابر|فکس|کد|پلاک|شناسه|شبا|حساب|کارت|سریال"
 
 
 def read_number(literal: str) -> str:
@@ -87,6 +89,11 @@ def _ordinal(match: re.Match[str]) -> str | None:
     if value >= MAX_CARDINAL:
         return None
     return spaced(ordinal_adjective(value) if suffix.endswith("ین") else ordinal(value))
+
+
+def read_fraction(numerator: int, denominator: int) -> str:
+    """A simple fraction: ``(1, 8)`` -> ``'یک هشتم'``, ``(3, 4)`` -> ``'سه چهارم'``."""
+    return f"{cardinal(numerator)} {ordinal(denominator)}"
 
 
 def _fraction(match: re.Match[str]) -> str:
@@ -166,6 +173,13 @@ NUMBER_RULES = (
         re.compile(rf"{_BEFORE}(\d+) ?({ZWNJ}?(?:امین|مین|ام)|م){_AFTER_WORD}"),
         _ordinal,
         needs=_DIGIT,
+    ),
+    Rule(
+        "fraction-final",
+        "fraction",
+        re.compile(rf"{_BEFORE}(\d)/(\d{{1,2}})(?= ?نهایی)"),
+        lambda m: spaced(read_fraction(int(m.group(1)), int(m.group(2)))),
+        needs=re.compile("نهایی"),
     ),
     Rule(
         "fraction",
