@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -14,7 +15,16 @@ from narrator.audio.loudness import LoudnessTarget
 from narrator.batch import expand_inputs, plan, run_batch
 from narrator.engines.base import EngineOptions
 from narrator.engines.cache import DEFAULT_LIMIT_BYTES
-from narrator.engines.registry import DEFAULT_ENGINE, create_engine, engine_names
+from narrator.engines.registry import (
+    AUTO,
+    AUTO_ORDER,
+    DEFAULT_ENGINE,
+    ONLINE_ENGINES,
+    choose_engine,
+    create_engine,
+    engine_names,
+    online_allowed,
+)
 from narrator.errors import NarratorError
 from narrator.model import Article
 from narrator.pipeline import CacheSettings, NarrateOptions, ensure_writable_dir, load_article
@@ -39,11 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     say = commands.add_parser("narrate", help="narrate article files into chaptered MP3s")
     say.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="article text files")
     say.add_argument("-o", "--output", type=Path, help=f"output .mp3 file or folder (default {DEFAULT_OUT}/)")
-    say.add_argument("--engine", default=DEFAULT_ENGINE, help=f"speech engine (default {DEFAULT_ENGINE})")
-    say.add_argument("--voice", help="engine voice name")
+    say.add_argument("--engine", default=DEFAULT_ENGINE,
+                     help=f"speech engine, or auto: the first usable of {', '.join(AUTO_ORDER)} (default)")
+    say.add_argument("--voice", help="engine voice (espeak voice, piper name or .onnx path, edge voice)")
     say.add_argument("--lang", default="fa", help="language code for the engine (default fa)")
-    say.add_argument("--rate", type=int, help="speaking rate (espeak: words per minute)")
-    say.add_argument("--pitch", type=int, help="pitch (espeak: 0-100)")
+    say.add_argument("--rate", type=int, help="speed change in percent (+25 is a quarter faster)")
+    say.add_argument("--pitch", type=int, help="pitch change (espeak: steps of its 0-100 scale; edge: Hz)")
     say.add_argument("--title", help="title tag (default: the article's opening words)")
     say.add_argument("-j", "--jobs", type=_positive, default=1, help="articles narrated at once (processes)")
     say.add_argument("--concurrency", type=_positive, default=4,
@@ -175,12 +186,29 @@ def _cmd_text(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
 
 def _cmd_engines(out: TextIO) -> int:
+    from narrator.engines.voices import find_voices, voices_dir
+
+    online = online_allowed()
     for name in engine_names():
         try:
-            reason = create_engine(name, EngineOptions()).available()
+            engine = create_engine(name, EngineOptions())
+            reason = engine.available()
+            probe = getattr(engine, "reachable", None)
+            if reason is None and name in ONLINE_ENGINES and online and callable(probe):
+                reason = probe()
         except NarratorError as exc:
             reason = str(exc)
-        out.write(f"{name}\t{'usable' if reason is None else 'unusable: ' + reason}\n")
+        state = "usable" if reason is None else f"unusable: {reason}"
+        if reason is None and name in ONLINE_ENGINES and not online:
+            state = "usable online (not probed; auto skips it unless NARRATOR_ONLINE=1)"
+        out.write(f"{name}\t{state}\n")
+        if name == "piper":
+            found = find_voices()
+            out.writelines(f"  voice {v.name}\t{v.model}\n" for v in found)
+            if not found:
+                out.write(f"  no voices in {voices_dir()}\n")
+    choice = choose_engine(EngineOptions(), online)
+    out.write(f"auto\t{choice.name}\n")
     return 0
 
 
@@ -198,6 +226,11 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         encode=encode,
         publish=publish,
     )
+    note = ""
+    if options.engine == AUTO:
+        choice = choose_engine(options.engine_options, online_allowed())
+        options = replace(options, engine=choice.name)
+        note = f"narrator: engine auto chose {choice.name}" + "".join(f"; {p}" for p in choice.passed_over)
     create_engine(options.engine, options.engine_options)  # an unknown engine fails once, up front
     for folder in sorted({job.target.parent for job in jobs}):
         ensure_writable_dir(folder)
@@ -207,6 +240,8 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         reporter.close()
     failures = [o for o in outcomes if o.error is not None]
+    if note and len(failures) < len(outcomes) and not args.quiet:
+        err.write(note + "\n")
     for outcome in outcomes:
         if outcome.error is None:
             out.write(f"{outcome.job.target}\n")

@@ -29,7 +29,8 @@ def test_folder_with_jobs_and_one_broken_article(tmp_path: Path, seed: Path) -> 
     code = main(["narrate", str(articles), "-j", "2", "-o", str(out_dir), "--no-cache"],
                 stdout=stdout, stderr=stderr)
     assert code == 1
-    assert sorted(p.name for p in out_dir.iterdir()) == ["a0.mp3", "a1.mp3", "a2.mp3"]
+    assert sorted(p.name for p in out_dir.glob("*.mp3")) == ["a0.mp3", "a1.mp3", "a2.mp3"]
+    assert not list(out_dir.glob("broken*"))
     assert stdout.getvalue().splitlines() == [str(out_dir / f"a{n}.mp3") for n in range(3)]
     log = stderr.getvalue()
     assert "1 of 4 articles failed" in log and "broken.txt" in log and "binary" in log

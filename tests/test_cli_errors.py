@@ -98,4 +98,5 @@ def test_batch_continues_past_a_broken_article(tmp_path: Path, seed: Path) -> No
     assert code == 1
     assert (out_dir / f"{seed.stem}.mp3").exists()
     assert "1 of 2 articles failed" in stderr.getvalue() and "missing.txt" in stderr.getvalue()
-    assert sorted(p.name for p in out_dir.iterdir()) == [f"{seed.stem}.mp3"]
+    assert sorted(p.name for p in out_dir.glob("*.mp3")) == [f"{seed.stem}.mp3"]
+    assert not list(out_dir.glob("missing*"))

@@ -8,7 +8,7 @@ from typing import Protocol
 from narrator.model import Clip
 
 #: Engines that can speak Persian, named in messages that turn a user towards them.
-PERSIAN_ENGINES = ("espeak",)
+PERSIAN_ENGINES = ("piper", "edge", "espeak")
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,8 @@ class EngineOptions:
 
     voice: str | None = None
     lang: str = "fa"
-    rate: int | None = None
-    pitch: int | None = None
+    rate: int | None = None  # percent change of speed: +25 is a quarter faster
+    pitch: int | None = None  # change of pitch: Hz for edge, steps of espeak's 0-100 scale for espeak
     timeout: float = 10.0
     retries: int = 3
     base_url: str | None = None

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 
 from narrator.engines.base import EngineOptions
-from narrator.errors import EngineError, EngineUnavailable
+from narrator.errors import EngineError, EngineUnavailable, InputError
 from narrator.model import Clip
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -15,6 +15,23 @@ _ESPEAK_CHARS_UTF8 = 1
 _ESPEAK_RATE = 1
 _ESPEAK_PITCH = 3
 _PHONEMES_IPA = 0x02
+_DEFAULT_WPM = 175
+_DEFAULT_PITCH = 50
+RATE_RANGE = (-50, 200)
+
+
+def words_per_minute(rate: int | None) -> int:
+    """espeak-ng's speed for a percent change of the default 175 words a minute.
+
+    >>> words_per_minute(None), words_per_minute(20), words_per_minute(-50)
+    (175, 210, 88)
+    """
+    if rate is None:
+        return _DEFAULT_WPM
+    if not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
+        low, high = RATE_RANGE
+        raise InputError(f"--rate {rate} is out of range for espeak ({low} to +{high} percent)")
+    return round(_DEFAULT_WPM * (100 + rate) / 100)
 
 _SynthCallback = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
@@ -63,8 +80,8 @@ class _Library:
     def set_voice(self, voice: str, rate: int | None, pitch: int | None) -> None:
         if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise EngineUnavailable(f"espeak-ng has no voice {voice!r}")
-        self.lib.espeak_SetParameter(_ESPEAK_RATE, 175 if rate is None else rate, 0)
-        self.lib.espeak_SetParameter(_ESPEAK_PITCH, 50 if pitch is None else pitch, 0)
+        self.lib.espeak_SetParameter(_ESPEAK_RATE, words_per_minute(rate), 0)
+        self.lib.espeak_SetParameter(_ESPEAK_PITCH, min(100, max(0, _DEFAULT_PITCH + (pitch or 0))), 0)
 
     def synth(self, text: str) -> bytes:
         self._chunks = []
