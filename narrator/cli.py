@@ -25,9 +25,16 @@ from narrator.engines.registry import (
     engine_names,
     online_allowed,
 )
-from narrator.errors import NarratorError
+from narrator.errors import InputError, NarratorError
 from narrator.model import Article
-from narrator.pipeline import CacheSettings, NarrateOptions, ensure_writable_dir, load_article
+from narrator.pipeline import (
+    CacheSettings,
+    NarrateOptions,
+    ensure_writable_dir,
+    load_article,
+    ready_engine,
+    render,
+)
 from narrator.progress import make_reporter
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import DEFAULT_ALBUM, PublishSettings
@@ -49,12 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     say = commands.add_parser("narrate", help="narrate article files into chaptered MP3s")
     say.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="article text files")
     say.add_argument("-o", "--output", type=Path, help=f"output .mp3 file or folder (default {DEFAULT_OUT}/)")
-    say.add_argument("--engine", default=DEFAULT_ENGINE,
-                     help=f"speech engine, or auto: the first usable of {', '.join(AUTO_ORDER)} (default)")
-    say.add_argument("--voice", help="engine voice (espeak voice, piper name or .onnx path, edge voice)")
-    say.add_argument("--lang", default="fa", help="language code for the engine (default fa)")
-    say.add_argument("--rate", type=int, help="speed change in percent (+25 is a quarter faster)")
-    say.add_argument("--pitch", type=int, help="pitch change (espeak: steps of its 0-100 scale; edge: Hz)")
+    _voice_options(say)
     say.add_argument("--title", help="title tag (default: the article's opening words)")
     say.add_argument("-j", "--jobs", type=_positive, default=1, help="articles narrated at once (processes)")
     say.add_argument("--concurrency", type=_positive, default=4,
@@ -72,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     text.add_argument("input", help="article text file, or - for standard input")
 
     commands.add_parser("engines", help="list engines and whether each is usable here")
+
+    speak = commands.add_parser("say", help="speak a short text to an MP3, to try voices")
+    speak.add_argument("text", help="the text to speak")
+    speak.add_argument("-o", "--output", type=Path, default=DEFAULT_OUT / "say.mp3",
+                       help=f"output .mp3 (default {DEFAULT_OUT}/say.mp3)")
+    _voice_options(speak)
 
     feed = commands.add_parser("feed", help="write an RSS podcast feed of the narrations in a folder")
     feed.add_argument("folder", type=Path, metavar="DIR", help="folder of narrations (MP3s and manifests)")
@@ -121,6 +129,44 @@ def _cmd_feed(args: argparse.Namespace, out: TextIO) -> int:
         description=args.description,
     )
     out.write(f"{write_feed(args.folder, settings, args.output)}\n")
+    return 0
+
+
+def _voice_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", default=DEFAULT_ENGINE,
+                        help=f"speech engine, or auto: the first usable of {', '.join(AUTO_ORDER)} (default)")
+    parser.add_argument("--voice", help="engine voice (espeak voice, piper name or .onnx path, edge voice)")
+    parser.add_argument("--lang", default="fa", help="language code for the engine (default fa)")
+    parser.add_argument("--rate", type=int, help="speed change in percent (+25 is a quarter faster)")
+    parser.add_argument("--pitch", type=int, help="pitch change (espeak: steps of its 0-100 scale; edge: Hz)")
+
+
+def _engine_options(args: argparse.Namespace) -> EngineOptions:
+    return EngineOptions(voice=args.voice, lang=args.lang, rate=args.rate, pitch=args.pitch)
+
+
+def _resolve_engine(options: NarrateOptions) -> tuple[NarrateOptions, str]:
+    """Options with ``auto`` replaced by the engine it picks, and a note saying what it picked."""
+    if options.engine != AUTO:
+        create_engine(options.engine, options.engine_options)  # an unknown engine fails up front
+        return options, ""
+    choice = choose_engine(options.engine_options, online_allowed())
+    note = f"narrator: engine auto chose {choice.name}" + "".join(f"; {p}" for p in choice.passed_over)
+    return replace(options, engine=choice.name), note
+
+
+def _cmd_say(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    target: Path = args.output
+    if target.suffix.lower() != ".mp3":
+        raise InputError(f"{target}: the output of say must be an .mp3 file")
+    article = prepare(decode_article(args.text.encode("utf-8"), "the text"))
+    options, note = _resolve_engine(NarrateOptions(engine=args.engine, engine_options=_engine_options(args)))
+    engine = ready_engine(options.engine, options.engine_options)
+    ensure_writable_dir(target.parent)
+    render(article, engine, target, options)
+    if note:
+        err.write(note + "\n")
+    out.write(f"{target}\n")
     return 0
 
 
@@ -218,7 +264,7 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     loudness, encode, publish = _podcast_settings(args)
     options = NarrateOptions(
         engine=args.engine,
-        engine_options=EngineOptions(voice=args.voice, lang=args.lang, rate=args.rate, pitch=args.pitch),
+        engine_options=_engine_options(args),
         title=args.title,
         cache=None if args.no_cache else _cache_settings(args),
         concurrency=args.concurrency,
@@ -226,12 +272,7 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         encode=encode,
         publish=publish,
     )
-    note = ""
-    if options.engine == AUTO:
-        choice = choose_engine(options.engine_options, online_allowed())
-        options = replace(options, engine=choice.name)
-        note = f"narrator: engine auto chose {choice.name}" + "".join(f"; {p}" for p in choice.passed_over)
-    create_engine(options.engine, options.engine_options)  # an unknown engine fails once, up front
+    options, note = _resolve_engine(options)
     for folder in sorted({job.target.parent for job in jobs}):
         ensure_writable_dir(folder)
     reporter = make_reporter(err, len(jobs), quiet=args.quiet or (len(jobs) == 1 and not err.isatty()))
@@ -272,6 +313,8 @@ def main(
             return _cmd_text(args, out, inp)
         if args.command == "engines":
             return _cmd_engines(out)
+        if args.command == "say":
+            return _cmd_say(args, out, err)
         if args.command == "cache":
             return _cmd_cache(args, out)
         if args.command == "page":

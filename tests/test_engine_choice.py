@@ -90,3 +90,20 @@ def test_engines_command_lists_every_engine() -> None:
     text = out.getvalue()
     for name in ["espeak\tusable", "piper\t", "edge\t", "gtts\tunusable", "auto\t"]:
         assert name in text
+
+
+def test_say_speaks_a_short_text_to_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "try.mp3"
+    out = io.StringIO()
+    code = main(["say", "سلام، این صدای آزمایشی است.", "-o", str(target), "--engine", "espeak"],
+                stdout=out, stderr=io.StringIO())
+    assert code == 0 and out.getvalue().strip() == str(target)
+    from tests.audio_check import decode_mp3
+
+    assert len(decode_mp3(target)) > 44100  # more than a second of speech
+
+
+def test_say_refuses_text_without_persian(tmp_path: Path) -> None:
+    err = io.StringIO()
+    assert main(["say", "hello", "-o", str(tmp_path / "x.mp3")], stderr=err) == 1
+    assert "no Persian letters" in err.getvalue() and not (tmp_path / "x.mp3").exists()
