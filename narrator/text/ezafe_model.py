@@ -158,25 +158,29 @@ class CompactCrf:
             return []
         tokens = [w.encode("utf-8") for w in words]
         count, size = len(tokens), len(self.labels)
-        unary = np.zeros((count, size), np.float64)
-        binary = np.zeros((count, size * size), np.float64)
+        hashes: list[int] = []
+        positions: list[int] = []
         for at in range(count):
-            hashes = np.array([feature_hash(f) for f in self.features(tokens, at)], np.uint64)
-            for row in self._rows(hashes).tolist():
-                lo, hi = self.uni_start[row], self.uni_start[row + 1]
-                np.add.at(unary[at], self.uni_label[lo:hi], self.uni_weight[lo:hi])
-                if at > 0:  # Wapiti uses no transition features at the first position
-                    lo, hi = self.bi_start[row], self.bi_start[row + 1]
-                    np.add.at(binary[at], self.bi_pair[lo:hi], self.bi_weight[lo:hi])
-        return [self.labels[i] for i in _viterbi(unary, binary.reshape(count, size, size))]
+            found = [feature_hash(f) for f in self.features(tokens, at)]
+            hashes.extend(found)
+            positions.extend([at] * len(found))
+        rows, where = self._rows(np.array(hashes, np.uint64))
+        at_row = np.array(positions, np.intp)[where]
+        index, weight = _gather(self.uni_start, self.uni_label, self.uni_weight, rows, at_row, size)
+        unary = np.bincount(index, weight, minlength=count * size)
+        later = at_row > 0  # Wapiti uses no transition features at the first position
+        index, weight = _gather(self.bi_start, self.bi_pair, self.bi_weight, rows[later], at_row[later],
+                                size * size)
+        binary = np.bincount(index, weight, minlength=count * size * size)
+        best = _viterbi(unary.reshape(count, size), binary.reshape(count, size, size))
+        return [self.labels[i] for i in best]
 
-    def _rows(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
-        """Rows of the features that the model knows (searchsorted alone only gives a place)."""
+    def _rows(self, hashes: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """Rows of the features the model knows, and which queried hashes they answer."""
         found = np.searchsorted(self.keys, hashes)
-        inside = found < len(self.keys)
-        found, hashes = found[inside], hashes[inside]
-        result: npt.NDArray[np.intp] = found[self.keys[found] == hashes]
-        return result
+        inside = np.nonzero(found < len(self.keys))[0]
+        known = inside[self.keys[found[inside]] == hashes[inside]]
+        return found[known], known
 
     def save(self, path: Path) -> None:
         """Write the model to ``path`` atomically (temporary file in the same folder, then rename)."""
@@ -215,6 +219,21 @@ class CompactCrf:
             if isinstance(exc, ModelFormatError):
                 raise
             raise ModelFormatError(f"{path} is not a compact ezafe model: {exc}") from exc
+
+
+def _gather(starts: npt.NDArray[np.int64], slots: npt.NDArray[np.uint8] | npt.NDArray[np.uint16],
+            weights: FloatArray, rows: npt.NDArray[np.intp], at: npt.NDArray[np.intp],
+            width: int) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """Flat score indices (position * width + slot) and weights of the CSR ``rows``."""
+    lo, hi = starts[rows], starts[rows + 1]
+    lengths = hi - lo
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    first = np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
+    entries = first + np.arange(total)
+    index = np.repeat(at.astype(np.int64), lengths) * width + slots[entries].astype(np.int64)
+    return index, weights[entries]
 
 
 def _viterbi(unary: npt.NDArray[np.float64], binary: npt.NDArray[np.float64]) -> list[int]:
