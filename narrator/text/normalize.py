@@ -12,7 +12,9 @@ from functools import lru_cache
 from typing import Any
 
 ZWNJ = "\u200c"
-LETTERS = "آ-ی"  # the Arabic-script block from alef madda to yeh, as a character-class range
+# Persian letters as a character-class fragment: hamza to ghain, feh to yeh, and پ چ ژ ک گ ی
+# (not the whole Arabic block, which also holds digits, «٫» and «٪»).
+LETTERS = "\u0621-\u063a\u0641-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc"
 
 _INVISIBLE = dict.fromkeys(
     map(ord, "\u200b\u200d\u200e\u200f\u00ad\ufeff\u061c\u202a\u202b\u202c\u202d\u202e"
@@ -134,6 +136,18 @@ def tidy_spaces(text: str) -> str:
     text = _ZWNJ_RUN.sub(ZWNJ, text)
     text = _ZWNJ_EDGES.sub("", text)
     return _SPACE_RUN.sub(" ", text).strip()
+
+
+def renormalize(text: str) -> str:
+    """The cheap, diacritic-keeping part of :func:`normalize` for text already normalized once.
+
+    It leaves diacritics alone (a user's lexicon may use them to force a pronunciation) and
+    repeats the steps that can matter after words were replaced: ``می`` prefixes, letters
+    repeated more than twice, and the ZWNJ repair.
+    """
+    normalizer = _hazm()
+    text = str(normalizer.decrease_repeated_chars(normalizer.seperate_mi(canonical_chars(text))))
+    return tidy_spaces(repair_zwnj(text))
 
 
 def normalize(text: str) -> str:

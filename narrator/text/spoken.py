@@ -17,11 +17,12 @@ from functools import lru_cache
 
 from narrator.text import abbreviations, dates, latin, quantities
 from narrator.text.lexicon import Lexicon
-from narrator.text.normalize import ZWNJ, normalize, tidy_spaces
+from narrator.text.normalize import ZWNJ, normalize, renormalize, tidy_spaces
 from narrator.text.rules import Replacement, Rule, apply_rules
 
 PERSIAN_LETTERS = "ءآأؤإئابتثجحخدذرزسشصضطظعغفقلمنهوپچژکگی"
 PUNCTUATION = ".،؛:!؟"
+DIACRITICS = "\u064b-\u0652"  # kept only when a user's lexicon puts them in a spoken form
 
 _OTHER_DIGIT = re.compile(r"(?![0-9۰-۹٠-٩])\d")
 _SYMBOLS = {
@@ -29,7 +30,7 @@ _SYMBOLS = {
     "?": "؟", "٬": "،", "٫": " ", "\n": ". ",
 }  # fmt: skip
 _SYMBOL = re.compile("|".join(re.escape(s) for s in _SYMBOLS))
-_NOT_SPEAKABLE = re.compile(f"[^{PERSIAN_LETTERS}{PUNCTUATION}{ZWNJ} ]+")
+_NOT_SPEAKABLE = re.compile(f"[^{PERSIAN_LETTERS}{DIACRITICS}{PUNCTUATION}{ZWNJ} ]+")
 _SPACE_BEFORE_PUNCT = re.compile(f" +(?=[{PUNCTUATION}])")
 _PUNCT_RUN = re.compile(f"[{PUNCTUATION}](?:[ {PUNCTUATION}]*[{PUNCTUATION}])?")
 _PUNCT_GLUED = re.compile(f"(?<=[{PUNCTUATION}])(?=[{PERSIAN_LETTERS}])")
@@ -71,7 +72,7 @@ def _punct_run(match: re.Match[str]) -> str:
 
 
 def keep_speakable(text: str) -> str:
-    """Only Persian letters, ZWNJ, spaces and ``. ، ؛ : ! ؟``, tidily spaced."""
+    """Only Persian letters (and diacritics), ZWNJ, spaces and ``. ، ؛ : ! ؟``, tidily spaced."""
     text = _NOT_SPEAKABLE.sub(" ", text)
     text = _SPACE_BEFORE_PUNCT.sub("", text)
     text = _PUNCT_RUN.sub(_punct_run, text)
@@ -84,7 +85,7 @@ def settle(text: str) -> str:
     """Filter and re-normalize until nothing changes, so the spoken form is a fixed point."""
     text = keep_speakable(text)
     for _ in range(MAX_SETTLE):
-        again = keep_speakable(normalize(text))
+        again = keep_speakable(renormalize(text))
         if again == text:
             break
         text = again
