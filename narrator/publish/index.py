@@ -24,6 +24,7 @@ from narrator.publish.page import (
     clock,
     content_policy,
     fill,
+    isolate_latin,
     page_path,
     write_page,
     write_text_atomic,
@@ -121,7 +122,7 @@ def _items(entries: Iterable[IndexEntry]) -> str:
     for entry in entries:
         href = html.escape(urllib.parse.quote(entry.page or entry.audio))
         rows.append(
-            f'<li><a href="{href}">{html.escape(entry.title)}</a> '
+            f'<li><a href="{href}">{isolate_latin(entry.title)}</a> '
             f'<span class="meta"><span dir="ltr">{clock(entry.duration_ms)}</span> · '
             f'<time datetime="{entry.published.isoformat()}" dir="ltr">{_date(entry.published)}</time>'
             "</span></li>"

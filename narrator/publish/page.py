@@ -168,6 +168,7 @@ def render_page(title: str, audio_name: str, timeline: Timeline) -> str:
     css, js = asset("page.css"), asset("page.js")
     values = {
         "title": html.escape(title),
+        "heading": isolate_latin(title),
         "audio": html.escape(urllib.parse.quote(audio_name)),
         "captions": html.escape(urllib.parse.quote(stem + ".vtt")),
         "duration": clock(timeline.duration_ms),

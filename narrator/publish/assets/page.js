@@ -64,9 +64,23 @@
     el.scrollIntoView({ block: "center", behavior: "smooth" });
   }
 
+  /* Index of the first cue of each chapter (a chapter opens with a pause before its first cue). */
+  var chapterFirstCue = chapters.map(function (chapter) {
+    var i = lastStarted(cues, chapter.start - 2 * EPSILON_MS) + 1;
+    return i < cues.length ? i : -1;
+  });
+
+  /* The sentence being heard: the last one started, or in the pause that opens a chapter, its first. */
+  function currentCue(ms, chapter) {
+    var cue = lastStarted(cues, ms);
+    var first = chapter >= 0 ? chapterFirstCue[chapter] : -1;
+    return first > cue ? first : cue;
+  }
+
   function sync() {
     var ms = audio.currentTime * 1000;
-    var cue = lastStarted(cues, ms);
+    var chapter = lastStarted(chapters, ms);
+    var cue = currentCue(ms, chapter);
     if (cue !== activeCue) {
       mark(cueEls, activeCue, cue);
       activeCue = cue;
@@ -77,7 +91,6 @@
         follow(cueEls[cue]);
       }
     }
-    var chapter = lastStarted(chapters, ms);
     if (chapter !== activeChapter) {
       mark(chapterEls, activeChapter, chapter);
       activeChapter = chapter;
