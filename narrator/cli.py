@@ -129,6 +129,7 @@ def _cmd_feed(args: argparse.Namespace, out: TextIO) -> int:
         description=args.description,
     )
     out.write(f"{write_feed(args.folder, settings, args.output)}\n")
+    out.write(f"{write_index(args.folder)}\n")
     return 0
 
 
