@@ -34,6 +34,7 @@ from narrator.pipeline import (
     load_article,
     ready_engine,
     render,
+    with_ezafe,
 )
 from narrator.progress import make_reporter
 from narrator.publish.cover import load_cover
@@ -42,6 +43,7 @@ from narrator.publish.feed import DEFAULT_AUTHOR, FeedSettings, write_feed
 from narrator.publish.index import write_index, write_pages
 from narrator.serve import serve as serve_folder
 from narrator.text import decode_article, prepare
+from narrator.text.ezafe import EZAFE_MODES, load_tagger, wants_ezafe
 
 DEFAULT_OUT = Path("audio_out")
 EXIT_FAILED = 1
@@ -57,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     say.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="article text files")
     say.add_argument("-o", "--output", type=Path, help=f"output .mp3 file or folder (default {DEFAULT_OUT}/)")
     _voice_options(say)
+    _ezafe_option(say)
     say.add_argument("--title", help="title tag (default: the article's opening words)")
     say.add_argument("-j", "--jobs", type=_positive, default=1, help="articles narrated at once (processes)")
     say.add_argument("--concurrency", type=_positive, default=4,
@@ -72,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
     text = commands.add_parser("text", help="print the speakable text an engine will receive")
     text.add_argument("input", help="article text file, or - for standard input")
+    _ezafe_option(text)
 
     commands.add_parser("engines", help="list engines and whether each is usable here")
 
@@ -80,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     speak.add_argument("-o", "--output", type=Path, default=DEFAULT_OUT / "say.mp3",
                        help=f"output .mp3 (default {DEFAULT_OUT}/say.mp3)")
     _voice_options(speak)
+    _ezafe_option(speak)
 
     feed = commands.add_parser("feed", help="write an RSS podcast feed of the narrations in a folder")
     feed.add_argument("folder", type=Path, metavar="DIR", help="folder of narrations (MP3s and manifests)")
@@ -142,6 +147,21 @@ def _voice_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pitch", type=int, help="pitch change (espeak: steps of its 0-100 scale; edge: Hz)")
 
 
+def _ezafe_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ezafe", choices=EZAFE_MODES, default="auto",
+                        help="mark the ezafe for the voice (auto: for espeak and piper, which need it)")
+
+
+def _checked_ezafe(mode: str, engine: str, err: TextIO) -> str:
+    """``mode``, or ``off`` (said once on ``err``) when the ezafe is wanted but its tagger cannot load."""
+    if wants_ezafe(mode, engine):
+        tagger = load_tagger()
+        if isinstance(tagger, str):
+            err.write(f"narrator: {tagger}\n")
+            return "off"
+    return mode
+
+
 def _engine_options(args: argparse.Namespace) -> EngineOptions:
     return EngineOptions(voice=args.voice, lang=args.lang, rate=args.rate, pitch=args.pitch)
 
@@ -164,6 +184,7 @@ def _cmd_say(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options, note = _resolve_engine(NarrateOptions(engine=args.engine, engine_options=_engine_options(args)))
     engine = ready_engine(options.engine, options.engine_options)
     ensure_writable_dir(target.parent)
+    article = with_ezafe(article, _checked_ezafe(args.ezafe, engine.name, err), engine.name)
     render(article, engine, target, options)
     if note:
         err.write(note + "\n")
@@ -225,8 +246,10 @@ def _cmd_page(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _cmd_text(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+def _cmd_text(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     article = _read_text_input(args.input, stdin)
+    mode = _checked_ezafe("on" if args.ezafe == "auto" else args.ezafe, "espeak", err)
+    article = with_ezafe(article, mode, "espeak")
     blocks = ["\n".join(s.spoken for s in p.sentences) for p in article.paragraphs]
     out.write("\n\n".join(blocks) + "\n")
     return 0
@@ -267,6 +290,7 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         engine=args.engine,
         engine_options=_engine_options(args),
         title=args.title,
+        ezafe=args.ezafe,
         cache=None if args.no_cache else _cache_settings(args),
         concurrency=args.concurrency,
         loudness=loudness,
@@ -274,6 +298,7 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         publish=publish,
     )
     options, note = _resolve_engine(options)
+    options = replace(options, ezafe=_checked_ezafe(args.ezafe, options.engine, err))
     for folder in sorted({job.target.parent for job in jobs}):
         ensure_writable_dir(folder)
     reporter = make_reporter(err, len(jobs), quiet=args.quiet or (len(jobs) == 1 and not err.isatty()))
@@ -311,7 +336,7 @@ def main(
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         if args.command == "text":
-            return _cmd_text(args, out, inp)
+            return _cmd_text(args, out, err, inp)
         if args.command == "engines":
             return _cmd_engines(out)
         if args.command == "say":

@@ -31,6 +31,7 @@ from narrator.publish.episode import (
 )
 from narrator.publish.manifest import Manifest, SourceInfo
 from narrator.publish.page import write_page
+from narrator.text.ezafe import load_tagger, mark_article, wants_ezafe
 from narrator.synth import SentenceDone, speak_article
 from narrator.text import prepare, read_article
 from narrator.text.prepare import opening_words
@@ -66,6 +67,7 @@ class NarrateOptions:
     concurrency: int = 4
     loudness: LoudnessTarget | None = field(default_factory=LoudnessTarget)  # None: levels as synthesized
     publish: PublishSettings = field(default_factory=PublishSettings)
+    ezafe: str = "auto"  # on, off, or auto: on for engines that read through espeak-ng
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,17 @@ class Result:
 def load_article(source: Path, title: str | None = None) -> Article:
     """Read and prepare the article at ``source``."""
     return prepare(read_article(source), title=title)
+
+
+def with_ezafe(article: Article, mode: str, engine: str) -> Article:
+    """``article`` with the ezafe marked in its spoken forms when ``mode`` asks for it for ``engine``.
+
+    If the tagger cannot be loaded the article is returned unmarked (the CLI says why, once).
+    """
+    if not wants_ezafe(mode, engine):
+        return article
+    tagger = load_tagger()
+    return article if isinstance(tagger, str) else mark_article(article, tagger)
 
 
 def ready_engine(name: str, options: EngineOptions) -> Engine:
@@ -121,6 +134,7 @@ def narrate(
     report = reporter or QuietReporter()
     article = load_article(source, opts.title)
     engine: Engine = ready_engine(opts.engine, opts.engine_options)
+    article = with_ezafe(article, opts.ezafe, engine.name)
     cache = opts.cache.open() if opts.cache is not None else None
     if cache is not None:
         engine = CachedEngine(engine, cache)
@@ -186,15 +200,14 @@ def _encode(
         raise InputError("the article has no sentences to narrate")
     rate = first[0].sample_rate
     stream: Iterator[list[Clip]] = chain([first], paragraphs)
-    report: LoudnessReport | None = None
-    with Mp3Writer(partial, rate, opts.encode) as writer:
-        if opts.loudness is None:
+    if opts.loudness is None:
+        with Mp3Writer(partial, rate, opts.encode) as writer:
             spans = list(assemble(stream, writer, rate, opts.pauses))
-        else:  # measured while spooled to a temporary file, then normalized into the encoder
-            with Normalizer(rate, opts.loudness) as normalizer:
-                spans = list(assemble(stream, normalizer, rate, opts.pauses))
-                report = normalizer.finish(writer)
-    return build_timeline(article, spans, rate, writer.frames_written), report
+        return build_timeline(article, spans, rate, writer.frames_written), None
+    with Normalizer(rate, opts.loudness) as normalizer:  # measured while spooled, then normalized
+        spans = list(assemble(stream, normalizer, rate, opts.pauses))
+        report = normalizer.encode(partial, opts.encode)
+    return build_timeline(article, spans, rate, normalizer.frames_written), report
 
 
 def build_timeline(

@@ -100,7 +100,7 @@ def test_text_reads_standard_input() -> None:
     data = "قیمت ۱۲٫۳ درصد بالا رفت. این خبر است.\n\nپاراگراف دوم.".encode()
     stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
     out = io.StringIO()
-    assert main(["text", "-"], stdout=out, stdin=stdin) == 0
+    assert main(["text", "-", "--ezafe", "off"], stdout=out, stdin=stdin) == 0
     paragraphs = out.getvalue().strip().split("\n\n")
     assert len(paragraphs) == 2
     assert paragraphs[0].splitlines()[0].startswith("قیمت دوازده و سه دهم درصد")

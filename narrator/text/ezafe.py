@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from narrator.model import Article, Paragraph
 from narrator.text.ezafe_model import CompactCrf, ModelFormatError, load_compact
 
 KASRA = "\u0650"
@@ -201,3 +202,26 @@ def rule_based_mark(sentence: str) -> str:
     """The sentence marked by :func:`rule_based_flags` (the comparison baseline, no model)."""
     tokens = tokenize(sentence)
     return apply_marks(sentence, tokens, rule_based_flags(tokens))
+
+
+#: Engines that phonemize through espeak-ng and so do not predict the ezafe themselves.
+EZAFE_ENGINES = frozenset({"espeak", "piper"})
+EZAFE_MODES = ("auto", "on", "off")
+
+
+def wants_ezafe(mode: str, engine: str) -> bool:
+    """Whether ``--ezafe mode`` marks the ezafe for ``engine`` (auto: for espeak-ng based engines)."""
+    if mode not in EZAFE_MODES:
+        raise ValueError(f"ezafe mode must be one of {', '.join(EZAFE_MODES)}, not {mode!r}")
+    return mode == "on" or (mode == "auto" and engine in EZAFE_ENGINES)
+
+
+def mark_article(article: Article, tagger: EzafeTagger) -> Article:
+    """``article`` with the ezafe marked in every spoken form; written forms stay as they were."""
+    return replace(
+        article,
+        paragraphs=tuple(
+            Paragraph(tuple(replace(s, spoken=tagger.mark(s.spoken)) for s in p.sentences))
+            for p in article.paragraphs
+        ),
+    )
