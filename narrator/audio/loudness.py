@@ -4,7 +4,8 @@ Pass one (:class:`Normalizer` used as a PCM sink) spools the assembled PCM to a 
 file while measuring its integrated loudness and true peak incrementally. Pass two
 (:meth:`Normalizer.finish`) reads the file back in chunks, applies one linear gain that brings
 the narration to the target loudness, and, only where that gain would push the true peak over the
-ceiling, a look-ahead limiter that lowers the gain smoothly around those peaks. The number of
+ceiling, a look-ahead limiter that lowers the gain smoothly around those peaks (and the gain is
+raised by what the limiter took, measured on a dry run). The number of
 samples never changes, so chapter and cue times are untouched. Memory stays flat: only a few
 chunks of audio are held at any time, whatever the length of the narration.
 """
@@ -12,9 +13,11 @@ chunks of audio are held at any time, whatever the length of the narration.
 from __future__ import annotations
 
 import math
+import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from types import TracebackType
 from typing import IO
 
@@ -24,7 +27,9 @@ from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import resample_poly, sosfilt
 
 from narrator.audio.assemble import PcmSink
-from narrator.errors import InputError
+from narrator.audio.encode import EncodeSettings, Mp3Writer
+from narrator.audio.ffmpeg import ffmpeg_exe
+from narrator.errors import InputError, OutputError
 
 Samples = npt.NDArray[np.float64]
 
@@ -36,6 +41,10 @@ OVERSAMPLING = 4  # true peak: the peak of the signal oversampled four times (BS
 ENCODER_HEADROOM_DB = 0.5
 LIMITER_WINDOW_S = 0.01  # the limiter's gain ramps over about twice this long
 CHUNK_FRAMES = 1 << 16
+MAKE_UP_ROUNDS = 2  # dry runs that correct the gain for the loudness the limiter removes
+MAKE_UP_TOLERANCE_LU = 0.05
+ENCODE_ATTEMPTS = 3  # encodes at most, each corrected by what the decoded MP3 measured
+ENCODE_TOLERANCE_LU = 0.25
 _TP_MARGIN = 64  # samples of context either side so the interpolation filter sees no false edge
 MIN_LUFS, MAX_LUFS = -40.0, -5.0
 MIN_PEAK_DBTP, MAX_PEAK_DBTP = -12.0, 0.0
@@ -156,26 +165,34 @@ class LoudnessMeter:
 
 
 def peak_envelope(extended: Samples, margin: int) -> Samples:
-    """Per input sample, the largest magnitude of the 4x oversampled signal around it.
+    """Per input sample, the largest magnitude of the 4x oversampled signal at and after it.
 
     ``extended`` carries ``margin`` samples of context at each end; the result covers the samples
     between them.
     """
-    up = resample_poly(extended, OVERSAMPLING, 1)
-    env: Samples = np.abs(up).reshape(-1, OVERSAMPLING).max(axis=1)
+    up = np.abs(resample_poly(extended, OVERSAMPLING, 1))
+    env: Samples = np.maximum(np.maximum(up[0::4], up[1::4]), np.maximum(up[2::4], up[3::4]))
     return env[margin : len(extended) - margin]
 
 
 class TruePeakMeter:
-    """True peak (4x oversampled) of a stream fed in pieces of any size."""
+    """True peak (4x oversampled) of a stream fed in pieces of any size.
 
-    def __init__(self) -> None:
+    With ``envelope`` given, the per-sample peak envelope is also written there (float32), one
+    value per sample fed, once :meth:`true_peak` has been called.
+    """
+
+    def __init__(self, envelope: IO[bytes] | None = None) -> None:
         self._context: Samples = np.zeros(_TP_MARGIN)
         self._pending: Samples = np.zeros(0)
+        self._envelope = envelope
+        self._done = False
         self.peak = 0.0
 
     def add(self, x: Samples) -> None:
         """Measure the next samples (floats, full scale = 1.0)."""
+        if self._done:
+            raise RuntimeError("TruePeakMeter.add called after true_peak")
         self._pending = np.concatenate([self._pending, x])
         if len(self._pending) >= CHUNK_FRAMES:
             self._run()
@@ -185,15 +202,44 @@ class TruePeakMeter:
         if len(extended) > 2 * _TP_MARGIN:
             env = peak_envelope(extended, _TP_MARGIN)
             self.peak = max(self.peak, float(env.max()))
+            if self._envelope is not None:
+                self._envelope.write(env.astype("<f4").tobytes())
             self._context = extended[-2 * _TP_MARGIN : -_TP_MARGIN]
             self._pending = extended[-_TP_MARGIN:]
 
     def true_peak(self) -> float:
-        """The true peak of everything measured so far, as an amplitude (1.0 = full scale)."""
-        self._pending = np.concatenate([self._pending, np.zeros(_TP_MARGIN)])
-        self._run()
-        self._pending = np.zeros(0)
+        """The true peak of everything measured, as an amplitude (1.0 = full scale); ends the stream."""
+        if not self._done:
+            self._pending = np.concatenate([self._pending, np.zeros(_TP_MARGIN)])
+            self._run()
+            self._pending = np.zeros(0)
+            self._done = True
         return self.peak
+
+
+def measure_file(path: Path, rate: int) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (amplitude) of an audio file, decoded by ffmpeg.
+
+    The file is decoded to mono at ``rate`` Hz (its own rate, so nothing is resampled) and
+    measured as it streams in.
+    """
+    command = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path),
+        "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(rate), "pipe:1",
+    ]
+    loudness, peak = LoudnessMeter(rate), TruePeakMeter()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+        stream = proc.stdout
+        if stream is None:
+            raise RuntimeError("ffmpeg's output is not a pipe")
+        while block := stream.read(2 * CHUNK_FRAMES):
+            x = _floats(block[: len(block) - len(block) % 2])
+            loudness.add(x)
+            peak.add(x)
+        code = proc.wait()
+    if code != 0:
+        raise OutputError(f"{path}: the encoded audio cannot be decoded for measuring")
+    return loudness.integrated(), peak.true_peak()
 
 
 def _floats(pcm: bytes) -> Samples:
@@ -204,11 +250,23 @@ def _pcm(x: Samples) -> bytes:
     return np.clip(np.rint(x * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
-class Normalizer:
-    """A PCM sink that normalizes a whole narration's loudness on its way to ``finish``'s sink.
+def _read_frames(spool: IO[bytes], dtype: str, total: int, start: int, stop: int) -> Samples:
+    """Items ``start``..``stop`` of a spooled array of ``total`` items, zero outside it."""
+    width = np.dtype(dtype).itemsize
+    lo, hi = max(0, start), min(total, stop)
+    inner: Samples = np.zeros(0)
+    if hi > lo:
+        spool.seek(lo * width)
+        inner = np.frombuffer(spool.read((hi - lo) * width), dtype=dtype).astype(np.float64)
+    return np.concatenate([np.zeros(lo - start), inner, np.zeros(stop - hi)])
 
-    Use as a context manager (it owns a temporary file): ``write`` PCM as it is assembled, then
-    ``finish(sink)`` once, which writes the normalized PCM (same length) and reports the numbers.
+
+class Normalizer:
+    """A PCM sink that normalizes a whole narration's loudness on its way to an MP3 (or any sink).
+
+    Use as a context manager (it owns two temporary files: the PCM and its true-peak envelope):
+    ``write`` PCM as it is assembled, then call ``encode(path)`` (or ``finish(sink)``) once, which
+    writes the normalized PCM (same length) and reports the numbers.
     """
 
     def __init__(self, rate: int, target: LoudnessTarget | None = None) -> None:
@@ -216,8 +274,9 @@ class Normalizer:
         self.target = target or LoudnessTarget()
         self.frames_written = 0
         self._spool: IO[bytes] = tempfile.TemporaryFile(prefix="narrator-pcm-")  # noqa: SIM115 (closed by __exit__)
+        self._envelope: IO[bytes] = tempfile.TemporaryFile(prefix="narrator-peak-")  # noqa: SIM115 (same)
         self._loudness = LoudnessMeter(rate)
-        self._peak = TruePeakMeter()
+        self._peak = TruePeakMeter(self._envelope)
         self._odd = b""
 
     def __enter__(self) -> Normalizer:
@@ -227,33 +286,50 @@ class Normalizer:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._spool.close()
+        self._envelope.close()
 
     def write(self, pcm: bytes) -> None:
-        """Take the next mono 16-bit PCM at ``rate``; measured now, written out by ``finish``."""
+        """Take the next mono 16-bit PCM at ``rate``; measured now, written out later."""
         data = self._odd + pcm
         even = len(data) - len(data) % 2
         self._odd = data[even:]
         if not even:
             return
         self._spool.write(data[:even])
-        x = _floats(data[:even])
-        self._loudness.add(x)
-        self._peak.add(x)
+        step = 2 * CHUNK_FRAMES  # a long sentence is measured in pieces, so memory stays small
+        for offset in range(0, even, step):
+            x = _floats(data[offset : min(even, offset + step)])
+            self._loudness.add(x)
+            self._peak.add(x)
         self.frames_written += even // 2
 
-    def finish(self, sink: PcmSink) -> LoudnessReport:
-        """Write the normalized audio to ``sink`` and return what was measured on the way."""
+    def finish(
+        self,
+        sink: PcmSink,
+        offset_db: float = 0.0,
+        headroom_db: float = ENCODER_HEADROOM_DB,
+        measure_output: bool = True,
+    ) -> LoudnessReport:
+        """Write the normalized audio to ``sink`` and return what was measured.
+
+        The audio is aimed ``offset_db`` above the target and its true peaks ``headroom_db`` below
+        the ceiling (the encoder's corrections; see :meth:`encode`). Without ``measure_output``
+        the report's output figures are the aims, for the caller to measure.
+        """
         input_lufs = self._loudness.integrated()
         input_peak = self._peak.true_peak()
-        gain_db = self.target.integrated_lufs - input_lufs if math.isfinite(input_lufs) else 0.0
-        gain = 10 ** (gain_db / 20)
-        ceiling = 10 ** ((self.target.true_peak_dbtp - ENCODER_HEADROOM_DB) / 20)
-        limited = input_peak * gain > ceiling
+        aim = self.target.integrated_lufs + offset_db
+        gain_db = aim - input_lufs if math.isfinite(input_lufs) else 0.0
+        ceiling = 10 ** ((self.target.true_peak_dbtp - headroom_db) / 20)
+        limited = input_peak * 10 ** (gain_db / 20) > ceiling
+        if limited and math.isfinite(input_lufs):
+            gain_db = self._make_up(gain_db, aim, ceiling)
         out_loudness = LoudnessMeter(self.rate)
         out_peak = TruePeakMeter()
-        for chunk in self._chunks(gain, ceiling if limited else None):
-            out_loudness.add(chunk)
-            out_peak.add(chunk)
+        for chunk in self._chunks(10 ** (gain_db / 20), ceiling if limited else None):
+            if measure_output:
+                out_loudness.add(chunk)
+                out_peak.add(chunk)
             sink.write(_pcm(chunk))
         return LoudnessReport(
             target_lufs=self.target.integrated_lufs,
@@ -261,42 +337,78 @@ class Normalizer:
             input_true_peak_dbtp=to_db(input_peak),
             gain_db=gain_db,
             limited=limited,
-            output_lufs=out_loudness.integrated(),
-            output_true_peak_dbtp=to_db(out_peak.true_peak()),
+            output_lufs=out_loudness.integrated() if measure_output else aim,
+            output_true_peak_dbtp=to_db(out_peak.true_peak()) if measure_output else to_db(ceiling),
         )
 
-    def _read(self, start: int, stop: int) -> Samples:
-        """Frames ``start``..``stop`` of the spooled audio, with silence outside the file."""
-        lo, hi = max(0, start), min(self.frames_written, stop)
-        self._spool.seek(lo * 2)
-        inner = _floats(self._spool.read((hi - lo) * 2)) if hi > lo else np.zeros(0)
-        return np.concatenate([np.zeros(lo - start), inner, np.zeros(stop - hi)])
+    def encode(self, path: Path, settings: EncodeSettings | None = None) -> LoudnessReport:
+        """Encode the normalized audio to the MP3 ``path`` and measure the file as a player decodes it.
+
+        Lossy coding changes loudness (it drops inaudible energy) and peaks (it adds overshoot), so
+        when the decoded file misses the target by more than ``ENCODE_TOLERANCE_LU`` or its true
+        peak passes the ceiling, the measured error is corrected and the file encoded again. The
+        report's output figures are those of the final MP3.
+        """
+        settings = settings or EncodeSettings()
+        offset_db, headroom_db = 0.0, ENCODER_HEADROOM_DB
+        report = None
+        for _ in range(ENCODE_ATTEMPTS):
+            with Mp3Writer(path, self.rate, settings) as writer:
+                planned = self.finish(writer, offset_db, headroom_db, measure_output=False)
+            lufs, peak = measure_file(path, settings.sample_rate)
+            report = replace(planned, output_lufs=lufs, output_true_peak_dbtp=to_db(peak))
+            if not math.isfinite(lufs) or not math.isfinite(planned.input_lufs):
+                break
+            error = self.target.integrated_lufs - lufs
+            excess = to_db(peak) - self.target.true_peak_dbtp
+            if abs(error) <= ENCODE_TOLERANCE_LU and excess <= 0:
+                break
+            offset_db += error
+            headroom_db += max(0.0, excess + 0.1)
+        if report is None:
+            raise RuntimeError("ENCODE_ATTEMPTS must be at least 1")
+        return report
+
+    def _make_up(self, gain_db: float, aim: float, ceiling: float) -> float:
+        """The gain that reaches ``aim`` LUFS once the limiter has taken its share of the loudness.
+
+        Each round measures a dry run of the limited audio and adds the shortfall to the gain.
+        """
+        for _ in range(MAKE_UP_ROUNDS):
+            meter = LoudnessMeter(self.rate)
+            for chunk in self._chunks(10 ** (gain_db / 20), ceiling):
+                meter.add(chunk)
+            shortfall = aim - meter.integrated()
+            if not math.isfinite(shortfall) or abs(shortfall) < MAKE_UP_TOLERANCE_LU:
+                break
+            gain_db += shortfall
+        return gain_db
 
     def _chunks(self, gain: float, ceiling: float | None) -> Iterator[Samples]:
         """The spooled audio in chunks: times ``gain``, then (if ``ceiling``) through the limiter."""
         window = max(1, round(self.rate * LIMITER_WINDOW_S))
         for start in range(0, self.frames_written, CHUNK_FRAMES):
             stop = min(start + CHUNK_FRAMES, self.frames_written)
+            samples = _read_frames(self._spool, "<i2", self.frames_written, start, stop) / 32768.0
             if ceiling is None:
-                yield self._read(start, stop) * gain
+                yield samples * gain
             else:
-                yield self._limited(start, stop, gain, ceiling, window)
+                yield samples * gain * self._limiter_gain(start, stop, gain, ceiling, window)
 
-    def _limited(self, start: int, stop: int, gain: float, ceiling: float, w: int) -> Samples:
-        """Frames ``start``..``stop`` times ``gain``, lowered where a true peak would pass ``ceiling``.
+    def _limiter_gain(self, start: int, stop: int, gain: float, ceiling: float, w: int) -> Samples:
+        """Per frame ``start``..``stop``, the factor that keeps true peaks times ``gain`` under ``ceiling``.
 
-        The wanted gain per sample is eroded (a running minimum over ``2w+1`` samples), then
-        smoothed (a running mean over ``2w+1``). Every value in the mean's window is at most the
-        wanted gain at the centre sample, so no sample exceeds the ceiling, and the gain changes
-        gradually over about ``4w`` samples instead of clipping.
+        The wanted factor per sample (from the true-peak envelope measured in the first pass) is
+        eroded (a running minimum over ``2w+1`` samples), then smoothed (a running mean over
+        ``2w+1``). Every value in the mean's window is at most the wanted factor at the centre
+        sample, so no sample passes the ceiling, and the gain changes gradually over about ``4w``
+        samples instead of clipping.
         """
-        reach = 2 * w  # the gain at a sample depends on peaks up to 2w samples away
-        extended = self._read(start - reach - _TP_MARGIN, stop + reach + _TP_MARGIN)
-        env = peak_envelope(extended, _TP_MARGIN) * gain
+        reach = 2 * w  # the factor at a sample depends on peaks up to 2w samples away
+        env = _read_frames(self._envelope, "<f4", self.frames_written, start - reach, stop + reach) * gain
         wanted = np.minimum(1.0, ceiling / np.maximum(env, 1e-12))
         eroded = minimum_filter1d(wanted, size=2 * w + 1, mode="nearest")
         smooth = uniform_filter1d(eroded, size=2 * w + 1, mode="nearest")
         core = slice(reach, reach + (stop - start))
-        body = extended[_TP_MARGIN : len(extended) - _TP_MARGIN]
-        limited: Samples = body[core] * gain * np.minimum(smooth[core], wanted[core])
-        return limited
+        factor: Samples = np.minimum(smooth[core], wanted[core])
+        return factor
