@@ -1,0 +1,203 @@
+"""Loudness normalization: the meter against pyloudnorm, and finished MP3s measured as players hear them."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import tracemalloc
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pyloudnorm  # type: ignore[import-untyped]
+import pytest
+from scipy.signal import resample_poly
+
+from narrator.audio.loudness import (
+    CHUNK_FRAMES,
+    LoudnessMeter,
+    LoudnessTarget,
+    Normalizer,
+    TruePeakMeter,
+    k_weighting,
+)
+from narrator.cli import main
+from narrator.errors import InputError
+from tests.audio_check import decode_mp3
+from tests.conftest import SEED
+from tests.podcast_fixtures import narrate_tones, podcast_options
+
+TARGET = -16.0
+CEILING = -1.0
+PEAK_TOLERANCE_DB = 0.1
+Floats = npt.NDArray[np.float64]
+
+
+def measure(path: Path) -> tuple[float, float]:
+    """Integrated loudness (pyloudnorm) and 4x oversampled true peak (dBTP) of a decoded MP3."""
+    audio = decode_mp3(path).astype(np.float64) / 32768
+    loudness = float(pyloudnorm.Meter(44100).integrated_loudness(audio))
+    peak = float(np.abs(resample_poly(audio, 4, 1)).max())
+    return loudness, 20 * math.log10(peak)
+
+
+def speechlike(rate: int, seconds: int, seed: int = 1, level: float = 0.05) -> Floats:
+    """Noise shaped into syllables and pauses, with rare sharp clicks (peaky like speech)."""
+    rng = np.random.default_rng(seed)
+    frames = rate * seconds
+    syllables = np.repeat(rng.uniform(0, 1, seconds * 8) ** 2, rate // 8)[:frames]
+    syllables = np.pad(syllables, (0, frames - len(syllables)))
+    pauses = np.repeat(rng.uniform(0, 1, seconds) > 0.2, rate)[:frames]
+    signal = rng.standard_normal(frames) * level * syllables * pauses
+    clicks = rng.choice(frames, size=seconds, replace=False)
+    signal[clicks] = np.sign(signal[clicks] + 1e-9) * 0.9
+    return signal
+
+
+def to_pcm(x: Floats) -> bytes:
+    return np.clip(np.rint(x * 32768), -32768, 32767).astype("<i2").tobytes()
+
+
+def test_k_weighting_at_48k_is_the_bs1770_table() -> None:
+    sos = k_weighting(48000)
+    shelf_b = [1.53512485958697, -2.69169618940638, 1.19839281085285]
+    shelf_a = [1.0, -1.69065929318241, 0.73248077421585]
+    highpass_a = [1.0, -1.99004745483398, 0.99007225036621]
+    assert np.allclose(sos[0], shelf_b + shelf_a, atol=1e-9)
+    assert np.allclose(sos[1], [1.0, -2.0, 1.0, *highpass_a], atol=1e-9)
+
+
+@pytest.mark.parametrize("rate", [16000, 22050, 24000, 44100])
+def test_meter_fed_in_pieces_agrees_with_pyloudnorm(rate: int) -> None:
+    x = speechlike(rate, 20, seed=rate)
+    meter = LoudnessMeter(rate)
+    rng = np.random.default_rng(rate)
+    position = 0
+    while position < len(x):
+        size = int(rng.integers(1, 30000))
+        meter.add(x[position : position + size])
+        position += size
+    expected = pyloudnorm.Meter(rate).integrated_loudness(x)
+    assert abs(meter.integrated() - expected) < 0.15
+
+
+def test_true_peak_meter_fed_in_pieces_is_the_4x_oversampled_peak() -> None:
+    x = speechlike(22050, 12, seed=5)
+    meter = TruePeakMeter()
+    for start in range(0, len(x), CHUNK_FRAMES // 3 + 7):
+        meter.add(x[start : start + CHUNK_FRAMES // 3 + 7])
+    expected = float(np.abs(resample_poly(x, 4, 1)).max())
+    assert meter.true_peak() == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("level", [0.005, 0.3])  # far too quiet; loud and peaky (needs the limiter)
+def test_normalized_mp3_measures_target_loudness_and_peak(level: float, tmp_path: Path) -> None:
+    rate = 22050
+    x = speechlike(rate, 30, level=level)
+    path = tmp_path / "out.mp3"
+    with Normalizer(rate) as normalizer:
+        for start in range(0, len(x), 5000):
+            normalizer.write(to_pcm(x[start : start + 5000]))
+        report = normalizer.encode(path)
+    loudness, peak = measure(path)
+    print(f"level {level}: input {report.input_lufs:.2f} LUFS, mp3 {loudness:.2f} LUFS, {peak:.2f} dBTP")
+    assert abs(loudness - TARGET) <= 0.5
+    assert peak <= CEILING + PEAK_TOLERANCE_DB
+    assert abs(report.output_lufs - loudness) <= 0.2, "the report is what the MP3 measures"
+    decoded_ms = len(decode_mp3(path)) * 1000 / 44100
+    assert abs(decoded_ms - len(x) * 1000 / rate) <= 5, "normalizing never changes the length"
+
+
+class Collector:
+    """A PCM sink that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, pcm: bytes) -> None:
+        self.data += pcm
+
+
+def test_silence_is_left_silent() -> None:
+    sink = Collector()
+    with Normalizer(16000) as normalizer:
+        normalizer.write(bytes(2 * 16000 * 3))
+        report = normalizer.finish(sink)
+    assert report.gain_db == 0 and report.input_lufs == -math.inf and not report.limited
+    assert bytes(sink.data) == bytes(2 * 16000 * 3)
+
+
+def test_memory_stays_flat_for_long_audio() -> None:
+    """Fifteen minutes (40 MB of PCM) normalized with well under one copy of it in memory."""
+    rate = 22050
+    minute = to_pcm(speechlike(rate, 60, level=0.3))
+
+    class Counter:
+        frames = 0
+
+        def write(self, pcm: bytes) -> None:
+            self.frames += len(pcm) // 2
+
+    counter = Counter()
+    tracemalloc.start()
+    try:
+        with Normalizer(rate) as normalizer:
+            for _ in range(15):
+                for start in range(0, len(minute), 44100):
+                    normalizer.write(minute[start : start + 44100])
+            report = normalizer.finish(counter)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert counter.frames == 15 * 60 * rate
+    assert report.limited
+    assert peak < 20 * 1024 * 1024, f"peak traced memory {peak / 2**20:.1f} MiB"
+
+
+def test_out_of_range_target_is_a_clear_error() -> None:
+    with pytest.raises(InputError, match="loudness 3 LUFS is out of range"):
+        LoudnessTarget(integrated_lufs=3)
+    err = io.StringIO()
+    argv = ["narrate", str(SEED), "--engine", "espeak", "--loudness", "3"]
+    code = main(argv, stdout=io.StringIO(), stderr=err)
+    assert code == 1
+    assert err.getvalue() == "narrator: error: loudness 3 LUFS is out of range (-40 to -5)\n"
+
+
+def test_tone_narration_reaches_a_chosen_loudness(tmp_path: Path) -> None:
+    options = replace(podcast_options(), loudness=LoudnessTarget(-20.0))
+    result = narrate_tones(tmp_path, options=options)
+    loudness, peak = measure(result.path)
+    assert abs(loudness - -20) <= 0.5 and peak <= CEILING + PEAK_TOLERANCE_DB
+
+
+@pytest.fixture(scope="module")
+def seed_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The seed narrated by espeak as synthesized and normalized."""
+    paths = []
+    for extra in (["--no-normalize"], []):
+        folder = tmp_path_factory.mktemp("seed")
+        argv = ["narrate", str(SEED), "--engine", "espeak", "--no-cache", "-o", str(folder), *extra]
+        assert main(argv, stdout=io.StringIO(), stderr=io.StringIO()) == 0
+        paths.append(folder / f"{SEED.stem}.mp3")
+    return paths[0], paths[1]
+
+
+def test_seed_narration_is_normalized(seed_pair: tuple[Path, Path]) -> None:
+    raw, normalized = seed_pair
+    before, before_peak = measure(raw)
+    after, after_peak = measure(normalized)
+    print(f"seed before: {before:.2f} LUFS {before_peak:.2f} dBTP")
+    print(f"seed after: {after:.2f} LUFS {after_peak:.2f} dBTP")
+    assert abs(after - TARGET) <= 1.0
+    assert after_peak <= CEILING + PEAK_TOLERANCE_DB
+    manifest = json.loads(normalized.with_suffix(".json").read_text("utf-8"))
+    report = manifest["loudness"]
+    assert report["target_lufs"] == TARGET
+    assert abs(report["output_lufs"] - after) <= 0.2
+    assert abs(report["output_true_peak_dbtp"] - after_peak) <= 0.2
+    assert abs(report["input_lufs"] - before) <= 1.0
+    decoded_ms = len(decode_mp3(normalized)) * 1000 / 44100
+    assert abs(decoded_ms - manifest["duration_ms"]) <= 50, "normalizing never changes the length"
