@@ -38,7 +38,7 @@ def test_spoken_form_never_crashes_never_has_a_digit_and_is_a_fixed_point(text: 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(any_text, min_size=1, max_size=4).map("\n".join))
-def test_prepare_never_crashes_and_its_spoken_text_reads_the_same_again(text: str) -> None:
+def test_prepare_never_crashes_and_its_spoken_paragraphs_read_the_same_again(text: str) -> None:
     try:
         article = prepare(text)
     except InputError:
@@ -46,4 +46,6 @@ def test_prepare_never_crashes_and_its_spoken_text_reads_the_same_again(text: st
     spoken = "\n".join(" ".join(s.spoken for s in p.sentences) for p in article.paragraphs)
     assert _no_digit_of_any_script(spoken)
     again = prepare(spoken)
-    assert [s.spoken for s in again.sentences] == [s.spoken for s in article.sentences]
+    # The words are the same; where a sentence ends may move (``km.0`` is one sentence with its
+    # digit, but ``کم. صفر`` is two), so paragraphs are compared as a whole.
+    assert [p.spoken for p in again.paragraphs] == [p.spoken for p in article.paragraphs]

@@ -143,7 +143,7 @@ RULES = (
             + _MARK
         ),
         _numeric,
-        needs=_DIGIT,
+        needs=re.compile(r"\d[/.٫-]\d"),
     ),
     Rule(
         "date-latin",
@@ -155,7 +155,7 @@ RULES = (
             re.IGNORECASE,
         ),
         _latin_date,
-        needs=_DIGIT,
+        needs=re.compile("[A-Za-z]"),
     ),
     Rule(
         "date-day-range",

@@ -35,7 +35,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _TOKEN = re.compile(r"[A-Za-z\d]*[A-Za-z][A-Za-z\d]*(?:[-'&.][A-Za-z\d]+)*")
 _PIECE = re.compile(r"[A-Za-z]+|\d+")
 _HAS_LATIN = re.compile("[A-Za-z]")
-_HAS_LINK = re.compile(r"[@.:]")
+_HAS_LINK = re.compile(r"[A-Za-z\d]\.[A-Za-z]|www\.|://")
 
 _DIGRAPHS = (
     ("tion", "شن"), ("sh", "ش"), ("ch", "چ"), ("th", "ت"), ("ph", "ف"), ("kh", "خ"), ("gh", "غ"),

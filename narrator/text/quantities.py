@@ -116,7 +116,7 @@ RULES = (
             if m.group("id")
             else spaced("، ".join(digit_groups(p) for p in re.findall(r"\d+", m.group("id2"))))
         ),
-        needs=_DIGIT,
+        needs=re.compile(r"\d[\d -]{4}"),
     ),
     Rule(
         "currency",

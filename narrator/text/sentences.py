@@ -16,6 +16,7 @@ from narrator.text.normalize import LETTERS, ZWNJ
 
 _CLOSERS = "»\"')]}”’"
 _END = re.compile(f"[.!?؟…]+[{re.escape(_CLOSERS)}]*")
+_ANY_END = re.compile("[.!?؟…]")
 _WORD_BEFORE = re.compile(f"([A-Za-z{LETTERS}{ZWNJ}\\d]+)$")
 _PROTECT = re.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[A-Za-z\d-]+(?:\.[A-Za-z\d-]+)+"
@@ -25,17 +26,15 @@ _TITLES = frozenset({"دکتر", "مهندس", "آقای", "خانم", "سید",
 
 
 @lru_cache(maxsize=1)
-def _dotted_abbreviations() -> tuple[str, ...]:
-    """Abbreviations from the table that contain a dot, as written without spaces."""
-    return tuple(sorted((k for k in table() if "." in k), key=len, reverse=True))
+def _protect_pattern() -> re.Pattern[str]:
+    """Links, e-mail addresses, dotted names and the table's dotted abbreviations, as one regex."""
+    keys = sorted((k for k in table() if "." in k), key=len, reverse=True)
+    abbreviations = "|".join(re.escape(k).replace(r"\.", r"\. ?") + r"\.?" for k in keys)
+    return re.compile(f"{_PROTECT.pattern}|{abbreviations}")
 
 
 def _protected(paragraph: str) -> list[tuple[int, int]]:
-    spans = [m.span() for m in _PROTECT.finditer(paragraph)]
-    for key in _dotted_abbreviations():
-        pattern = re.escape(key).replace(r"\.", r"\. ?") + r"\.?"
-        spans += [m.span() for m in re.finditer(pattern, paragraph)]
-    return spans
+    return [m.span() for m in _protect_pattern().finditer(paragraph)]
 
 
 def _is_end(paragraph: str, start: int, end: int) -> bool:
@@ -57,7 +56,9 @@ def _is_end(paragraph: str, start: int, end: int) -> bool:
 
 def split_sentences(paragraph: str) -> list[str]:
     """Sentences of one paragraph: ``'الف است. ب است'`` -> ``['الف است.', 'ب است']``."""
-    protected = _protected(paragraph)
+    if not _ANY_END.search(paragraph):
+        return [paragraph.strip()] if paragraph.strip() else []
+    protected = _protected(paragraph) if "." in paragraph else []
     sentences: list[str] = []
     start = 0
     for match in _END.finditer(paragraph):

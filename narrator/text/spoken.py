@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from narrator.text import abbreviations, dates, latin, quantities
 from narrator.text.lexicon import Lexicon
-from narrator.text.normalize import ZWNJ, normalize, renormalize, tidy_spaces
+from narrator.text.normalize import LETTERS, ZWNJ, affix_candidates, normalize, renormalize, tidy_spaces
 from narrator.text.rules import Replacement, Rule, apply_rules
 
 PERSIAN_LETTERS = "ءآأؤإئابتثجحخدذرزسشصضطظعغفقلمنهوپچژکگی"
@@ -47,20 +47,43 @@ SCRIPT_DIGITS = Rule("digits-other-scripts", "characters", _OTHER_DIGIT, _other_
 SYMBOLS = Rule("symbol", "symbol", _SYMBOL, lambda m: _SYMBOLS[m.group(0)])
 
 
+_DIGIT = re.compile(r"\d")
+# Free-form words may need the full re-normalization: Latin (transliterated) and words glued
+# to something that is read or dropped («۱۲٫۵میشود», «¹میشود»), which hazm could not see as
+# words while the glue was there.
+# Plain prose (letters, spaces, ZWNJ, punctuation, a final stop) meets no rule at all.
+_NEEDS_RULES = re.compile(f"[^{LETTERS}{ZWNJ} ،؛:!؟«»]|\\.(?=.)|الخ")
+_FREE_FORM = re.compile(
+    f"[A-Za-z]|[{LETTERS}][^{LETTERS}{ZWNJ} .،؛:!؟»)\\]]|[^{LETTERS}{ZWNJ} .،؛:!؟«(\\[][{LETTERS}]"
+)
+
+
 @lru_cache(maxsize=1)
+def rule_groups() -> tuple[tuple[re.Pattern[str] | None, tuple[Rule, ...]], ...]:
+    """The built-in rules in the order they run, grouped under a cheap gate: a group whose gate
+    finds nothing in a sentence is skipped whole (most sentences have no digit and no Latin)."""
+    fraction = next(rule for rule in quantities.NUMBER_RULES if rule.name == "fraction")
+    numbers = tuple(rule for rule in quantities.NUMBER_RULES if rule is not fraction)
+    return (
+        (None, (SCRIPT_DIGITS, *latin.RULES[:2], abbreviations.abbreviation_rule())),
+        (_DIGIT, (*dates.RULES, abbreviations.ERA, quantities.RULES[0])),
+        (None, quantities.RULES[1:]),
+        (None, (latin.RULES[2], fraction)),
+        (_DIGIT, numbers),
+        (None, (SYMBOLS,)),
+    )
+
+
 def builtin_rules() -> tuple[Rule, ...]:
     """Every built-in rule in the order it runs."""
-    return (
-        SCRIPT_DIGITS,
-        *latin.RULES[:2],  # e-mail addresses and links are dropped (the transcript keeps them)
-        abbreviations.abbreviation_rule(),
-        *dates.RULES,
-        abbreviations.ERA,
-        *quantities.RULES,
-        latin.RULES[2],
-        *quantities.NUMBER_RULES,
-        SYMBOLS,
-    )
+    return tuple(rule for _, rules in rule_groups() for rule in rules)
+
+
+def _apply_builtin(text: str, record: list[Replacement] | None) -> str:
+    for gate, rules in rule_groups():
+        if gate is None or gate.search(text):
+            text = apply_rules(rules, text, record)
+    return text
 
 
 def _punct_run(match: re.Match[str]) -> str:
@@ -81,9 +104,16 @@ def keep_speakable(text: str) -> str:
     return text if _HAS_LETTER.search(text) else ""
 
 
-def settle(text: str) -> str:
-    """Filter and re-normalize until nothing changes, so the spoken form is a fixed point."""
+def settle(text: str, thorough: bool = True) -> str:
+    """Filter and re-normalize until nothing changes, so the spoken form is a fixed point.
+
+    Rules write whole words set off by spaces, so re-normalizing can only matter where a
+    standalone affix was left (``می``, ``ها``, ``ی`` once a glued digit became words) or where
+    free-form words came in (Latin transliterations, a user's lexicon: ``thorough``).
+    """
     text = keep_speakable(text)
+    if not thorough and not affix_candidates(text):
+        return text
     for _ in range(MAX_SETTLE):
         again = keep_speakable(renormalize(text))
         if again == text:
@@ -94,8 +124,13 @@ def settle(text: str) -> str:
 
 def speak(written: str, lexicon: Lexicon | None = None, record: list[Replacement] | None = None) -> str:
     """The spoken form of a written (normalized) sentence; replacements go to ``record``."""
-    rules = builtin_rules() if lexicon is None else (*lexicon.rules(), *builtin_rules())
-    return settle(apply_rules(rules, written, record))
+    if lexicon is None and not _NEEDS_RULES.search(written):
+        return keep_speakable(written)  # plain Persian prose: no rule can apply
+    text = written
+    if lexicon is not None:
+        text = apply_rules(lexicon.rules(), text, record)
+    text = _apply_builtin(text, record)
+    return settle(text, thorough=lexicon is not None or _FREE_FORM.search(written) is not None)
 
 
 def spoken_form(raw: str, lexicon: Lexicon | None = None) -> str:
