@@ -83,6 +83,7 @@ def write_tags(path: Path, info: TagInfo, timeline: Timeline) -> None:
                 sub_frames=[TIT2(encoding=1, text=[chapter.title])],
             )
         )
+    tags.update_to_v23()  # TDRC becomes TYER/TDAT/TIME; mutagen's save does not convert by itself
     tags.save(path, v2_version=3, padding=lambda info: 0)
 
 
