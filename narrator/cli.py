@@ -26,12 +26,10 @@ from narrator.engines.registry import (
     online_allowed,
 )
 from narrator.errors import InputError, NarratorError
-from narrator.model import Article
 from narrator.pipeline import (
     CacheSettings,
     NarrateOptions,
     ensure_writable_dir,
-    load_article,
     ready_engine,
     render,
     with_ezafe,
@@ -42,8 +40,10 @@ from narrator.publish.episode import DEFAULT_ALBUM, PublishSettings
 from narrator.publish.feed import DEFAULT_AUTHOR, FeedSettings, write_feed
 from narrator.publish.index import write_index, write_pages
 from narrator.serve import serve as serve_folder
-from narrator.text import decode_article, prepare
-from narrator.text.ezafe import EZAFE_MODES, load_tagger, wants_ezafe
+from narrator.text import decode_article, explain, format_explanation, load_lexicon, prepare, read_article
+from narrator.text.explain import Explained
+from narrator.text.ezafe import EZAFE_MODES, EzafeTagger, load_tagger, wants_ezafe
+from narrator.text.rules import Replacement
 
 DEFAULT_OUT = Path("audio_out")
 EXIT_FAILED = 1
@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     say.add_argument("-o", "--output", type=Path, help=f"output .mp3 file or folder (default {DEFAULT_OUT}/)")
     _voice_options(say)
     _ezafe_option(say)
+    _lexicon_option(say)
     say.add_argument("--title", help="title tag (default: the article's opening words)")
     say.add_argument("-j", "--jobs", type=_positive, default=1, help="articles narrated at once (processes)")
     say.add_argument("--concurrency", type=_positive, default=4,
@@ -75,7 +76,10 @@ def _parser() -> argparse.ArgumentParser:
 
     text = commands.add_parser("text", help="print the speakable text an engine will receive")
     text.add_argument("input", help="article text file, or - for standard input")
+    text.add_argument("--explain", action="store_true",
+                      help="show each sentence written and spoken, and every replacement made and why")
     _ezafe_option(text)
+    _lexicon_option(text)
 
     commands.add_parser("engines", help="list engines and whether each is usable here")
 
@@ -85,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"output .mp3 (default {DEFAULT_OUT}/say.mp3)")
     _voice_options(speak)
     _ezafe_option(speak)
+    _lexicon_option(speak)
 
     feed = commands.add_parser("feed", help="write an RSS podcast feed of the narrations in a folder")
     feed.add_argument("folder", type=Path, metavar="DIR", help="folder of narrations (MP3s and manifests)")
@@ -152,6 +157,11 @@ def _ezafe_option(parser: argparse.ArgumentParser) -> None:
                         help="mark the ezafe for the voice (auto: for espeak and piper, which need it)")
 
 
+def _lexicon_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lexicon", type=Path, metavar="FILE",
+                        help="pronunciation lexicon: written<TAB>spoken per line, re: for patterns")
+
+
 def _checked_ezafe(mode: str, engine: str, err: TextIO) -> str:
     """``mode``, or ``off`` (said once on ``err``) when the ezafe is wanted but its tagger cannot load."""
     if wants_ezafe(mode, engine):
@@ -180,7 +190,8 @@ def _cmd_say(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target: Path = args.output
     if target.suffix.lower() != ".mp3":
         raise InputError(f"{target}: the output of say must be an .mp3 file")
-    article = prepare(decode_article(args.text.encode("utf-8"), "the text"))
+    lexicon = load_lexicon(args.lexicon) if args.lexicon else None
+    article = prepare(decode_article(args.text.encode("utf-8"), "the text"), lexicon=lexicon)
     options, note = _resolve_engine(NarrateOptions(engine=args.engine, engine_options=_engine_options(args)))
     engine = ready_engine(options.engine, options.engine_options)
     ensure_writable_dir(target.parent)
@@ -231,11 +242,19 @@ def _cmd_cache(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _read_text_input(name: str, stdin: TextIO) -> Article:
+def _read_raw(name: str, stdin: TextIO) -> str:
     if name == "-":
         data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode("utf-8")
-        return prepare(decode_article(data, "standard input"))
-    return load_article(Path(name))
+        return decode_article(data, "standard input")
+    return read_article(Path(name))
+
+
+def _with_ezafe_note(item: Explained, tagger: EzafeTagger) -> Explained:
+    marked = tagger.mark(item.spoken)
+    if marked == item.spoken:
+        return item
+    note = Replacement("ezafe", "ezafe", item.spoken, marked)
+    return replace(item, spoken=marked, replacements=(*item.replacements, note))
 
 
 def _cmd_page(args: argparse.Namespace, out: TextIO) -> int:
@@ -247,9 +266,17 @@ def _cmd_page(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_text(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    article = _read_text_input(args.input, stdin)
+    raw = _read_raw(args.input, stdin)
+    lexicon = load_lexicon(args.lexicon) if args.lexicon else None
     mode = _checked_ezafe("on" if args.ezafe == "auto" else args.ezafe, "espeak", err)
-    article = with_ezafe(article, mode, "espeak")
+    if args.explain:
+        items = explain(raw, lexicon)
+        tagger = load_tagger() if mode == "on" else None
+        if isinstance(tagger, EzafeTagger):
+            items = [_with_ezafe_note(item, tagger) for item in items]
+        out.write(format_explanation(items))
+        return 0
+    article = with_ezafe(prepare(raw, lexicon=lexicon), mode, "espeak")
     blocks = ["\n".join(s.spoken for s in p.sentences) for p in article.paragraphs]
     out.write("\n\n".join(blocks) + "\n")
     return 0
@@ -291,12 +318,15 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         engine_options=_engine_options(args),
         title=args.title,
         ezafe=args.ezafe,
+        lexicon=args.lexicon,
         cache=None if args.no_cache else _cache_settings(args),
         concurrency=args.concurrency,
         loudness=loudness,
         encode=encode,
         publish=publish,
     )
+    if args.lexicon:
+        load_lexicon(args.lexicon)  # a broken lexicon fails once, up front, not once per article
     options, note = _resolve_engine(options)
     options = replace(options, ezafe=_checked_ezafe(args.ezafe, options.engine, err))
     for folder in sorted({job.target.parent for job in jobs}):

@@ -32,15 +32,13 @@ from narrator.publish.episode import (
 from narrator.publish.manifest import Manifest, SourceInfo
 from narrator.publish.page import write_page
 from narrator.synth import SentenceDone, speak_article
-from narrator.text import prepare, read_article
+from narrator.text import load_lexicon, prepare, read_article, split_for_engine
 from narrator.text.ezafe import load_tagger, mark_article, wants_ezafe
 from narrator.text.prepare import opening_words
 
 CHAPTER_TITLE_WORDS = 6
 
 
-def split_for_engine(text: str, max_chars: int) -> list[str]:  # TEMPORARY until narrator.text has it
-    return [text]
 
 
 @dataclass(frozen=True)
@@ -68,6 +66,7 @@ class NarrateOptions:
     loudness: LoudnessTarget | None = field(default_factory=LoudnessTarget)  # None: levels as synthesized
     publish: PublishSettings = field(default_factory=PublishSettings)
     ezafe: str = "auto"  # on, off, or auto: on for engines that read through espeak-ng
+    lexicon: Path | None = None  # a user pronunciation lexicon (docs/reading.md)
 
 
 @dataclass(frozen=True)
@@ -82,9 +81,9 @@ class Result:
     loudness: LoudnessReport | None = None
 
 
-def load_article(source: Path, title: str | None = None) -> Article:
-    """Read and prepare the article at ``source``."""
-    return prepare(read_article(source), title=title)
+def load_article(source: Path, title: str | None = None, lexicon: Path | None = None) -> Article:
+    """Read and prepare the article at ``source``, with the user's pronunciation ``lexicon`` if any."""
+    return prepare(read_article(source), title=title, lexicon=load_lexicon(lexicon) if lexicon else None)
 
 
 def with_ezafe(article: Article, mode: str, engine: str) -> Article:
@@ -132,7 +131,7 @@ def narrate(
     """Narrate the article at ``source`` into the MP3 ``target``, written atomically."""
     opts = options or NarrateOptions()
     report = reporter or QuietReporter()
-    article = load_article(source, opts.title)
+    article = load_article(source, opts.title, opts.lexicon)
     engine: Engine = ready_engine(opts.engine, opts.engine_options)
     article = with_ezafe(article, opts.ezafe, engine.name)
     cache = opts.cache.open() if opts.cache is not None else None

@@ -61,7 +61,7 @@ def test_windows_1256_is_decoded(tmp_path: Path) -> None:
     source = tmp_path / "legacy.txt"
     source.write_bytes("قيمت نفت امروز بالا رفت و گازوئيل ارزان شد.\n".encode("cp1256"))
     out = io.StringIO()
-    assert main(["text", str(source)], stdout=out, stderr=io.StringIO()) == 0
+    assert main(["text", str(source), "--ezafe", "off"], stdout=out, stderr=io.StringIO()) == 0
     assert "قیمت نفت امروز بالا رفت و گازوئیل ارزان شد" in out.getvalue()
 
 
