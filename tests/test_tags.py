@@ -13,12 +13,14 @@ import pytest
 from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3, BitrateMode
 
-from narrator.audio.encode import EncodeSettings
+from narrator.audio.encode import EncodeSettings, Mp3Writer
 from narrator.audio.ffmpeg import ffmpeg_exe
 from narrator.cli import main
 from narrator.errors import InputError
+from narrator.model import ChapterMark, Timeline
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import PublishSettings
+from narrator.publish.id3 import TagInfo, write_tags
 from tests.audio_check import ffprobe_chapters, ffprobe_format
 from tests.conftest import SEED
 from tests.podcast_fixtures import narrate_tones, podcast_options, tone_article
@@ -189,3 +191,19 @@ def test_bad_encoding_settings_are_one_line_errors(
 ) -> None:
     code, err = _run(["narrate", str(SEED), "--engine", "espeak", option, value, "-o", str(tmp_path / "o")])
     assert code == 1 and err.startswith(f"narrator: error: {message}") and err.count("\n") == 1
+
+
+def test_more_than_255_chapters_are_listed_through_sub_tables(tmp_path: Path) -> None:
+    path = tmp_path / "many.mp3"
+    with Mp3Writer(path, 16000) as writer:
+        writer.write(bytes(2 * 16000 * 4))
+    chapters = tuple(ChapterMark(i * 10, (i + 1) * 10, f"فصل {i}") for i in range(300))
+    write_tags(path, TagInfo(title="بلند"), Timeline(duration_ms=3000, chapters=chapters, cues=()))
+    tags = ID3(path)
+    tocs = {t.element_id: t for t in tags.getall("CTOC")}
+    top = [t for t in tocs.values() if t.flags & CTOCFlags.TOP_LEVEL]
+    assert len(top) == 1 and list(top[0].child_element_ids) == ["toc0", "toc1"]
+    listed = [c for sub in top[0].child_element_ids for c in tocs[sub].child_element_ids]
+    starts = {c.element_id: c.start_time for c in tags.getall("CHAP")}
+    assert [starts[c] for c in listed] == [c.start_ms for c in chapters]
+    assert [c.title for c in ffprobe_chapters(path)] == [c.title for c in chapters]

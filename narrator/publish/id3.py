@@ -31,6 +31,7 @@ from narrator.model import Timeline
 from narrator.publish.cover import Cover
 
 TOC_ID = "toc"
+MAX_TOC_ENTRIES = 255  # a CTOC's entry count is one byte
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,7 @@ def write_tags(path: Path, info: TagInfo, timeline: Timeline) -> None:
     tags.add(TSSE(encoding=1, text=[info.encoder]))
     _add_descriptive(tags, info)
     ids = [chapter_id(i) for i in range(len(timeline.chapters))]
-    tags.add(
-        CTOC(
-            element_id=TOC_ID,
-            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-            child_element_ids=ids,
-            sub_frames=[TIT2(encoding=1, text=[info.title])],
-        )
-    )
+    _add_toc(tags, info.title, ids)
     for element_id, chapter in zip(ids, timeline.chapters, strict=True):
         tags.add(
             CHAP(
@@ -85,6 +79,27 @@ def write_tags(path: Path, info: TagInfo, timeline: Timeline) -> None:
         )
     tags.update_to_v23()  # TDRC becomes TYER/TDAT/TIME; mutagen's save does not convert by itself
     tags.save(path, v2_version=3, padding=lambda info: 0)
+
+
+def _add_toc(tags: ID3, title: str, ids: list[str]) -> None:
+    """The ordered top-level CTOC listing ``ids``.
+
+    A CTOC counts its entries in one byte, so beyond 255 chapters the top-level CTOC lists
+    sub-tables (``toc0``, ``toc1``…) of up to 255 chapters each, as ID3's chapter addendum allows.
+    """
+    flags = CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
+    if len(ids) <= MAX_TOC_ENTRIES:
+        tags.add(CTOC(element_id=TOC_ID, flags=flags, child_element_ids=ids, sub_frames=[_title(title)]))
+        return
+    groups = [ids[i : i + MAX_TOC_ENTRIES] for i in range(0, len(ids), MAX_TOC_ENTRIES)]
+    names = [f"{TOC_ID}{n}" for n in range(len(groups))]
+    tags.add(CTOC(element_id=TOC_ID, flags=flags, child_element_ids=names, sub_frames=[_title(title)]))
+    for name, group in zip(names, groups, strict=True):
+        tags.add(CTOC(element_id=name, flags=CTOCFlags.ORDERED, child_element_ids=group, sub_frames=[]))
+
+
+def _title(text: str) -> TIT2:
+    return TIT2(encoding=1, text=[text])
 
 
 def _add_descriptive(tags: ID3, info: TagInfo) -> None:
