@@ -26,8 +26,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from narrator.text.cache_dir import CACHE_ENV as CACHE_ENV  # re-exported for callers of this module
+from narrator.text.cache_dir import default_cache_dir as default_cache_dir
+
 FORMAT_VERSION = 1
-CACHE_ENV = "NARRATOR_CACHE_DIR"
 _OUT_OF_RANGE_BEFORE = (b"_x-1", b"_x-2", b"_x-3", b"_x-4", b"_x-#")
 _OUT_OF_RANGE_AFTER = (b"_x+1", b"_x+2", b"_x+3", b"_x+4", b"_x+#")
 # The byte classes of Wapiti's small regex engine (C ``ispunct``/``isdigit``, ASCII only).
@@ -45,16 +47,6 @@ def shipped_model_path() -> Path:
     """Where ``gruut-lang-fa`` keeps its Wapiti part-of-speech model (may not exist)."""
     root = importlib.resources.files("gruut_lang_fa")
     return Path(str(root)) / "pos" / "postagger.model"
-
-
-def default_cache_dir() -> Path:
-    """``$NARRATOR_CACHE_DIR`` if set, else the platform's user cache dir for narrator."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("narrator"))
 
 
 def feature_hash(feature: bytes) -> int:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+
+from narrator.text.hazm_data import load_hazm_data
+from narrator.text.hazm_steps import HazmSteps
 
 ZWNJ = "\u200c"
 # Persian letters as a character-class fragment: hamza to ghain, feh to yeh, and پ چ ژ ک گ ی
@@ -41,6 +43,8 @@ _VARIANTS = {
     ord("’"): "'",
 }
 _TABLE = str.maketrans({**_INVISIBLE, **_SPACES, **_VARIANTS})
+# Most lines hold none of those characters; finding that out is far cheaper than translating.
+_TRANSLATED = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_TABLE)) + "]")
 _HAMZA_EZAFE = re.compile("ه\u0654")
 
 _SUFFIXES_ANY_STEM = ("هایشان", "هایمان", "هایتان", "هایی", "های", "ها", "ترین", "تر")
@@ -60,30 +64,9 @@ _SPACE_RUN = re.compile(" {2,}")
 
 
 @lru_cache(maxsize=1)
-def _hazm() -> Any:
-    """hazm's Normalizer, built once (it loads word and verb lists, about a second)."""
-    import hazm
-
-    return hazm.Normalizer(correct_spacing=False)
-
-
-@lru_cache(maxsize=1)
-def _hazm_tables() -> tuple[dict[int, Any], tuple[tuple[re.Pattern[str], str], ...]]:
-    """hazm's character tables merged into one translation, and its regex steps compiled once.
-
-    ``hazm.Normalizer.normalize`` rebuilds its translation tables on every call; the same steps
-    are applied here from hazm's own constants, in hazm's order, at a fraction of the cost.
-    """
-    from hazm import constants as c
-
-    table: dict[int, Any] = {}
-    for src, dst in zip(c.TRANSLATION_SRC, c.TRANSLATION_DST, strict=True):
-        table[ord(src)] = dst
-    for src, dst in zip(c.NUMBERS_SRC, c.NUMBERS_DST, strict=True):
-        table[ord(src)] = dst
-    table.update(_TABLE)
-    patterns = [*c.PERSIAN_STYLE_PATTERNS, *c.DIACRITICS_PATTERNS, *c.SPECIAL_CHARS_PATTERNS]
-    return table, tuple((re.compile(p), r) for p, r in patterns)
+def hazm_steps() -> HazmSteps:
+    """hazm's normalization steps over its cached tables (built from hazm on the first run only)."""
+    return HazmSteps(load_hazm_data())
 
 
 def hazm_normalize(text: str) -> str:
@@ -92,29 +75,7 @@ def hazm_normalize(text: str) -> str:
     >>> hazm_normalize("كتاب 12.5")
     'کتاب ۱۲٫۵'
     """
-    table, patterns = _hazm_tables()
-    text = text.translate(table)
-    for pattern, replacement in patterns:
-        text = pattern.sub(replacement, text)
-    normalizer = _hazm()
-    text = str(normalizer.unicodes_replacement(text))
-    text = str(normalizer.decrease_repeated_chars(text))
-    return str(normalizer.seperate_mi(text))
-
-
-@lru_cache(maxsize=1)
-def _affix_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    from hazm.constants import AFFIX_SPACING_PATTERNS
-
-    return tuple((re.compile(p), r) for p, r in AFFIX_SPACING_PATTERNS)
-
-
-def _lexicon() -> tuple[dict[str, Any], set[str]]:
-    """hazm's word list (with frequencies) and its verb forms, from the cached Normalizer."""
-    normalizer = _hazm()
-    words: dict[str, Any] = getattr(normalizer, "_words", None) or {}
-    verbs: set[str] = getattr(normalizer, "_verbs", None) or set()
-    return words, verbs
+    return hazm_steps().normalize(text)
 
 
 def canonical_chars(text: str) -> str:
@@ -123,7 +84,9 @@ def canonical_chars(text: str) -> str:
     >>> canonical_chars("خانۀ\u200fما")
     'خانه\u200cیما'
     """
-    return _HAMZA_EZAFE.sub("ه" + ZWNJ + "ی", text.translate(_TABLE))
+    if _TRANSLATED.search(text):
+        text = text.translate(_TABLE)
+    return _HAMZA_EZAFE.sub("ه" + ZWNJ + "ی", text)
 
 
 def repair_zwnj(text: str) -> str:
@@ -132,14 +95,15 @@ def repair_zwnj(text: str) -> str:
     A word hazm does not know is split before a plural, comparative or (after a silent final
     ``ه``) a verbal or possessive suffix when what remains is a word it knows.
     """
-    for pattern, replacement in _affix_patterns():
+    steps = hazm_steps()
+    for pattern, replacement in steps.affix_spacing:
         text = pattern.sub(replacement, text)
-    words, verbs = _lexicon()
+    words, verbs = steps.words, steps.verbs
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
-        known = words.get(word)
-        if known is not None and known[0] > 0:
+        known = words.count(word)
+        if known is not None and known > 0:
             return word
         # A plural or comparative suffix on a known stem first (the most frequent stem wins),
         # then, for words hazm does not know at all, a verbal or possessive suffix after «ه».
@@ -149,8 +113,10 @@ def repair_zwnj(text: str) -> str:
         suffixes = _PLURALS if known is not None else _SUFFIXES_ANY_STEM
         for suffix in suffixes:
             stem = word[: -len(suffix)]
-            if word.endswith(suffix) and len(stem) >= 2 and stem in words and words[stem][0] > best_count:
-                best, best_count = _join(stem, suffix), words[stem][0]
+            if word.endswith(suffix) and len(stem) >= 2:
+                count = words.count(stem)
+                if count is not None and count > best_count:
+                    best, best_count = _join(stem, suffix), count
         if best_count >= 0 or known is not None:
             return best
         for suffix in _SUFFIXES_AFTER_HEH:
@@ -176,7 +142,7 @@ def tidy_spaces(text: str) -> str:
 
 def affix_candidates(text: str) -> bool:
     """Whether hazm's affix patterns would change ``text`` (a standalone «می», «ها», «ی», ...)."""
-    return any(pattern.search(text) for pattern, _ in _affix_patterns())
+    return any(pattern.search(text) for pattern, _ in hazm_steps().affix_spacing)
 
 
 def renormalize(text: str) -> str:
@@ -186,8 +152,8 @@ def renormalize(text: str) -> str:
     repeats the steps that can matter after words were replaced: ``می`` prefixes, letters
     repeated more than twice, and the ZWNJ repair.
     """
-    normalizer = _hazm()
-    text = str(normalizer.decrease_repeated_chars(normalizer.seperate_mi(canonical_chars(text))))
+    steps = hazm_steps()
+    text = steps.decrease_repeated_chars(steps.seperate_mi(canonical_chars(text)))
     return tidy_spaces(repair_zwnj(text))
 
 

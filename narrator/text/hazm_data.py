@@ -1,0 +1,286 @@
+"""hazm's normalization tables and word lists, copied once into a small cached file.
+
+Importing hazm costs about 0.9 s and 115 MB (it pulls in nltk and scipy.stats) and building its
+``Normalizer`` another 1.2 s and 160 MB (a 193,000-word dict and a 346,000-form verb set), while
+narrator only needs a few tables and a few membership tests. hazm stays the source of truth:
+the first use builds, from hazm itself, a JSON file holding its character tables and regex
+patterns, its words (with their counts) and its verb forms, and saves it in the user cache under a
+name that carries hazm's version and the size and date of hazm's files. Later runs read that file
+(about 2.5 MB, some 20 ms, a few MB of memory) and never import hazm.
+
+Only what :mod:`narrator.text.hazm_steps` and :mod:`narrator.text.normalize` look up is kept:
+words without a space or ZWNJ (the steps only look up single runs of letters) and verb forms
+without a space (the steps only look up ``می‌…`` and ``…ه‌اند``-like forms).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from narrator.errors import NarratorError
+from narrator.text.cache_dir import default_cache_dir
+
+FORMAT_VERSION = 2
+ZWNJ = "\u200c"
+# hazm files whose change changes the data (size and mtime go into the cache file's name).
+_HAZM_FILES = ("constants.py", "normalizer.py", "lemmatizer.py", "word_tokenizer.py", "utils.py",
+               "data/words.dat", "data/verbs.dat")
+_Pairs = tuple[tuple[str, str], ...]
+
+
+class HazmUnavailable(NarratorError, ImportError):
+    """hazm is needed (once, to build the cached tables) and is not installed."""
+
+
+class WordTable:
+    """A read-only set of words, some with a count, kept in a few thousand strings.
+
+    Words are spread over groups by a CRC-32 of their UTF-8 bytes (about 48 words a group); a
+    group is one string of its sorted entries, ``word`` or ``word<TAB>count``, each followed by a
+    newline and the first preceded by one. A lookup is a checksum and one substring search in a
+    few hundred characters; 180,000 words take about 3 MB instead of the 25 MB of a dict.
+
+    >>> table = WordTable.from_counts({"کتاب": 12, "کتابی": 0})
+    >>> table.count("کتاب"), table.count("کتابی"), table.count("کتا"), "کتابی" in table
+    (12, 0, None, True)
+    """
+
+    __slots__ = ("_groups",)
+
+    def __init__(self, groups: Sequence[str]) -> None:
+        if not groups:
+            raise ValueError("a word table needs at least one group")
+        self._groups = tuple(groups)
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[str, int] | Iterable[str], per_group: int = 48) -> WordTable:
+        """A table of ``counts`` (word to count) or of bare words (each with count 0)."""
+        items = list(counts.items() if isinstance(counts, Mapping) else ((word, 0) for word in counts))
+        grouped: list[list[tuple[str, int]]] = [[] for _ in range(max(1, len(items) // per_group))]
+        for word, count in items:
+            if "\n" in word or "\t" in word or count < 0:
+                raise ValueError(f"cannot store {word!r} with count {count}")
+            grouped[_checksum(word) % len(grouped)].append((word, count))
+        return cls([
+            "\n" + "".join(f"{word}\n" if count == 0 else f"{word}\t{count}\n"
+                           for word, count in sorted(entries))
+            for entries in grouped
+        ])
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The stored groups (to save them)."""
+        return self._groups
+
+    def count(self, word: str) -> int | None:
+        """The word's count (0 when it has none), or ``None`` when the word is not in the table."""
+        if "\n" in word or "\t" in word:
+            return None
+        group = self._groups[_checksum(word) % len(self._groups)]
+        # Entries are sorted, so a word comes before every longer word it begins.
+        at = group.find("\n" + word)
+        if at < 0:
+            return None
+        end = at + 1 + len(word)
+        if end == len(group):  # the empty word, in a group of no words
+            return None
+        if group[end] == "\n":
+            return 0
+        if group[end] != "\t":
+            return None
+        return int(group[end + 1 : group.index("\n", end)])
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.count(word) is not None
+
+    def __len__(self) -> int:
+        return sum(group.count("\n") - 1 for group in self._groups)
+
+
+def _checksum(word: str) -> int:
+    """Which group a word is in: stable across runs and machines (unlike ``hash``)."""
+    return zlib.crc32(word.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class HazmData:
+    """Everything hazm's ``Normalizer(correct_spacing=False)`` reads, as plain values."""
+
+    hazm_version: str
+    translation: tuple[str, str]  # TRANSLATION_SRC, TRANSLATION_DST
+    numbers: tuple[str, str]  # NUMBERS_SRC, NUMBERS_DST
+    persian_style: _Pairs  # (pattern, replacement), in hazm's order
+    diacritics: _Pairs
+    specials: _Pairs
+    unicode_replacements: _Pairs  # (old, new) literal replacements
+    affix_spacing: _Pairs
+    repeated_chars: str  # a word holding a letter three or more times in a row
+    more_than_two_repeat: str  # one such run of a letter
+    words: WordTable
+    verbs: WordTable
+
+    def to_json(self) -> str:
+        """The data as one JSON document."""
+        document = {
+            "format": FORMAT_VERSION, "hazm": self.hazm_version,
+            "translation": self.translation, "numbers": self.numbers,
+            "persian_style": self.persian_style, "diacritics": self.diacritics,
+            "specials": self.specials, "unicode_replacements": self.unicode_replacements,
+            "affix_spacing": self.affix_spacing, "repeated_chars": self.repeated_chars,
+            "more_than_two_repeat": self.more_than_two_repeat,
+            "words": self.words.groups, "verbs": self.verbs.groups,
+        }
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> HazmData:
+        """Data written by :meth:`to_json`; ``ValueError`` if ``text`` is not such a document."""
+        try:
+            doc = json.loads(text)
+            if doc["format"] != FORMAT_VERSION:
+                raise ValueError(f"format {doc['format']!r}, expected {FORMAT_VERSION}")
+            data = cls(
+                hazm_version=_str(doc["hazm"]), translation=_pair(doc["translation"]),
+                numbers=_pair(doc["numbers"]), persian_style=_pairs(doc["persian_style"]),
+                diacritics=_pairs(doc["diacritics"]), specials=_pairs(doc["specials"]),
+                unicode_replacements=_pairs(doc["unicode_replacements"]),
+                affix_spacing=_pairs(doc["affix_spacing"]),
+                repeated_chars=_str(doc["repeated_chars"]),
+                more_than_two_repeat=_str(doc["more_than_two_repeat"]),
+                words=WordTable(_groups(doc["words"])), verbs=WordTable(_groups(doc["verbs"])),
+            )
+        except (KeyError, TypeError, IndexError) as exc:
+            raise ValueError(f"not a hazm data document: {exc!r}") from exc
+        if len(data.translation[0]) != len(data.translation[1]) or not data.words.groups:
+            raise ValueError("not a hazm data document: tables are incomplete")
+        return data
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, found {type(value).__name__}")
+    return value
+
+
+def _pair(value: Any) -> tuple[str, str]:
+    first, second = value
+    return _str(first), _str(second)
+
+
+def _pairs(value: Any) -> _Pairs:
+    return tuple(_pair(item) for item in value)
+
+
+def _groups(value: Any) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise TypeError("expected word groups")
+    for group in value:
+        if not (isinstance(group, str) and group[:1] == "\n" and group[-1:] == "\n"):
+            raise TypeError("bad word group")
+    return value
+
+
+def hazm_package_dir() -> Path:
+    """Where hazm is installed, found without importing it (``HazmUnavailable`` if it is not)."""
+    spec = importlib.util.find_spec("hazm")
+    if spec is None or spec.origin is None:
+        raise HazmUnavailable("hazm is not installed; it is needed once to build the Persian tables")
+    return Path(spec.origin).parent
+
+
+def hazm_version(package_dir: Path) -> str:
+    """hazm's version from its ``*.dist-info`` (``importlib.metadata`` costs 60 ms to import)."""
+    for info in sorted(package_dir.parent.glob("hazm-*.dist-info")):
+        with contextlib.suppress(OSError):
+            for line in (info / "METADATA").read_text("utf-8").splitlines():
+                if line.startswith("Version:"):
+                    return line.split(":", 1)[1].strip()
+    import importlib.metadata
+
+    return importlib.metadata.version("hazm")
+
+
+def cache_path(cache_dir: Path, package_dir: Path) -> Path:
+    """The data file for the installed hazm: its version, plus a tag of its files' sizes and dates."""
+    version = hazm_version(package_dir)
+    stamps = [f"{FORMAT_VERSION}", str(package_dir)]
+    for name in _HAZM_FILES:
+        try:
+            stat = (package_dir / name).stat()
+            stamps.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+        except OSError:
+            stamps.append(f"{name}:missing")
+    tag = f"{zlib.crc32('|'.join(stamps).encode('utf-8')):08x}"
+    safe_version = "".join(ch if ch.isalnum() or ch in ".-" else "_" for ch in version)
+    return cache_dir / f"hazm-{safe_version}-f{FORMAT_VERSION}-{tag}.json"
+
+
+def build_hazm_data() -> HazmData:
+    """Read the tables and word lists from hazm itself (imports hazm: about 2 s, 280 MB)."""
+    try:
+        import hazm
+        from hazm import constants as c
+    except ImportError as exc:
+        raise HazmUnavailable(f"hazm cannot be imported ({exc}); it is needed once to build "
+                              "the Persian tables") from exc
+    normalizer = hazm.Normalizer(correct_spacing=False)
+    words: dict[str, tuple[int, Any]] = normalizer._words or {}
+    verbs: set[str] = normalizer._verbs or set()
+    return HazmData(
+        hazm_version=hazm_version(hazm_package_dir()),
+        translation=(c.TRANSLATION_SRC, c.TRANSLATION_DST),
+        numbers=(c.NUMBERS_SRC, c.NUMBERS_DST),
+        persian_style=_pairs(c.PERSIAN_STYLE_PATTERNS),
+        diacritics=_pairs(c.DIACRITICS_PATTERNS),
+        specials=_pairs(c.SPECIAL_CHARS_PATTERNS),
+        unicode_replacements=_pairs(c.UNICODE_REPLACEMENTS),
+        affix_spacing=_pairs(c.AFFIX_SPACING_PATTERNS),
+        repeated_chars=normalizer.repeated_chars_pattern.pattern,
+        more_than_two_repeat=normalizer.more_than_two_repeat_pattern.pattern,
+        words=WordTable.from_counts({word: int(entry[0]) for word, entry in words.items()
+                                     if _single_run(word)}),
+        verbs=WordTable.from_counts(verb for verb in verbs if not any(ch.isspace() for ch in verb)),
+    )
+
+
+def _single_run(word: str) -> bool:
+    """Whether ``word`` has no space and no ZWNJ (the only words the steps ever look up)."""
+    return ZWNJ not in word and not any(ch.isspace() for ch in word)
+
+
+def save(data: HazmData, path: Path) -> None:
+    """Write ``data`` to ``path`` atomically (a temporary file in the same folder, then a rename)."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(data.to_json())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def load_hazm_data(cache_dir: Path | None = None) -> HazmData:
+    """The data from the cache if built before, else built from hazm and cached.
+
+    A damaged cache file is rebuilt; a cache that cannot be written is not an error (the data is
+    then built again next time).
+    """
+    target = cache_path(cache_dir or default_cache_dir(), hazm_package_dir())
+    with contextlib.suppress(OSError, ValueError):
+        return HazmData.from_json(target.read_text("utf-8"))
+    data = build_hazm_data()
+    with contextlib.suppress(OSError):
+        save(data, target)
+    return data
