@@ -10,8 +10,9 @@ generated text. Unlike hazm, the translation tables and patterns are built once,
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
-from narrator.text.hazm_data import HazmData, WordTable
+from narrator.text.hazm_data import HazmData
 
 ZWNJ = "\u200c"
 # hazm's seperate_mi: a word starting with «می» or «نمی», split after it when that is a verb form.
@@ -19,6 +20,16 @@ _MI_WORD = re.compile(r"\bن?می[آابپتثجچحخدذرزژسشصضطظعغ
 _MI_PREFIX = re.compile(r"^(ن?می)")
 
 _Compiled = tuple[tuple[re.Pattern[str], str], ...]
+
+
+class WordLookup(Protocol):
+    """What the steps ask of a word list (a :class:`~narrator.text.hazm_data.WordTable`)."""
+
+    def count(self, word: str) -> int | None:
+        """The word's count (0 if it has none), ``None`` if the word is not listed."""
+        ...
+
+    def __contains__(self, word: object) -> bool: ...
 
 
 def _compile(pairs: tuple[tuple[str, str], ...]) -> _Compiled:
@@ -44,9 +55,11 @@ class HazmSteps:
     'اعلام کرد می\u200cرفتند ۱۲٫۵٪'
     """
 
-    def __init__(self, data: HazmData) -> None:
-        self.words: WordTable = data.words
-        self.verbs: WordTable = data.verbs
+    def __init__(self, data: HazmData, words: WordLookup | None = None,
+                 verbs: WordLookup | None = None) -> None:
+        """Steps over ``data``; ``words``/``verbs`` replace its word lists (e.g. with hazm's own)."""
+        self.words: WordLookup = data.words if words is None else words
+        self.verbs: WordLookup = data.verbs if verbs is None else verbs
         # hazm builds these with its ``maketrans``: a dict in which a repeated source's last
         # mapping wins, exactly as here.
         self._translation = {ord(a): b for a, b in zip(*data.translation, strict=False)}

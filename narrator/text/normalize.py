@@ -89,13 +89,14 @@ def canonical_chars(text: str) -> str:
     return _HAMZA_EZAFE.sub("ه" + ZWNJ + "ی", text)
 
 
-def repair_zwnj(text: str) -> str:
+def repair_zwnj(text: str, steps: HazmSteps | None = None) -> str:
     """Put back the ZWNJ scraped text drops: ``'کارخانههای'`` -> ``'کارخانه\u200cهای'``.
 
     A word hazm does not know is split before a plural, comparative or (after a silent final
-    ``ه``) a verbal or possessive suffix when what remains is a word it knows.
+    ``ه``) a verbal or possessive suffix when what remains is a word it knows. ``steps`` (default
+    :func:`hazm_steps`) gives the affix patterns and word lists.
     """
-    steps = hazm_steps()
+    steps = steps or hazm_steps()
     for pattern, replacement in steps.affix_spacing:
         text = pattern.sub(replacement, text)
     words, verbs = steps.words, steps.verbs
@@ -145,25 +146,26 @@ def affix_candidates(text: str) -> bool:
     return any(pattern.search(text) for pattern, _ in hazm_steps().affix_spacing)
 
 
-def renormalize(text: str) -> str:
+def renormalize(text: str, steps: HazmSteps | None = None) -> str:
     """The cheap, diacritic-keeping part of :func:`normalize` for text already normalized once.
 
     It leaves diacritics alone (a user's lexicon may use them to force a pronunciation) and
     repeats the steps that can matter after words were replaced: ``می`` prefixes, letters
-    repeated more than twice, and the ZWNJ repair.
+    repeated more than twice, and the ZWNJ repair (``steps`` as for :func:`normalize`).
     """
-    steps = hazm_steps()
+    steps = steps or hazm_steps()
     text = steps.decrease_repeated_chars(steps.seperate_mi(canonical_chars(text)))
-    return tidy_spaces(repair_zwnj(text))
+    return tidy_spaces(repair_zwnj(text, steps))
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, steps: HazmSteps | None = None) -> str:
     """The written form of a line: canonical characters, hazm normalization, ZWNJ repaired.
 
-    Digits are kept (as Persian digits); numbers and abbreviations are not split apart.
+    Digits are kept (as Persian digits); numbers and abbreviations are not split apart. ``steps``
+    (default :func:`hazm_steps`) gives hazm's steps and word lists.
 
     >>> normalize("برنامههای ما اجرا میشود")
     'برنامه\u200cهای ما اجرا می\u200cشود'
     """
-    text = hazm_normalize(canonical_chars(text))
-    return tidy_spaces(repair_zwnj(text))
+    steps = steps or hazm_steps()
+    return tidy_spaces(repair_zwnj(steps.normalize(canonical_chars(text)), steps))
