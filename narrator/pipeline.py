@@ -12,8 +12,9 @@ from itertools import chain
 from pathlib import Path
 
 from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
-from narrator.audio.encode import EncodeSettings, Mp3Writer
+from narrator.audio.encode import EncodeSettings
 from narrator.audio.loudness import LoudnessReport, LoudnessTarget, Normalizer
+from narrator.audio.segments import Layout
 from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.cache import DEFAULT_LIMIT_BYTES, CachedEngine, ClipCache, default_cache_dir
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
@@ -37,6 +38,7 @@ from narrator.text.ezafe import load_tagger, mark_article, wants_ezafe
 from narrator.text.prepare import opening_words
 
 CHAPTER_TITLE_WORDS = 6
+ENCODE_WORKERS = max(1, min(4, os.cpu_count() or 1))  # paragraphs encoded at once
 
 
 
@@ -199,31 +201,41 @@ def _encode(
         raise InputError("the article has no sentences to narrate")
     rate = first[0].sample_rate
     stream: Iterator[list[Clip]] = chain([first], paragraphs)
-    if opts.loudness is None:
-        with Mp3Writer(partial, rate, opts.encode) as writer:
-            spans = list(assemble(stream, writer, rate, opts.pauses))
-        return build_timeline(article, spans, rate, writer.frames_written), None
-    with Normalizer(rate, opts.loudness) as normalizer:  # measured while spooled, then normalized
+    cache = opts.cache.open() if opts.cache is not None else None
+    with Normalizer(rate, opts.loudness) as normalizer:  # measured while spooled, then encoded
         spans = list(assemble(stream, normalizer, rate, opts.pauses))
-        report = normalizer.encode(partial, opts.encode)
-    return build_timeline(article, spans, rate, normalizer.frames_written), report
+        report, layout = normalizer.encode_segments(
+            partial, opts.encode, [s.chapter.start for s in spans], cache, ENCODE_WORKERS,
+            normalize=opts.loudness is not None,
+        )
+    return build_timeline(article, spans, rate, layout), report
 
 
-def build_timeline(
-    article: Article, spans: list[AssembledParagraph], rate: int, total_frames: int
-) -> Timeline:
-    """Chapters and cues in milliseconds from the frame spans of the assembled audio."""
+def build_timeline(article: Article, spans: list[AssembledParagraph], rate: int, layout: Layout) -> Timeline:
+    """Chapters and cues in milliseconds, from the assembled spans and where the encoder put them.
 
-    def ms(frames: int) -> int:
-        return round(frames * 1000 / rate)
+    Paragraph ``i`` was encoded as segment ``i``: its audio is heard from ``placements[i].content``
+    on, and its chapter starts where the segment does (the first at 0) and ends where the next one
+    starts (the last at the end of the file).
+    """
 
+    def ms(samples: float) -> int:
+        return round(samples * 1000 / layout.rate)
+
+    scale = layout.rate / rate
+    starts = [0] + [p.start for p in layout.placements[1:]]
+    ends = [*starts[1:], layout.total_samples]
     chapters = tuple(
-        ChapterMark(ms(s.chapter.start), ms(s.chapter.end), opening_words(p.written, CHAPTER_TITLE_WORDS))
-        for p, s in zip(article.paragraphs, spans, strict=True)
+        ChapterMark(ms(start), ms(end), opening_words(p.written, CHAPTER_TITLE_WORDS))
+        for p, start, end in zip(article.paragraphs, starts, ends, strict=True)
     )
     cues = tuple(
-        Cue(ms(span.start), ms(span.end), sentence.written)
-        for p, s in zip(article.paragraphs, spans, strict=True)
+        Cue(
+            ms(place.content + (span.start - s.chapter.start) * scale),
+            ms(place.content + (span.end - s.chapter.start) * scale),
+            sentence.written,
+        )
+        for p, s, place in zip(article.paragraphs, spans, layout.placements, strict=True)
         for sentence, span in zip(p.sentences, s.sentences, strict=True)
     )
-    return Timeline(duration_ms=ms(total_frames), chapters=chapters, cues=cues)
+    return Timeline(duration_ms=ms(layout.total_samples), chapters=chapters, cues=cues)

@@ -50,14 +50,14 @@ def test_least_recently_used_entries_are_evicted(tmp_path: Path) -> None:
     size = entries[0].stat().st_size
     now = time.time()
     for age, text in enumerate(["الف", "بتپ", "ثجچ"]):  # الف oldest, then بتپ, then ثجچ
-        path = next(p for p in entries if p.stem == ClipCache.key(tone.settings_key(), text * 20))
+        path = next(p for p in entries if p.stem == ClipCache.clip_key(tone.settings_key(), text * 20))
         os.utime(path, (now - 100 + age, now - 100 + age))
     engine.synthesize("الف" * 20)  # a hit makes الف the most recently used
     small = ClipCache(tmp_path, limit_bytes=2 * size)
     assert small.prune() == 1
     left = {p.stem for p in tmp_path.glob("*/*.clip")}
-    assert ClipCache.key(tone.settings_key(), "بتپ" * 20) not in left
-    assert ClipCache.key(tone.settings_key(), "الف" * 20) in left
+    assert ClipCache.clip_key(tone.settings_key(), "بتپ" * 20) not in left
+    assert ClipCache.clip_key(tone.settings_key(), "الف" * 20) in left
 
 
 def test_no_temporary_files_are_left(tmp_path: Path) -> None:

@@ -144,7 +144,10 @@ def test_xing_info_and_lame_headers_are_present(tagged: tuple[Path, Path]) -> No
 
 def test_default_format_is_mono_44k_64kbps_cbr(tagged: tuple[Path, Path]) -> None:
     info = _info(tagged[0])
-    assert (info.channels, info.sample_rate, info.bitrate) == (1, 44100, 64000)
+    assert (info.channels, info.sample_rate) == (1, 44100)
+    # every frame is a 64 kbit/s frame; mutagen averages the bytes, and each paragraph's segment
+    # restarts LAME's padding-slot pattern, so the average is a few bit/s under 64000
+    assert abs(info.bitrate - 64000) <= 64
 
 
 def test_bitrate_and_sample_rate_are_configurable(tmp_path: Path) -> None:

@@ -12,11 +12,14 @@ chunks of audio are held at any time, whatever the length of the narration.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
+import os
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -27,8 +30,10 @@ from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import resample_poly, sosfilt
 
 from narrator.audio.assemble import PcmSink
-from narrator.audio.encode import EncodeSettings, Mp3Writer
+from narrator.audio.encode import EncodeSettings
 from narrator.audio.ffmpeg import ffmpeg_exe
+from narrator.audio.segments import Layout, write_segmented
+from narrator.engines.cache import BlobCache
 from narrator.errors import InputError, OutputError
 
 Samples = npt.NDArray[np.float64]
@@ -45,6 +50,9 @@ MAKE_UP_ROUNDS = 2  # dry runs that correct the gain for the loudness the limite
 MAKE_UP_TOLERANCE_LU = 0.05
 ENCODE_ATTEMPTS = 3  # encodes at most, each corrected by what the decoded MP3 measured
 ENCODE_TOLERANCE_LU = 0.25
+#: What 64 kbit/s MP3 coding takes from espeak-ng's speech (measured: about 0.4 LU); the first
+#: encode aims this much higher, so a second encode is the exception, not the rule.
+CODEC_LOSS_LU = 0.4
 _TP_MARGIN = 64  # samples of context either side so the interpolation filter sees no false edge
 MIN_LUFS, MAX_LUFS = -40.0, -5.0
 MIN_PEAK_DBTP, MAX_PEAK_DBTP = -12.0, 0.0
@@ -67,6 +75,22 @@ class LoudnessTarget:
                 f"true peak {self.true_peak_dbtp:g} dBTP is out of range"
                 f" ({MIN_PEAK_DBTP:g} to {MAX_PEAK_DBTP:g})"
             )
+
+
+@dataclass(frozen=True)
+class GainPlan:
+    """How pass two treats the audio: one gain, and a limiter ceiling where peaks need one."""
+
+    gain_db: float
+    ceiling: float | None  # the limiter's ceiling (amplitude), or None: no limiting needed
+    limit: float  # the ceiling the peaks are aimed under, limited or not
+    aim_lufs: float
+    input_lufs: float
+    input_peak: float
+
+    @property
+    def gain(self) -> float:
+        return float(10 ** (self.gain_db / 20))
 
 
 @dataclass(frozen=True)
@@ -251,13 +275,16 @@ def _pcm(x: Samples) -> bytes:
 
 
 def _read_frames(spool: IO[bytes], dtype: str, total: int, start: int, stop: int) -> Samples:
-    """Items ``start``..``stop`` of a spooled array of ``total`` items, zero outside it."""
+    """Items ``start``..``stop`` of a spooled array of ``total`` items, zero outside it.
+
+    Reads by position (``os.pread``), so several threads may read one spool at once.
+    """
     width = np.dtype(dtype).itemsize
     lo, hi = max(0, start), min(total, stop)
     inner: Samples = np.zeros(0)
     if hi > lo:
-        spool.seek(lo * width)
-        inner = np.frombuffer(spool.read((hi - lo) * width), dtype=dtype).astype(np.float64)
+        data = os.pread(spool.fileno(), (hi - lo) * width, lo * width)
+        inner = np.frombuffer(data, dtype=dtype).astype(np.float64)
     return np.concatenate([np.zeros(lo - start), inner, np.zeros(stop - hi)])
 
 
@@ -316,48 +343,92 @@ class Normalizer:
         the ceiling (the encoder's corrections; see :meth:`encode`). Without ``measure_output``
         the report's output figures are the aims, for the caller to measure.
         """
+        plan = self.plan(offset_db, headroom_db)
+        out_loudness = LoudnessMeter(self.rate)
+        out_peak = TruePeakMeter()
+        for chunk in self._chunks(plan.gain, plan.ceiling):
+            if measure_output:
+                out_loudness.add(chunk)
+                out_peak.add(chunk)
+            sink.write(_pcm(chunk))
+        return self._report(
+            plan,
+            out_loudness.integrated() if measure_output else plan.aim_lufs,
+            to_db(out_peak.true_peak()) if measure_output else to_db(plan.limit),
+        )
+
+    def plan(self, offset_db: float = 0.0, headroom_db: float = ENCODER_HEADROOM_DB) -> GainPlan:
+        """The gain (and limiter ceiling, if peaks need it) that brings the audio to the target.
+
+        The aim is ``offset_db`` above the target and the peaks ``headroom_db`` below the ceiling.
+        """
         input_lufs = self._loudness.integrated()
         input_peak = self._peak.true_peak()
+        self._flush()
         aim = self.target.integrated_lufs + offset_db
         gain_db = aim - input_lufs if math.isfinite(input_lufs) else 0.0
         ceiling = 10 ** ((self.target.true_peak_dbtp - headroom_db) / 20)
         limited = input_peak * 10 ** (gain_db / 20) > ceiling
         if limited and math.isfinite(input_lufs):
             gain_db = self._make_up(gain_db, aim, ceiling)
-        out_loudness = LoudnessMeter(self.rate)
-        out_peak = TruePeakMeter()
-        for chunk in self._chunks(10 ** (gain_db / 20), ceiling if limited else None):
-            if measure_output:
-                out_loudness.add(chunk)
-                out_peak.add(chunk)
-            sink.write(_pcm(chunk))
+        return GainPlan(gain_db, ceiling if limited else None, ceiling, aim, input_lufs, input_peak)
+
+    def _report(self, plan: GainPlan, output_lufs: float, output_peak_dbtp: float) -> LoudnessReport:
         return LoudnessReport(
             target_lufs=self.target.integrated_lufs,
-            input_lufs=input_lufs,
-            input_true_peak_dbtp=to_db(input_peak),
-            gain_db=gain_db,
-            limited=limited,
-            output_lufs=out_loudness.integrated() if measure_output else aim,
-            output_true_peak_dbtp=to_db(out_peak.true_peak()) if measure_output else to_db(ceiling),
+            input_lufs=plan.input_lufs,
+            input_true_peak_dbtp=to_db(plan.input_peak),
+            gain_db=plan.gain_db,
+            limited=plan.ceiling is not None,
+            output_lufs=output_lufs,
+            output_true_peak_dbtp=output_peak_dbtp,
         )
 
-    def encode(self, path: Path, settings: EncodeSettings | None = None) -> LoudnessReport:
-        """Encode the normalized audio to the MP3 ``path`` and measure the file as a player decodes it.
+    def _flush(self) -> None:
+        """Make everything written so far visible to positional reads (``os.pread``)."""
+        self._spool.flush()
+        self._envelope.flush()
 
-        Lossy coding changes loudness (it drops inaudible energy) and peaks (it adds overshoot), so
-        when the decoded file misses the target by more than ``ENCODE_TOLERANCE_LU`` or its true
-        peak passes the ceiling, the measured error is corrected and the file encoded again. The
+    def normalized(self, plan: GainPlan, start: int, stop: int) -> bytes:
+        """Frames ``start``..``stop`` of the audio with ``plan`` applied, as 16-bit PCM."""
+        return b"".join(_pcm(chunk) for chunk in self._chunks(plan.gain, plan.ceiling, start, stop))
+
+    def raw(self, start: int, stop: int) -> bytes:
+        """Frames ``start``..``stop`` of the audio as it was written."""
+        return os.pread(self._spool.fileno(), 2 * (stop - start), 2 * start)
+
+    def encode_segments(
+        self,
+        path: Path,
+        settings: EncodeSettings,
+        boundaries: Sequence[int],
+        cache: BlobCache | None = None,
+        workers: int = 2,
+        normalize: bool = True,
+    ) -> tuple[LoudnessReport | None, Layout]:
+        """Encode the audio to the MP3 ``path`` in segments starting at frames ``boundaries``.
+
+        Without ``normalize`` the audio is encoded as written. Otherwise lossy coding changes
+        loudness (it drops inaudible energy) and peaks (it adds overshoot), so the file is decoded
+        and measured as a player hears it, and when it misses the target by more than
+        ``ENCODE_TOLERANCE_LU`` or its true peak passes the ceiling the measured error is corrected
+        and the file encoded again (only segments whose audio changed are re-encoded). The
         report's output figures are those of the final MP3.
         """
-        settings = settings or EncodeSettings()
-        offset_db, headroom_db = 0.0, ENCODER_HEADROOM_DB
-        report = None
+        self._flush()
+        edges = [*boundaries, self.frames_written]
+        ranges = [(a, b) for a, b in itertools.pairwise(edges) if b > a]
+        if not normalize:
+            sources = [functools.partial(self.raw, a, b) for a, b in ranges]
+            return None, write_segmented(path, sources, self.rate, settings, cache, workers)
+        offset_db, headroom_db = CODEC_LOSS_LU, ENCODER_HEADROOM_DB
         for _ in range(ENCODE_ATTEMPTS):
-            with Mp3Writer(path, self.rate, settings) as writer:
-                planned = self.finish(writer, offset_db, headroom_db, measure_output=False)
+            plan = self.plan(offset_db, headroom_db)
+            sources = [functools.partial(self.normalized, plan, a, b) for a, b in ranges]
+            layout = write_segmented(path, sources, self.rate, settings, cache, workers)
             lufs, peak = measure_file(path, settings.sample_rate)
-            report = replace(planned, output_lufs=lufs, output_true_peak_dbtp=to_db(peak))
-            if not math.isfinite(lufs) or not math.isfinite(planned.input_lufs):
+            report = self._report(plan, lufs, to_db(peak))
+            if not math.isfinite(lufs) or not math.isfinite(plan.input_lufs):
                 break
             error = self.target.integrated_lufs - lufs
             excess = to_db(peak) - self.target.true_peak_dbtp
@@ -365,8 +436,13 @@ class Normalizer:
                 break
             offset_db += error
             headroom_db += max(0.0, excess + 0.1)
+        return report, layout
+
+    def encode(self, path: Path, settings: EncodeSettings | None = None) -> LoudnessReport:
+        """Normalize and encode the audio to the MP3 ``path`` as one segment (see encode_segments)."""
+        report, _ = self.encode_segments(path, settings or EncodeSettings(), [0])
         if report is None:
-            raise RuntimeError("ENCODE_ATTEMPTS must be at least 1")
+            raise RuntimeError("encode_segments normalizes unless told not to")
         return report
 
     def _make_up(self, gain_db: float, aim: float, ceiling: float) -> float:
@@ -384,11 +460,14 @@ class Normalizer:
             gain_db += shortfall
         return gain_db
 
-    def _chunks(self, gain: float, ceiling: float | None) -> Iterator[Samples]:
-        """The spooled audio in chunks: times ``gain``, then (if ``ceiling``) through the limiter."""
+    def _chunks(
+        self, gain: float, ceiling: float | None, first: int = 0, last: int | None = None
+    ) -> Iterator[Samples]:
+        """Spooled frames ``first``..``last`` in chunks: times ``gain``, then (if ``ceiling``) limited."""
         window = max(1, round(self.rate * LIMITER_WINDOW_S))
-        for start in range(0, self.frames_written, CHUNK_FRAMES):
-            stop = min(start + CHUNK_FRAMES, self.frames_written)
+        end = self.frames_written if last is None else min(last, self.frames_written)
+        for start in range(first, end, CHUNK_FRAMES):
+            stop = min(start + CHUNK_FRAMES, end)
             samples = _read_frames(self._spool, "<i2", self.frames_written, start, stop) / 32768.0
             if ceiling is None:
                 yield samples * gain

@@ -1,4 +1,4 @@
-"""A content-addressed synthesis cache: one file per (engine settings, sentence text).
+"""Content-addressed caches: synthesized clips per (engine settings, sentence text), encoded segments.
 
 Entries live in the user cache folder (platformdirs) unless told otherwise. Writes go to a
 temporary file that is renamed into place, so a concurrent reader sees a whole entry or none.
@@ -21,7 +21,7 @@ from narrator.model import Clip, WordTime
 
 DEFAULT_LIMIT_BYTES = 1024 * 1024 * 1024
 _MAGIC = b"NRC1"
-_SUFFIX = ".clip"
+_KIND = "clip"
 
 
 def default_cache_dir() -> Path:
@@ -31,7 +31,7 @@ def default_cache_dir() -> Path:
         return Path(env)
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("narrator")) / "clips"
+    return Path(platformdirs.user_cache_dir("narrator")) / "audio"
 
 
 @dataclass(frozen=True)
@@ -64,51 +64,62 @@ def _decode(data: bytes) -> Clip | None:
         return None
 
 
-class ClipCache:
-    """Clips on disk, addressed by a hash of the engine's settings and the text."""
+class BlobCache:
+    """Byte strings on disk, addressed by a hash, in one folder shared by every kind of entry.
+
+    An entry is ``<folder>/<first two hex digits>/<key>.<kind>``; the size limit counts them all.
+    """
 
     def __init__(self, folder: Path, limit_bytes: int = DEFAULT_LIMIT_BYTES) -> None:
         self.folder = folder
         self.limit_bytes = limit_bytes
 
     @staticmethod
-    def key(settings: str, text: str) -> str:
-        return hashlib.sha256(f"{settings}\0{text}".encode()).hexdigest()
+    def key(*parts: str | bytes) -> str:
+        """A hex digest of ``parts`` (each length-prefixed, so no two lists of parts collide)."""
+        digest = hashlib.sha256()
+        for part in parts:
+            data = part.encode() if isinstance(part, str) else part
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data)
+        return digest.hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}{_SUFFIX}"
+    def _path(self, key: str, kind: str) -> Path:
+        return self.folder / key[:2] / f"{key}.{kind}"
 
-    def get(self, key: str) -> Clip | None:
-        """The cached clip for ``key``, or None (a damaged entry counts as missing)."""
-        path = self._path(key)
+    def get(self, key: str, kind: str) -> bytes | None:
+        """The entry's bytes (and its use recorded for eviction), or None."""
+        path = self._path(key, kind)
         try:
             data = path.read_bytes()
         except OSError:
             return None
-        clip = _decode(data)
-        if clip is not None:
-            with contextlib.suppress(OSError):
-                os.utime(path)
-        return clip
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        return data
 
-    def put(self, key: str, clip: Clip) -> None:
-        """Store ``clip`` atomically; a cache that cannot be written is silently skipped."""
-        path = self._path(key)
+    def put(self, key: str, kind: str, data: bytes) -> None:
+        """Store ``data`` atomically; a cache that cannot be written is silently skipped."""
+        path = self._path(key, kind)
+        tmp: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(_encode(clip))
+                handle.write(data)
             os.replace(tmp, path)
         except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
 
     def _entries(self) -> list[tuple[float, int, Path]]:
         found: list[tuple[float, int, Path]] = []
         if not self.folder.is_dir():
             return found
-        for path in self.folder.glob(f"*/*{_SUFFIX}"):
+        for path in self.folder.glob("??/*.*"):
+            if path.name.startswith(".tmp-"):
+                continue
             with contextlib.suppress(OSError):
                 stat = path.stat()
                 found.append((stat.st_mtime, stat.st_size, path))
@@ -142,6 +153,22 @@ class ClipCache:
         return removed
 
 
+class ClipCache(BlobCache):
+    """Synthesized clips, addressed by a hash of the engine's settings and the text."""
+
+    @staticmethod
+    def clip_key(settings: str, text: str) -> str:
+        return BlobCache.key("clip", settings, text)
+
+    def get_clip(self, key: str) -> Clip | None:
+        """The cached clip for ``key``, or None (a damaged entry counts as missing)."""
+        data = self.get(key, _KIND)
+        return None if data is None else _decode(data)
+
+    def put_clip(self, key: str, clip: Clip) -> None:
+        self.put(key, _KIND, _encode(clip))
+
+
 @dataclass
 class CachedEngine:
     """An engine whose clips are looked up in a ClipCache before being synthesized."""
@@ -166,12 +193,12 @@ class CachedEngine:
         return self.inner.settings_key()
 
     def synthesize(self, text: str) -> Clip:
-        key = ClipCache.key(self.inner.settings_key(), text)
-        clip = self.cache.get(key)
+        key = ClipCache.clip_key(self.inner.settings_key(), text)
+        clip = self.cache.get_clip(key)
         if clip is not None:
             self.hits += 1
             return clip
         self.misses += 1
         clip = self.inner.synthesize(text)
-        self.cache.put(key, clip)
+        self.cache.put_clip(key, clip)
         return clip

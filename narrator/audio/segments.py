@@ -1,0 +1,310 @@
+"""MP3 in segments: each paragraph encoded on its own (in parallel, cacheable), then joined.
+
+Every segment is a complete LAME stream whose first frame is an Info (Xing) frame carrying the
+encoder delay and padding. Joining keeps the audio frames of every segment and writes one new Info
+frame for the whole file: frame and byte counts, a seek table, the first segment's encoder delay,
+the last one's padding, and the CRCs players check. A decoder trims only that delay and padding,
+so inside the file each later segment still begins with its own encoder delay (silence, since
+segments start and end in pauses); :func:`placements` says exactly where each segment's audio
+lands, which is what chapter and cue times are computed from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import struct
+import subprocess
+import tempfile
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from narrator.audio.encode import LAME_TAG_ENCODER, EncodeSettings
+from narrator.audio.ffmpeg import ffmpeg_exe
+from narrator.engines.cache import BlobCache
+from narrator.errors import OutputError
+
+SEGMENT_KIND = "mp3"
+FRAME_SAMPLES = 1152  # MPEG-1 layer III, the only layer and version EncodeSettings allows
+_BITRATES_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+_SAMPLE_RATES = (44100, 48000, 32000)
+_TAG_CRC_SPAN = 190  # the Info frame's CRC covers its first 190 bytes (as LAME and ffmpeg write it)
+# Offsets inside the LAME tag, which follows the 120-byte Xing part ("Info", flags, frames, bytes,
+# 100-byte seek table, quality).
+_XING_SIZE = 120
+_DELAY_PADDING = 21
+_MUSIC_LENGTH = 28
+_MUSIC_CRC = 32
+_TAG_CRC = 34
+
+
+def _crc_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        table.append(crc)
+    return tuple(table)
+
+
+_CRC_TABLE = _crc_table()
+
+
+def crc16(data: bytes, crc: int = 0) -> int:
+    """CRC-16/ARC (the CRC of the LAME tag), continuing from ``crc``.
+
+    >>> hex(crc16(b"123456789"))
+    '0xbb3d'
+    """
+    for byte in data:
+        crc = (crc >> 8) ^ _CRC_TABLE[(crc ^ byte) & 0xFF]
+    return crc
+
+
+def _gf2_times(matrix: list[int], vector: int) -> int:
+    total, row = 0, 0
+    while vector:
+        if vector & 1:
+            total ^= matrix[row]
+        vector >>= 1
+        row += 1
+    return total
+
+
+def crc16_combine(crc_a: int, crc_b: int, length_b: int) -> int:
+    """The CRC-16/ARC of ``a + b`` from the CRCs of ``a`` and ``b`` and the length of ``b``.
+
+    Zero bytes advance a CRC linearly, so ``crc_a`` is carried over ``length_b`` zero bytes by
+    squaring the one-bit operator (as zlib's ``crc32_combine`` does), then ``crc_b`` is added.
+    """
+    if length_b <= 0:
+        return crc_a
+    odd = [0xA001] + [1 << (n - 1) for n in range(1, 16)]  # the operator for one zero bit
+    even = [_gf2_times(odd, odd[n]) for n in range(16)]  # two bits
+    odd = [_gf2_times(even, even[n]) for n in range(16)]  # four bits
+    length = length_b
+    while True:  # apply length_b zero bytes, a power of two at a time (starting with one byte)
+        even = [_gf2_times(odd, odd[n]) for n in range(16)]
+        if length & 1:
+            crc_a = _gf2_times(even, crc_a)
+        length >>= 1
+        if not length:
+            break
+        odd = [_gf2_times(even, even[n]) for n in range(16)]
+        if length & 1:
+            crc_a = _gf2_times(odd, crc_a)
+        length >>= 1
+        if not length:
+            break
+    return crc_a ^ crc_b
+
+
+def frame_length(header: bytes) -> int:
+    """The length in bytes of the MPEG-1 layer III frame starting with ``header``."""
+    if len(header) < 4 or header[0] != 0xFF or (header[1] & 0xFE) != 0xFA:
+        raise OutputError("the encoder wrote something that is not an MPEG-1 layer III frame")
+    bitrate = _BITRATES_KBPS[header[2] >> 4] * 1000
+    rate = _SAMPLE_RATES[(header[2] >> 2) & 3]
+    return 144 * bitrate // rate + ((header[2] >> 1) & 1)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One encoded segment: its audio frames (no Info frame) and what its LAME tag says."""
+
+    audio: bytes
+    frame_sizes: tuple[int, ...]
+    delay: int  # encoder delay: samples of silence before the segment's first input sample
+    padding: int  # samples after its last input sample, up to the end of its last frame
+    music_crc: int  # CRC-16 of ``audio``, as the segment's own tag gives it
+    info_frame: bytes  # the segment's Info frame, the template for the joined file's
+
+    @property
+    def frames(self) -> int:
+        return len(self.frame_sizes)
+
+    @property
+    def audio_length(self) -> int:
+        return sum(self.frame_sizes)
+
+    def without_audio(self) -> Segment:
+        """The same description without the audio bytes (once they are written out)."""
+        return Segment(b"", self.frame_sizes, self.delay, self.padding, self.music_crc, self.info_frame)
+
+    @property
+    def samples(self) -> int:
+        """Input samples (at the output rate) the segment holds."""
+        return self.frames * FRAME_SAMPLES - self.delay - self.padding
+
+
+def _info_offset(frame: bytes | bytearray) -> int:
+    for tag in (b"Info", b"Xing"):
+        at = frame.find(tag, 4, 64)
+        if at >= 0:
+            return at
+    raise OutputError("the encoder wrote no Info frame (the Xing/LAME header is missing)")
+
+
+def parse_segment(data: bytes) -> Segment:
+    """Read an encoder's MP3 stream (Info frame first) into a Segment."""
+    info_size = frame_length(data[:4])
+    info = data[:info_size]
+    lame = _info_offset(info) + _XING_SIZE
+    packed = int.from_bytes(info[lame + _DELAY_PADDING : lame + _DELAY_PADDING + 3], "big")
+    audio = data[info_size:]
+    sizes: list[int] = []
+    position = 0
+    while position < len(audio):
+        sizes.append(frame_length(audio[position : position + 4]))
+        position += sizes[-1]
+    if position != len(audio):
+        raise OutputError("the encoder's MP3 ends in the middle of a frame")
+    music_crc = int.from_bytes(info[lame + _MUSIC_CRC : lame + _MUSIC_CRC + 2], "big")
+    return Segment(audio, tuple(sizes), packed >> 12, packed & 0xFFF, music_crc, info)
+
+
+def encode_segment(pcm: bytes, input_rate: int, settings: EncodeSettings) -> bytes:
+    """Encode mono 16-bit PCM into a complete MP3 stream with its Info frame (no ID3 tags)."""
+    with tempfile.TemporaryDirectory(prefix="narrator-seg-") as folder:
+        out = Path(folder) / "segment.mp3"
+        proc = subprocess.run(
+            [
+                ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+                "-f", "s16le", "-ar", str(input_rate), "-ac", "1", "-i", "pipe:0",
+                "-ac", str(settings.channels), "-ar", str(settings.sample_rate),
+                "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", "-abr", "0",
+                "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
+                "-metadata:s:a:0", f"encoder={LAME_TAG_ENCODER}", "-f", "mp3", str(out),
+            ],
+            input=pcm, capture_output=True, check=False,
+        )
+        if proc.returncode != 0 or not out.exists():
+            lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise OutputError(f"the MP3 encoder failed: {lines[-1] if lines else 'no message'}")
+        return out.read_bytes()
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a segment lies in the decoded file, in samples at the output rate."""
+
+    start: int  # where the segment begins (its encoder delay included)
+    content: int  # where its first input sample is heard
+
+
+def placements(segments: Sequence[Segment]) -> tuple[list[Placement], int]:
+    """Each segment's place in the decoded joined file, and the file's decoded length."""
+    trimmed = segments[0].delay
+    found, frames = [], 0
+    for segment in segments:
+        start = frames * FRAME_SAMPLES - trimmed
+        found.append(Placement(max(0, start), start + segment.delay))
+        frames += segment.frames
+    return found, frames * FRAME_SAMPLES - trimmed - segments[-1].padding
+
+
+def info_frame(segments: Sequence[Segment]) -> bytes:
+    """The Info frame of the joined file: counts, seek table, delay, padding and CRCs."""
+    frame = bytearray(segments[0].info_frame)
+    xing = _info_offset(frame)
+    lame = xing + _XING_SIZE
+    frames = sum(s.frames for s in segments)
+    audio_bytes = sum(s.audio_length for s in segments)
+    total_bytes = len(frame) + audio_bytes
+    frame[xing + 4 : xing + 8] = struct.pack(">I", 0x0F)  # frames, bytes, seek table, quality
+    frame[xing + 8 : xing + 16] = struct.pack(">II", frames, total_bytes)  # audio frames only
+    frame[xing + 16 : xing + 116] = _seek_table(segments, len(frame), total_bytes, frames)
+    delay, padding = segments[0].delay, segments[-1].padding
+    frame[lame + _DELAY_PADDING : lame + _DELAY_PADDING + 3] = ((delay << 12) | padding).to_bytes(3, "big")
+    frame[lame + _MUSIC_LENGTH : lame + _MUSIC_LENGTH + 4] = struct.pack(">I", total_bytes)
+    music_crc = 0
+    for segment in segments:
+        music_crc = crc16_combine(music_crc, segment.music_crc, segment.audio_length)
+    frame[lame + _MUSIC_CRC : lame + _MUSIC_CRC + 2] = struct.pack(">H", music_crc)
+    frame[lame + _TAG_CRC : lame + _TAG_CRC + 2] = b"\0\0"
+    frame[lame + _TAG_CRC : lame + _TAG_CRC + 2] = struct.pack(">H", crc16(bytes(frame[:_TAG_CRC_SPAN])))
+    return bytes(frame)
+
+
+def _seek_table(segments: Sequence[Segment], header: int, total_bytes: int, frames: int) -> bytes:
+    """Xing's 100-entry table: for each percent of the duration, the byte position / 256ths."""
+    offsets: list[int] = []
+    position = header
+    for segment in segments:
+        for size in segment.frame_sizes:
+            offsets.append(position)
+            position += size
+    table = bytearray([0])
+    for percent in range(1, 100):
+        byte = offsets[min(len(offsets) - 1, percent * frames // 100)] if offsets else header
+        table.append(min(255, byte * 256 // total_bytes))
+    return bytes(table)
+
+
+PcmSource = Callable[[], bytes]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each segment lies in a joined file, and its decoded length, at ``rate`` Hz."""
+
+    placements: tuple[Placement, ...]
+    total_samples: int
+    rate: int
+
+
+def write_segmented(
+    path: Path,
+    sources: Sequence[PcmSource],
+    input_rate: int,
+    settings: EncodeSettings,
+    cache: BlobCache | None = None,
+    workers: int = 2,
+) -> Layout:
+    """Encode each source's PCM as a segment, ``workers`` at a time, and join them into ``path``.
+
+    Segments are looked up in ``cache`` by their exact PCM and settings first, so re-narrating an
+    article whose paragraphs did not change re-encodes nothing but what changed.
+    """
+    tool = ffmpeg_exe()
+
+    def segment(source: PcmSource) -> Segment:
+        pcm = source()
+        key = BlobCache.key("mp3-segment", pcm, str(input_rate), repr(settings), LAME_TAG_ENCODER, tool)
+        cached = cache.get(key, SEGMENT_KIND) if cache is not None else None
+        if cached is not None:
+            with contextlib.suppress(OutputError, IndexError, ValueError):
+                return parse_segment(cached)
+        data = encode_segment(pcm, input_rate, settings)
+        found = parse_segment(data)
+        if cache is not None:
+            cache.put(key, SEGMENT_KIND, data)
+        return found
+
+    if not sources:
+        raise OutputError("there is no audio to encode")
+    described: list[Segment] = []
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="encode") as pool, \
+            path.open("wb") as out:
+        pending: deque[Future[Segment]] = deque()
+        for source in sources:
+            pending.append(pool.submit(segment, source))
+            if len(pending) > 2 * workers:
+                described.append(_write(out, pending.popleft().result(), described))
+        while pending:
+            described.append(_write(out, pending.popleft().result(), described))
+        out.seek(0)
+        out.write(info_frame(described))
+    found, total = placements(described)
+    return Layout(tuple(found), total, settings.sample_rate)
+
+
+def _write(out: BinaryIO, segment: Segment, before: list[Segment]) -> Segment:
+    if not before:  # room for the joined file's Info frame, a copy of the first segment's
+        out.write(bytes(len(segment.info_frame)))
+    out.write(segment.audio)
+    return segment.without_audio()
