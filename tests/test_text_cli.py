@@ -50,3 +50,13 @@ def test_a_broken_lexicon_is_one_clear_line(tmp_path: Path, seed: Path) -> None:
     code, _, err = run(["narrate", str(seed), "--lexicon", str(lexicon), "-o", str(tmp_path / "out")])
     assert code == 1 and err.count("\n") == 1 and "bad.lexicon:2" in err
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_title_is_the_option_else_a_headline_else_the_opening_words(tmp_path: Path) -> None:
+    from narrator.text import prepare
+
+    body = "قیمت نفت امروز در بازارهای جهانی بالا رفت و به بالاترین سطح سه ماه اخیر رسید.\n"
+    assert prepare("افزایش ۱۲ درصدی قیمت نفت خام\n" + body).title == "افزایش ۱۲ درصدی قیمت نفت خام"
+    assert prepare(body + "خبر دوم.\n").title == "قیمت نفت امروز در بازارهای جهانی بالا رفت…"
+    assert prepare("افزایش قیمت\n" + body, title="عنوان من").title == "عنوان من"
+    assert prepare("تیتر بی‌پاراگراف\n").title == "تیتر بی‌پاراگراف"  # a lone line is the article

@@ -12,6 +12,8 @@ from narrator.text.sentences import split_sentences
 from narrator.text.spoken import speak
 
 TITLE_WORDS = 8
+HEADLINE_MAX_WORDS = 20
+_SENTENCE_END = re.compile(r"[.!?؟…:؛]\W*$")
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _CREDIT = re.compile(
     r"^\W*(?:منبع|منابع|source|لینک|link|عکس|photo|تصویر|کد خبر|کد مطلب|شناسه خبر|برچسب(?:\u200cها|ها)?"
@@ -63,5 +65,19 @@ def prepare(raw: str, title: str | None = None, lexicon: Lexicon | None = None) 
             paragraphs.append(Paragraph(sentences))
     if not paragraphs:
         raise InputError("the article has no prose to narrate")
-    chosen = title.strip() if title and title.strip() else opening_words(paragraphs[0].written)
+    if title and title.strip():
+        chosen = title.strip()
+    elif is_headline(paragraphs):
+        chosen = paragraphs[0].written
+    else:
+        chosen = opening_words(paragraphs[0].written)
     return Article(title=chosen, paragraphs=tuple(paragraphs))
+
+
+def is_headline(paragraphs: list[Paragraph]) -> bool:
+    """Whether the first paragraph is a headline: one short line, not ended like a sentence,
+    with more text after it (``'افزایش ۱۲ درصدی قیمت نفت'`` above the article)."""
+    if len(paragraphs) < 2 or len(paragraphs[0].sentences) != 1:
+        return False
+    first = paragraphs[0].written
+    return len(first.split()) <= HEADLINE_MAX_WORDS and not _SENTENCE_END.search(first)
