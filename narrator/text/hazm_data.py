@@ -19,8 +19,9 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ ZWNJ = "\u200c"
 _HAZM_FILES = ("constants.py", "normalizer.py", "lemmatizer.py", "word_tokenizer.py", "utils.py",
                "data/words.dat", "data/verbs.dat")
 _Pairs = tuple[tuple[str, str], ...]
+_SPACE = re.compile(r"\s")
+_SPACE_OR_ZWNJ = re.compile(r"[\s\u200c]")
 
 
 class HazmUnavailable(NarratorError, ImportError):
@@ -247,13 +250,13 @@ def build_hazm_data() -> HazmData:
         more_than_two_repeat=normalizer.more_than_two_repeat_pattern.pattern,
         words=WordTable.from_counts({word: int(entry[0]) for word, entry in words.items()
                                      if _single_run(word)}),
-        verbs=WordTable.from_counts(verb for verb in verbs if not any(ch.isspace() for ch in verb)),
+        verbs=WordTable.from_counts(verb for verb in verbs if not _SPACE.search(verb)),
     )
 
 
 def _single_run(word: str) -> bool:
     """Whether ``word`` has no space and no ZWNJ (the only words the steps ever look up)."""
-    return ZWNJ not in word and not any(ch.isspace() for ch in word)
+    return not _SPACE_OR_ZWNJ.search(word)
 
 
 def save(data: HazmData, path: Path) -> None:
@@ -271,16 +274,54 @@ def save(data: HazmData, path: Path) -> None:
         raise
 
 
-def load_hazm_data(cache_dir: Path | None = None) -> HazmData:
+def load_hazm_data(cache_dir: Path | None = None,
+                   builder: Callable[[], HazmData] | None = None) -> HazmData:
     """The data from the cache if built before, else built from hazm and cached.
 
-    A damaged cache file is rebuilt; a cache that cannot be written is not an error (the data is
-    then built again next time).
+    By default the build runs in a child interpreter, so that this process never holds hazm and
+    nltk (about 280 MB that would stay in its peak memory); if that fails it runs here. A given
+    ``builder`` is called here instead. A damaged cache file is rebuilt; a cache that cannot be
+    written is not an error (the data is then built again next time).
     """
     target = cache_path(cache_dir or default_cache_dir(), hazm_package_dir())
-    with contextlib.suppress(OSError, ValueError):
-        return HazmData.from_json(target.read_text("utf-8"))
-    data = build_hazm_data()
+    data = _read(target)
+    if data is not None:
+        return data
+    if builder is None and _build_in_child(target):
+        data = _read(target)
+        if data is not None:
+            return data
+    data = (builder or build_hazm_data)()
     with contextlib.suppress(OSError):
         save(data, target)
     return data
+
+
+def _read(path: Path) -> HazmData | None:
+    """The data saved at ``path``, or ``None`` if it is missing or damaged."""
+    try:
+        return HazmData.from_json(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+_CHILD_BUILD = """import sys
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from narrator.text.hazm_data import build_hazm_data, save
+save(build_hazm_data(), Path(sys.argv[2]))
+"""
+
+
+def _build_in_child(target: Path) -> bool:
+    """Build and save the data file in a fresh interpreter; whether that worked."""
+    import subprocess
+    import sys
+
+    package_root = Path(__file__).resolve().parents[2]
+    try:
+        done = subprocess.run([sys.executable, "-c", _CHILD_BUILD, str(package_root), str(target)],
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=600, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
