@@ -69,7 +69,9 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         # 1. cold narration of the seed against the bare baseline
         base = best(3, lambda: run(baseline(SEED, out / "base.mp3"))[0])
         cold = best(3, lambda: run(narrator(str(SEED), "--no-cache", "-o", str(out)))[0])
-        results["cold"] = {"baseline_s": base, "narrator_s": cold, "ratio": cold / base, "goal": 1.5, "limit": 2.0}
+        results["cold"] = {
+            "baseline_s": base, "narrator_s": cold, "ratio": cold / base, "goal": 1.5, "limit": 2.0,
+        }
 
         # 2. re-narration after one paragraph was edited (warm cache) against the cold run
         cache = tmp / "cache"
@@ -92,7 +94,9 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
             shutil.copy(SEED, batch / f"article_{n:03d}.txt")
         serial, _ = run(narrator(str(batch), "--no-cache", "-j", "1", "-o", str(tmp / "serial")))
         parallel, _ = run(narrator(str(batch), "--no-cache", "-j", "2", "-o", str(tmp / "parallel")))
-        bare = sum(run(baseline(batch / f"article_{n:03d}.txt", out / "b.mp3"))[0] for n in range(args.articles))
+        bare = sum(
+            run(baseline(batch / f"article_{n:03d}.txt", out / "b.mp3"))[0] for n in range(args.articles)
+        )
         results["batch"] = {
             "articles": args.articles, "serial_s": serial, "parallel_s": parallel, "baseline_serial_s": bare,
             "throughput_vs_serial": serial / parallel, "throughput_vs_baseline_serial": bare / parallel,

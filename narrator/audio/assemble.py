@@ -9,7 +9,6 @@ from typing import Protocol
 from narrator.audio.pcm import resample, silence, trim_silence
 from narrator.model import Clip
 
-
 CHAPTER_LEAD_MS = 250  # a chapter starts this long before its first word
 
 
