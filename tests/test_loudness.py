@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import math
+import subprocess
+import sys
 import tracemalloc
 from dataclasses import replace
 from pathlib import Path
@@ -13,16 +15,19 @@ import numpy as np
 import numpy.typing as npt
 import pyloudnorm  # type: ignore[import-untyped]
 import pytest
-from scipy.signal import resample_poly
+from scipy.signal import sosfilt
 
+from narrator.audio.kweight import KWeighting, impulse_response, k_weighting
 from narrator.audio.loudness import (
     CHUNK_FRAMES,
     LoudnessMeter,
     LoudnessTarget,
     Normalizer,
-    TruePeakMeter,
-    k_weighting,
+    measure_file,
+    running_mean,
+    running_min,
 )
+from narrator.audio.truepeak import PHASES, WORST_GAIN, TruePeakMeter, envelope, peak_above
 from narrator.cli import main
 from narrator.errors import InputError
 from tests.audio_check import decode_mp3
@@ -35,12 +40,29 @@ PEAK_TOLERANCE_DB = 0.1
 Floats = npt.NDArray[np.float64]
 
 
+def oversampled(x: Floats) -> Floats:
+    """``x`` oversampled four times by the BS.1770-4 filter: zeros stuffed in, then the 48 taps.
+
+    Sample ``4m + p`` of the result is ``sum(PHASES[p][k] * x[m - k])`` (the whole convolution,
+    including the points around the silence before and after ``x``).
+    """
+    stuffed = np.zeros(4 * len(x))
+    stuffed[::4] = x
+    result: Floats = np.convolve(stuffed, PHASES.T.ravel())
+    return result
+
+
+def reference_true_peak(x: Floats) -> float:
+    """The largest magnitude of ``x`` and of all its interpolated points, phase by phase."""
+    points = [float(np.abs(np.convolve(x, phase)).max()) for phase in PHASES]
+    return max(float(np.abs(x).max()), *points)
+
+
 def measure(path: Path) -> tuple[float, float]:
     """Integrated loudness (pyloudnorm) and 4x oversampled true peak (dBTP) of a decoded MP3."""
     audio = decode_mp3(path).astype(np.float64) / 32768
     loudness = float(pyloudnorm.Meter(44100).integrated_loudness(audio))
-    peak = float(np.abs(resample_poly(audio, 4, 1)).max())
-    return loudness, 20 * math.log10(peak)
+    return loudness, 20 * math.log10(reference_true_peak(audio))
 
 
 def speechlike(rate: int, seconds: int, seed: int = 1, level: float = 0.05) -> Floats:
@@ -83,13 +105,111 @@ def test_meter_fed_in_pieces_agrees_with_pyloudnorm(rate: int) -> None:
     assert abs(meter.integrated() - expected) < 0.15
 
 
-def test_true_peak_meter_fed_in_pieces_is_the_4x_oversampled_peak() -> None:
-    x = speechlike(22050, 12, seed=5)
+def test_k_weighting_filter_fed_in_pieces_is_the_iir_filter() -> None:
+    """The truncated FFT filter against the two biquads run directly (scipy as the reference)."""
+    for rate in (16000, 22050, 44100, 48000):
+        x = speechlike(rate, 5, seed=rate, level=0.3)
+        kw = KWeighting(rate)
+        tail, pieces = kw.initial_tail(), []
+        rng = np.random.default_rng(rate)
+        position = 0
+        while position < len(x):
+            size = int(rng.integers(1, 2 * kw.block))
+            y, tail = kw.apply(x[position : position + size], tail)
+            pieces.append(y)
+            position += size
+        expected = sosfilt(k_weighting(rate), x)
+        assert np.abs(np.concatenate(pieces) - expected).max() < 1e-9
+        assert len(impulse_response(rate)) < rate // 4  # cut once it has died away
+
+
+def test_interpolation_filter_is_the_bs1770_table() -> None:
+    taps = PHASES.T.ravel()  # the 48 taps in order: phase p is taps[p::4]
+    assert len(taps) == 48 and np.array_equal(taps, taps[::-1]), "a symmetric (linear phase) filter"
+    assert taps[24] == taps[23] == 0.9721679687500
+    assert list(PHASES[1][:3]) == [-0.0291748046875, 0.0292968750000, -0.0517578125000]
+    assert np.allclose(PHASES.sum(axis=1), 1.0, atol=0.03), "each phase passes DC at unity gain"
+    # The bound the peak search relies on is reached by full-scale samples of the taps' signs.
+    worst = np.sign(PHASES[1][::-1])
+    assert reference_true_peak(worst) == pytest.approx(WORST_GAIN) and 2.02 < WORST_GAIN < 2.03
+    # A quarter-rate sine whose samples all fall at 1/sqrt(2) of its crest: the classic +3 dB
+    # inter-sample peak, which the sample peak misses and the true peak finds.
+    n = np.arange(4800)
+    sine = 0.5 * np.sin(np.pi / 2 * n + np.pi / 4)
     meter = TruePeakMeter()
+    meter.add(sine)
+    assert float(np.abs(sine).max()) == pytest.approx(0.5 / math.sqrt(2))
+    assert 20 * math.log10(meter.true_peak() / 0.5) == pytest.approx(0.0, abs=0.1)
+
+
+def test_polyphase_points_are_the_zero_stuffed_filter() -> None:
+    x = speechlike(8000, 2, seed=3)
+    stuffed = np.abs(oversampled(x))
+    assert reference_true_peak(x) == max(float(np.abs(x).max()), float(stuffed.max()))
+    # envelope(): per sample, it and the four points between it and the next sample.
+    ext = np.concatenate([np.zeros(5), x, np.zeros(6)])
+    per_sample = stuffed[24 : 24 + 4 * len(x)].reshape(len(x), 4).max(axis=1)
+    assert np.allclose(envelope(ext), np.maximum(np.abs(x), per_sample), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("spool", [False, True])
+def test_true_peak_meter_fed_in_pieces_is_the_4x_oversampled_peak(spool: bool) -> None:
+    x = speechlike(22050, 12, seed=5)
+    file = io.BytesIO()
+    meter = TruePeakMeter(file if spool else None)
     for start in range(0, len(x), CHUNK_FRAMES // 3 + 7):
         meter.add(x[start : start + CHUNK_FRAMES // 3 + 7])
-    expected = float(np.abs(resample_poly(x, 4, 1)).max())
-    assert meter.true_peak() == pytest.approx(expected, rel=1e-9)
+    expected = float(np.abs(oversampled(x)).max())
+    assert meter.true_peak() == pytest.approx(max(expected, float(np.abs(x).max())), rel=1e-12)
+    if spool:  # the envelope: one value per sample, each sample and the points after it
+        values = np.frombuffer(file.getvalue(), dtype="<f4")
+        ext = np.concatenate([np.zeros(5), x, np.zeros(6)])
+        assert np.array_equal(values, envelope(ext).astype("<f4"))
+
+
+def test_peak_search_skips_nothing_that_matters() -> None:
+    """Blocks are skipped by a bound; whatever the signal, the result is the full computation."""
+    rng = np.random.default_rng(11)
+    for trial in range(200):
+        size = int(rng.integers(12, 3000))
+        x = rng.standard_normal(size) * rng.uniform(0, 1, size) ** int(rng.integers(1, 8))
+        if trial % 3 == 0:  # worst cases for the bound: full-scale alternating runs
+            run = int(rng.integers(0, size - 11))
+            x[run : run + 12] = np.sign(PHASES[1][::-1]) * 0.4
+        ext = np.concatenate([np.zeros(5), x, np.zeros(6)])
+        full = float(envelope(ext).max())
+        floor = float(rng.uniform(0, full * 1.2))
+        assert peak_above(ext, floor) == pytest.approx(max(floor, full), rel=1e-12)
+
+
+def test_running_min_and_mean_are_the_windowed_ones() -> None:
+    rng = np.random.default_rng(2)
+    for width in (1, 2, 7, 221):
+        x = rng.uniform(0, 1, 1000 + width)
+        windows = np.lib.stride_tricks.sliding_window_view(x, width)
+        assert np.array_equal(running_min(x, width), windows.min(axis=1))
+        assert np.allclose(running_mean(x, width), windows.mean(axis=1), rtol=0, atol=1e-12)
+    assert len(running_min(np.ones(3), 5)) == 0 and len(running_mean(np.ones(3), 5)) == 0
+
+
+def test_measure_file_is_the_decoded_mp3_measured(tmp_path: Path) -> None:
+    rate = 22050
+    x = speechlike(rate, 20, level=0.3)
+    path = tmp_path / "out.mp3"
+    with Normalizer(rate) as normalizer:
+        normalizer.write(to_pcm(x))
+        normalizer.encode(path)
+    lufs, peak = measure_file(path, 44100)
+    audio = decode_mp3(path).astype(np.float64) / 32768
+    assert peak == pytest.approx(reference_true_peak(audio), rel=1e-12)
+    assert lufs == pytest.approx(pyloudnorm.Meter(44100).integrated_loudness(audio), abs=0.15)
+
+
+def test_cli_import_loads_no_scipy() -> None:
+    """scipy costs over a second and 80 MB to import; nothing the command line runs needs it."""
+    code = "import sys, narrator.cli, narrator.pipeline; print(sorted({'scipy'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("level", [0.005, 0.3])  # far too quiet; loud and peaky (needs the limiter)

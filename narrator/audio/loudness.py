@@ -12,6 +12,7 @@ chunks of audio are held at any time, whatever the length of the narration.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import math
@@ -26,13 +27,13 @@ from typing import IO
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly, sosfilt
 
 from narrator.audio.assemble import PcmSink
 from narrator.audio.encode import EncodeSettings
 from narrator.audio.ffmpeg import ffmpeg_exe
+from narrator.audio.kweight import KWeighting
 from narrator.audio.segments import Layout, write_segmented
+from narrator.audio.truepeak import TruePeakMeter
 from narrator.engines.cache import BlobCache
 from narrator.errors import InputError, OutputError
 
@@ -41,11 +42,11 @@ Samples = npt.NDArray[np.float64]
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
 SUBBLOCK_S = 0.1  # gating blocks are 400 ms long and overlap by 75 %: four 100 ms sub-blocks
-OVERSAMPLING = 4  # true peak: the peak of the signal oversampled four times (BS.1770 Annex 2)
 #: MP3 encoding adds a little overshoot to peaks; the limiter aims this far under the ceiling.
 ENCODER_HEADROOM_DB = 0.5
 LIMITER_WINDOW_S = 0.01  # the limiter's gain ramps over about twice this long
 CHUNK_FRAMES = 1 << 16
+_READ_BYTES = 1 << 20  # read from ffmpeg in pieces this large (half a million samples)
 MAKE_UP_ROUNDS = 2  # dry runs that correct the gain for the loudness the limiter removes
 MAKE_UP_TOLERANCE_LU = 0.05
 ENCODE_ATTEMPTS = 3  # encodes at most, each corrected by what the decoded MP3 measured
@@ -53,7 +54,6 @@ ENCODE_TOLERANCE_LU = 0.25
 #: What 64 kbit/s MP3 coding takes from espeak-ng's speech (measured: about 0.4 LU); the first
 #: encode aims this much higher, so a second encode is the exception, not the rule.
 CODEC_LOSS_LU = 0.4
-_TP_MARGIN = 64  # samples of context either side so the interpolation filter sees no false edge
 MIN_LUFS, MAX_LUFS = -40.0, -5.0
 MIN_PEAK_DBTP, MAX_PEAK_DBTP = -12.0, 0.0
 
@@ -106,28 +106,6 @@ class LoudnessReport:
     output_true_peak_dbtp: float
 
 
-def k_weighting(rate: int) -> npt.NDArray[np.float64]:
-    """The BS.1770 K-weighting filter (high shelf, then high pass) at ``rate`` Hz as second-order sections.
-
-    The analogue prototypes are re-derived for any rate, so 16, 22.05, 24 and 44.1 kHz audio is
-    weighted like 48 kHz audio is with the coefficients printed in the standard.
-    """
-    f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
-    k = math.tan(math.pi * f0 / rate)
-    vh = 10 ** (gain_db / 20)
-    vb = vh**0.4996667741545416
-    a0 = 1 + k / q + k * k
-    shelf = [
-        (vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0,
-        1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0,
-    ]
-    f0, q = 38.13547087602444, 0.5003270373238773
-    k = math.tan(math.pi * f0 / rate)
-    a0 = 1 + k / q + k * k
-    highpass = [1.0, -2.0, 1.0, 1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
-    return np.array([shelf, highpass], dtype=np.float64)
-
-
 def power_to_lufs(power: float) -> float:
     """Loudness in LUFS of a mean square of K-weighted samples (mono)."""
     return -0.691 + 10 * math.log10(power) if power > 0 else -math.inf
@@ -139,12 +117,18 @@ def to_db(amplitude: float) -> float:
 
 
 class LoudnessMeter:
-    """Integrated loudness of a mono stream fed in pieces of any size (BS.1770-4 gating)."""
+    """Integrated loudness of a mono stream fed in pieces of any size (BS.1770-4 gating).
+
+    Samples are gathered into blocks of the K-weighting filter's FFT size before they are
+    filtered, so many small pieces cost no more than a few large ones.
+    """
 
     def __init__(self, rate: int) -> None:
-        self._sos = k_weighting(rate)
-        self._state = np.zeros((self._sos.shape[0], 2), dtype=np.float64)
+        self._filter = KWeighting(rate)
+        self._tail = self._filter.initial_tail()
         self._subblock = round(rate * SUBBLOCK_S)
+        self._pending: list[Samples] = []
+        self._pending_count = 0
         self._partial_sum = 0.0
         self._partial_count = 0
         self._powers: list[float] = []  # mean square of each complete 100 ms sub-block
@@ -153,28 +137,50 @@ class LoudnessMeter:
         """Measure the next samples (floats, full scale = 1.0)."""
         if len(x) == 0:
             return
-        weighted, self._state = sosfilt(self._sos, x, zi=self._state)
-        squares = np.square(weighted)
-        start = 0
-        need = self._subblock - self._partial_count
+        self._pending.append(x)
+        self._pending_count += len(x)
+        if self._pending_count >= self._filter.block:
+            pending = np.concatenate(self._pending)
+            whole = len(pending) - len(pending) % self._filter.block
+            weighted, self._tail = self._filter.apply(pending[:whole], self._tail)
+            self._pending = [pending[whole:]] if whole < len(pending) else []
+            self._pending_count = len(pending) - whole
+            self._partial_sum, self._partial_count = self._collect(
+                np.square(weighted), self._partial_sum, self._partial_count, self._powers
+            )
+
+    def _collect(
+        self, squares: Samples, partial_sum: float, partial_count: int, powers: list[float]
+    ) -> tuple[float, int]:
+        """Append the mean square of each sub-block that ``squares`` completes to ``powers``.
+
+        Returns the sum and count of the squares of the sub-block left incomplete.
+        """
+        need = self._subblock - partial_count
         if len(squares) < need:
-            self._partial_sum += float(squares.sum())
-            self._partial_count += len(squares)
-            return
-        self._powers.append((self._partial_sum + float(squares[:need].sum())) / self._subblock)
+            return partial_sum + float(squares.sum()), partial_count + len(squares)
+        powers.append((partial_sum + float(squares[:need].sum())) / self._subblock)
         start = need
         whole = (len(squares) - start) // self._subblock
         if whole:
             blocks = squares[start : start + whole * self._subblock].reshape(whole, self._subblock)
-            self._powers.extend(blocks.mean(axis=1).tolist())
+            powers.extend(blocks.mean(axis=1).tolist())
             start += whole * self._subblock
         rest = squares[start:]
-        self._partial_sum = float(rest.sum())
-        self._partial_count = len(rest)
+        return float(rest.sum()), len(rest)
+
+    def _all_powers(self) -> list[float]:
+        """The sub-block powers, including those of samples still waiting to be filtered."""
+        if not self._pending_count:
+            return self._powers
+        weighted, _ = self._filter.apply(np.concatenate(self._pending), self._tail)
+        powers = list(self._powers)
+        self._collect(np.square(weighted), self._partial_sum, self._partial_count, powers)
+        return powers
 
     def integrated(self) -> float:
         """Gated integrated loudness in LUFS of everything measured so far (-inf if silent or short)."""
-        subs = np.array(self._powers, dtype=np.float64)
+        subs = np.array(self._all_powers(), dtype=np.float64)
         if len(subs) < 4:
             return -math.inf
         blocks = (subs[:-3] + subs[1:-2] + subs[2:-1] + subs[3:]) / 4
@@ -188,67 +194,18 @@ class LoudnessMeter:
         return power_to_lufs(float(gated.mean())) if len(gated) else -math.inf
 
 
-def peak_envelope(extended: Samples, margin: int) -> Samples:
-    """Per input sample, the largest magnitude of the 4x oversampled signal at and after it.
-
-    ``extended`` carries ``margin`` samples of context at each end; the result covers the samples
-    between them.
-    """
-    up = np.abs(resample_poly(extended, OVERSAMPLING, 1))
-    env: Samples = np.maximum(np.maximum(up[0::4], up[1::4]), np.maximum(up[2::4], up[3::4]))
-    return env[margin : len(extended) - margin]
-
-
-class TruePeakMeter:
-    """True peak (4x oversampled) of a stream fed in pieces of any size.
-
-    With ``envelope`` given, the per-sample peak envelope is also written there (float32), one
-    value per sample fed, once :meth:`true_peak` has been called.
-    """
-
-    def __init__(self, envelope: IO[bytes] | None = None) -> None:
-        self._context: Samples = np.zeros(_TP_MARGIN)
-        self._pending: Samples = np.zeros(0)
-        self._envelope = envelope
-        self._done = False
-        self.peak = 0.0
-
-    def add(self, x: Samples) -> None:
-        """Measure the next samples (floats, full scale = 1.0)."""
-        if self._done:
-            raise RuntimeError("TruePeakMeter.add called after true_peak")
-        self._pending = np.concatenate([self._pending, x])
-        if len(self._pending) >= CHUNK_FRAMES:
-            self._run()
-
-    def _run(self) -> None:
-        extended = np.concatenate([self._context, self._pending])
-        if len(extended) > 2 * _TP_MARGIN:
-            env = peak_envelope(extended, _TP_MARGIN)
-            self.peak = max(self.peak, float(env.max()))
-            if self._envelope is not None:
-                self._envelope.write(env.astype("<f4").tobytes())
-            self._context = extended[-2 * _TP_MARGIN : -_TP_MARGIN]
-            self._pending = extended[-_TP_MARGIN:]
-
-    def true_peak(self) -> float:
-        """The true peak of everything measured, as an amplitude (1.0 = full scale); ends the stream."""
-        if not self._done:
-            self._pending = np.concatenate([self._pending, np.zeros(_TP_MARGIN)])
-            self._run()
-            self._pending = np.zeros(0)
-            self._done = True
-        return self.peak
-
-
 def measure_file(path: Path, rate: int) -> tuple[float, float]:
     """Integrated loudness (LUFS) and true peak (amplitude) of an audio file, decoded by ffmpeg.
 
-    The file is decoded to mono at ``rate`` Hz (its own rate, so nothing is resampled) and
-    measured as it streams in.
+    The file is decoded to mono 16-bit PCM at ``rate`` Hz (its own rate, so nothing is
+    resampled; what a player plays) and measured as it streams in. ffmpeg hands its decoded
+    frames on in large batches (each hand-over between its threads costs more than decoding an
+    MP3 frame), and the pipe is widened so it decodes ahead while the audio is measured. The true
+    peak is found without oversampling the quiet parts (see :func:`peak_above`).
     """
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path),
+        "-af", f"asetnsamples=n={CHUNK_FRAMES}:p=0",
         "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(rate), "pipe:1",
     ]
     loudness, peak = LoudnessMeter(rate), TruePeakMeter()
@@ -256,14 +213,32 @@ def measure_file(path: Path, rate: int) -> tuple[float, float]:
         stream = proc.stdout
         if stream is None:
             raise RuntimeError("ffmpeg's output is not a pipe")
-        while block := stream.read(2 * CHUNK_FRAMES):
-            x = _floats(block[: len(block) - len(block) % 2])
+        _widen_pipe(stream)
+        odd = b""
+        while block := stream.read(_READ_BYTES):
+            data = odd + block
+            even = len(data) - len(data) % 2
+            odd = data[even:]
+            x = _floats(data[:even])
             loudness.add(x)
             peak.add(x)
         code = proc.wait()
     if code != 0:
         raise OutputError(f"{path}: the encoded audio cannot be decoded for measuring")
     return loudness.integrated(), peak.true_peak()
+
+
+def _widen_pipe(stream: IO[bytes]) -> None:
+    """Let a pipe hold ``_READ_BYTES`` (Linux), so its writer is not held up by every read."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system
+        return
+    setting = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setting is None:
+        return
+    with contextlib.suppress(OSError):  # a system limit lower than this: keep the default
+        fcntl.fcntl(stream.fileno(), setting, _READ_BYTES)
 
 
 def _floats(pcm: bytes) -> Samples:
@@ -485,9 +460,38 @@ class Normalizer:
         """
         reach = 2 * w  # the factor at a sample depends on peaks up to 2w samples away
         env = _read_frames(self._envelope, "<f4", self.frames_written, start - reach, stop + reach) * gain
+        if not len(env) or float(env.max()) <= ceiling:
+            return np.ones(stop - start)  # nothing here to limit: the filters below would give 1
         wanted = np.minimum(1.0, ceiling / np.maximum(env, 1e-12))
-        eroded = minimum_filter1d(wanted, size=2 * w + 1, mode="nearest")
-        smooth = uniform_filter1d(eroded, size=2 * w + 1, mode="nearest")
-        core = slice(reach, reach + (stop - start))
-        factor: Samples = np.minimum(smooth[core], wanted[core])
+        eroded = running_min(wanted, 2 * w + 1)  # sample i of it is centred on wanted[i + w]
+        smooth = running_mean(eroded, 2 * w + 1)  # centred on wanted[i + 2w]: one per frame
+        factor: Samples = np.minimum(smooth, wanted[reach : reach + (stop - start)])
         return factor
+
+
+def running_min(x: Samples, width: int) -> Samples:
+    """The minimum of every ``width`` consecutive values (``len(x) - width + 1`` of them).
+
+    van Herk / Gil-Werman: cut ``x`` into pieces of ``width``; a window spans the end of one piece
+    and the start of the next, so its minimum is that of a suffix minimum and a prefix minimum.
+    """
+    count = len(x) - width + 1
+    if count <= 0:
+        return np.zeros(0)
+    pieces = -(-len(x) // width)
+    padded = np.full(pieces * width, np.inf)
+    padded[: len(x)] = x
+    rows = padded.reshape(pieces, width)
+    prefix = np.minimum.accumulate(rows, axis=1).ravel()
+    suffix = np.minimum.accumulate(rows[:, ::-1], axis=1)[:, ::-1].ravel()
+    result: Samples = np.minimum(suffix[:count], prefix[width - 1 : width - 1 + count])
+    return result
+
+
+def running_mean(x: Samples, width: int) -> Samples:
+    """The mean of every ``width`` consecutive values (``len(x) - width + 1`` of them)."""
+    if len(x) < width:
+        return np.zeros(0)
+    sums = np.concatenate([[0.0], np.cumsum(x)])
+    result: Samples = (sums[width:] - sums[:-width]) / width
+    return result
