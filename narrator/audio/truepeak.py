@@ -43,7 +43,8 @@ BEFORE, AFTER = 5, 6
 #: No interpolated point is larger than this times the largest sample it is made from.
 WORST_GAIN = float(np.abs(PHASES).sum(axis=1).max())
 _BLOCK = 64  # samples per block when looking for the peak only
-_BATCH = 32  # blocks oversampled at a time, loudest first
+_FIRST = 16  # the loudest blocks, oversampled first
+_BATCH = 2048  # blocks oversampled at a time after them
 
 
 def _points(extended: Samples) -> Samples:
@@ -72,7 +73,11 @@ def envelope(extended: Samples) -> Samples:
 
 
 def peak_above(extended: Samples, floor: float) -> float:
-    """``max(floor, envelope(extended).max())``, oversampling only blocks that could pass ``floor``."""
+    """``max(floor, envelope(extended).max())``, oversampling only blocks that could pass ``floor``.
+
+    The loudest few blocks first (they set a high bar), then, at once, every block that can
+    still pass it.
+    """
     count = len(extended) - BEFORE - AFTER
     if count <= 0:
         return floor
@@ -81,27 +86,37 @@ def peak_above(extended: Samples, floor: float) -> float:
     blocks = -(-count // _BLOCK)
     # Block b's points come from extended[b*B : b*B + B + 11], inside blocks b and b + 1 of it.
     padded = np.zeros((blocks + 1) * _BLOCK)
-    padded[: len(magnitude)] = magnitude[: len(padded)]
+    padded[: len(magnitude)] = magnitude
     block_max = padded.reshape(blocks + 1, _BLOCK).max(axis=1)
     bound = np.maximum(block_max[:-1], block_max[1:]) * WORST_GAIN
     candidates = np.flatnonzero(bound > best)
-    candidates = candidates[np.argsort(-bound[candidates], kind="stable")]
-    source = np.zeros(blocks * _BLOCK + BEFORE + AFTER)
-    source[: len(extended)] = extended
+    if not len(candidates):
+        return best
+    source = extended
+    if len(source) < blocks * _BLOCK + BEFORE + AFTER:  # the last block runs past the samples
+        source = np.zeros(blocks * _BLOCK + BEFORE + AFTER)
+        source[: len(extended)] = extended
+    if len(candidates) > _FIRST:
+        loudest = np.argpartition(-bound[candidates], _FIRST)[:_FIRST]
+        best = max(best, _block_peak(source, candidates[loudest], count))
+        candidates = candidates[bound[candidates] > best]
+    for start in range(0, len(candidates), _BATCH):
+        best = max(best, _block_peak(source, candidates[start : start + _BATCH], count))
+    return best
+
+
+def _block_peak(source: Samples, batch: npt.NDArray[np.intp], count: int) -> float:
+    """The largest value of :func:`envelope` in blocks ``batch`` (only its first ``count`` values)."""
     width = _BLOCK + BEFORE + AFTER
     offsets = np.arange(width)
-    while len(candidates):
-        batch, candidates = candidates[:_BATCH], candidates[_BATCH:]
-        # The blocks' windows end to end; points made across two windows are dropped.
-        windows = source[batch[:, None] * _BLOCK + offsets].ravel()
-        points = np.zeros(len(windows))
-        points[: len(windows) - TAPS + 1] = _points(windows)
-        rows = points.reshape(len(batch), width)[:, :_BLOCK]
-        # The last block may run past the samples: its points there are not the signal's.
+    # The blocks' windows end to end; points made across two windows are dropped.
+    windows = source[batch[:, None] * _BLOCK + offsets].ravel()
+    points = np.zeros(len(windows))
+    points[: len(windows) - TAPS + 1] = _points(windows)
+    rows = points.reshape(len(batch), width)[:, :_BLOCK]
+    if int(batch.max()) * _BLOCK + _BLOCK > count:  # the last block: its points past the samples
         rows[batch[:, None] * _BLOCK + offsets[:_BLOCK] >= count] = 0.0
-        best = max(best, float(rows.max()))
-        candidates = candidates[bound[candidates] > best]
-    return best
+    return float(rows.max())
 
 
 class TruePeakMeter:
