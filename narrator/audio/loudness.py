@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -249,20 +249,22 @@ def _pcm(x: Samples) -> bytes:
     return np.clip(np.rint(x * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
-def _read_frames(spool: IO[bytes], dtype: str, total: int, start: int, stop: int) -> Samples:
-    """Items ``start``..``stop`` of a spooled array of ``total`` items, zero outside it.
+def _read_frames(
+    spool: IO[bytes], dtype: str, total: int, start: int, stop: int, kind: type[np.floating[Any]] = np.float64
+) -> npt.NDArray[Any]:
+    """Items ``start``..``stop`` of a spooled array of ``total`` items as ``kind``, zero outside it.
 
     Reads by position (``os.pread``), so several threads may read one spool at once.
     """
     width = np.dtype(dtype).itemsize
     lo, hi = max(0, start), min(total, stop)
-    inner: Samples = np.zeros(0)
+    inner: npt.NDArray[Any] = np.zeros(0, dtype=kind)
     if hi > lo:
         data = os.pread(spool.fileno(), (hi - lo) * width, lo * width)
-        inner = np.frombuffer(data, dtype=dtype).astype(np.float64)
+        inner = np.frombuffer(data, dtype=dtype).astype(kind)
     if lo == start and hi == stop:
         return inner
-    return np.concatenate([np.zeros(lo - start), inner, np.zeros(stop - hi)])
+    return np.concatenate([np.zeros(lo - start, dtype=kind), inner, np.zeros(stop - hi, dtype=kind)])
 
 
 class Normalizer:
@@ -461,8 +463,11 @@ class Normalizer:
         samples instead of clipping.
         """
         reach = 2 * w  # the factor at a sample depends on peaks up to 2w samples away
-        env = _read_frames(self._envelope, "<f4", self.frames_written, start - reach, stop + reach)
-        limit = ceiling / gain  # the envelope over this wants a factor under 1
+        # In single precision: a factor's last digits are far below what 16-bit audio resolves.
+        env = _read_frames(
+            self._envelope, "<f4", self.frames_written, start - reach, stop + reach, np.float32
+        )
+        limit = np.float32(ceiling / gain)  # the envelope over this wants a factor under 1
         hot = np.flatnonzero(env > limit)
         factor: Samples = np.ones(stop - start)
         if not len(hot):
@@ -470,7 +475,7 @@ class Normalizer:
         # Frame i depends on env[i : i + 2 * reach]: only frames first..last can be below 1.
         first, last = max(0, int(hot[0]) - 2 * reach), min(stop - start, int(hot[-1]) + 1)
         near = env[first : last + 2 * reach]
-        wanted = np.minimum(1.0, limit / np.maximum(near, 1e-12))
+        wanted = np.minimum(np.float32(1), limit / np.maximum(near, np.float32(1e-12)))
         eroded = running_min(wanted, 2 * w + 1)  # value i is centred on wanted[i + w]
         smooth = running_mean(eroded, 2 * w + 1)  # centred on wanted[i + 2w]: one per frame
         factor[first:last] = np.minimum(smooth, wanted[reach : reach + last - first])
@@ -502,6 +507,7 @@ def running_mean(x: Samples, width: int) -> Samples:
     """The mean of every ``width`` consecutive values (``len(x) - width + 1`` of them)."""
     if len(x) < width:
         return np.zeros(0)
-    sums = np.concatenate([[0.0], np.cumsum(x)])
+    sums = np.zeros(len(x) + 1)
+    np.cumsum(x, dtype=np.float64, out=sums[1:])
     result: Samples = (sums[width:] - sums[:-width]) / width
     return result
