@@ -8,6 +8,9 @@ ceiling, a look-ahead limiter that lowers the gain smoothly around those peaks (
 raised by what the limiter took, measured on a dry run). The number of
 samples never changes, so chapter and cue times are untouched. Memory stays flat: only a few
 chunks of audio are held at any time, whatever the length of the narration.
+
+Everything is numpy (K-weighting in :mod:`narrator.audio.kweight`, true peak in
+:mod:`narrator.audio.truepeak`): importing scipy would cost more than a second at start-up.
 """
 
 from __future__ import annotations
