@@ -18,7 +18,7 @@ from narrator.audio.segments import Layout
 from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.cache import DEFAULT_LIMIT_BYTES, CachedEngine, ClipCache, default_cache_dir
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
-from narrator.errors import EngineUnavailable, InputError, OutputError
+from narrator.errors import EngineUnavailable, InputError, NarratorError, OutputError
 from narrator.model import Article, ChapterMark, Clip, Cue, Timeline
 from narrator.progress import QuietReporter, Reporter
 from narrator.publish.cover import load_cover
@@ -30,8 +30,9 @@ from narrator.publish.episode import (
     source_of_file,
     voice_label,
 )
-from narrator.publish.manifest import Manifest, SourceInfo
+from narrator.publish.manifest import Manifest, SourceInfo, load_manifest
 from narrator.publish.page import write_page
+from narrator.publish.sidecars import SidecarPaths
 from narrator.synth import SentenceDone, speak_article
 from narrator.text import load_lexicon, prepare, read_article, split_for_engine
 from narrator.text.ezafe import load_tagger, mark_article, wants_ezafe
@@ -169,7 +170,7 @@ def render(
     os.close(fd)
     partial = Path(name)
     try:
-        timeline, loudness = _encode(article, engine, partial, opts, on_sentence)
+        timeline, loudness = _encode(article, engine, target, partial, opts, on_sentence)
         details = EpisodeDetails(
             engine=engine.name,
             voice=voice_label(engine, opts.engine_options),
@@ -192,8 +193,26 @@ def render(
     )
 
 
+def _earlier_gain(target: Path, opts: NarrateOptions) -> float | None:
+    """The loudness gain of an earlier narration at ``target`` to the same target, if any."""
+    if opts.loudness is None or opts.cache is None:
+        return None
+    try:
+        earlier = load_manifest(SidecarPaths.beside(target).manifest).loudness
+    except (NarratorError, OSError, ValueError):
+        return None
+    if earlier is None or earlier.target_lufs != opts.loudness.integrated_lufs:
+        return None
+    return earlier.gain_db
+
+
 def _encode(
-    article: Article, engine: Engine, partial: Path, opts: NarrateOptions, on_sentence: SentenceDone | None
+    article: Article,
+    engine: Engine,
+    target: Path,
+    partial: Path,
+    opts: NarrateOptions,
+    on_sentence: SentenceDone | None,
 ) -> tuple[Timeline, LoudnessReport | None]:
     paragraphs = speak_article(engine, article, split_for_engine, opts.concurrency, on_sentence)
     first = next(paragraphs, None)
@@ -206,7 +225,7 @@ def _encode(
         spans = list(assemble(stream, normalizer, rate, opts.pauses))
         report, layout = normalizer.encode_segments(
             partial, opts.encode, [s.chapter.start for s in spans], cache, ENCODE_WORKERS,
-            normalize=opts.loudness is not None,
+            normalize=opts.loudness is not None, reuse_gain_db=_earlier_gain(target, opts),
         )
     return build_timeline(article, spans, rate, layout), report
 

@@ -11,8 +11,11 @@ import numpy as np
 from mutagen.mp3 import MP3
 
 from narrator.audio.encode import EncodeSettings
+from narrator.audio.loudness import gated_loudness, measure_file, mp3_level
 from narrator.audio.segments import (
     FRAME_SAMPLES,
+    Level,
+    SegmentSource,
     crc16,
     crc16_combine,
     encode_segment,
@@ -50,7 +53,7 @@ def test_a_segment_reads_back_its_lame_tag() -> None:
 def test_joined_file_decodes_to_exactly_the_layout(tmp_path: Path) -> None:
     parts = [tone(1.0, 300), tone(0.7, 500), tone(1.3, 700)]
     path = tmp_path / "joined.mp3"
-    sources = [functools.partial(bytes, p) for p in parts]
+    sources = [SegmentSource(str(n), functools.partial(bytes, p)) for n, p in enumerate(parts)]
     layout = write_segmented(path, sources, RATE, EncodeSettings(), workers=2)
     audio = decode_mp3(path)
     assert len(audio) == layout.total_samples
@@ -74,9 +77,27 @@ def test_cached_segments_are_reused(tmp_path: Path) -> None:
         return tone(0.5, 200 + 100 * n)
 
     first = tmp_path / "a.mp3"
-    write_segmented(first, [functools.partial(source, n) for n in range(3)], RATE, EncodeSettings(), cache)
-    assert cache.info().entries == 3
+    sources = [SegmentSource(f"tone {n}", functools.partial(source, n)) for n in range(3)]
+    write_segmented(first, sources, RATE, EncodeSettings(), cache)
+    assert cache.info().entries == 3 and calls == [0, 1, 2]
     second = tmp_path / "b.mp3"
-    write_segmented(second, [functools.partial(source, n) for n in range(3)], RATE, EncodeSettings(), cache)
-    assert cache.info().entries == 3, "nothing new was encoded"
+    write_segmented(second, sources, RATE, EncodeSettings(), cache)
+    assert cache.info().entries == 3 and calls == [0, 1, 2], "no audio was made or encoded again"
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_levels_are_measured_once_and_cached(tmp_path: Path) -> None:
+    cache = BlobCache(tmp_path / "cache")
+    measured: list[int] = []
+
+    def measure(data: bytes) -> Level:
+        measured.append(len(data))
+        return mp3_level(data, 44100)
+
+    sources = [SegmentSource(f"tone {n}", functools.partial(tone, 0.5, 300 + 200 * n)) for n in range(2)]
+    one = write_segmented(tmp_path / "a.mp3", sources, RATE, EncodeSettings(), cache, measure=measure)
+    two = write_segmented(tmp_path / "b.mp3", sources, RATE, EncodeSettings(), cache, measure=measure)
+    assert len(measured) == 2 and one.levels == two.levels
+    whole, _ = measure_file(tmp_path / "a.mp3", 44100)
+    joined = gated_loudness([p for level in one.levels for p in level.powers])
+    assert abs(joined - whole) < 0.1, "segment by segment measures what the whole file does"

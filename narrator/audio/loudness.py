@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import itertools
 import math
 import os
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -35,7 +36,7 @@ from narrator.audio.assemble import PcmSink
 from narrator.audio.encode import EncodeSettings
 from narrator.audio.ffmpeg import ffmpeg_exe
 from narrator.audio.kweight import KWeighting
-from narrator.audio.segments import Layout, write_segmented
+from narrator.audio.segments import Layout, Level, SegmentSource, write_segmented
 from narrator.audio.truepeak import TruePeakMeter
 from narrator.engines.cache import BlobCache
 from narrator.errors import InputError, OutputError
@@ -57,6 +58,7 @@ ENCODE_TOLERANCE_LU = 0.25
 #: What 64 kbit/s MP3 coding takes from espeak-ng's speech (measured: about 0.4 LU); the first
 #: encode aims this much higher, so a second encode is the exception, not the rule.
 CODEC_LOSS_LU = 0.4
+GAIN_STEP_DB = 0.01  # gains are rounded to this, as the manifest records them
 MIN_LUFS, MAX_LUFS = -40.0, -5.0
 MIN_PEAK_DBTP, MAX_PEAK_DBTP = -12.0, 0.0
 
@@ -181,20 +183,29 @@ class LoudnessMeter:
         self._collect(np.square(weighted), self._partial_sum, self._partial_count, powers)
         return powers
 
+    def powers(self) -> list[float]:
+        """The mean square of every 100 ms sub-block measured so far (the last one if complete)."""
+        return self._all_powers()
+
     def integrated(self) -> float:
         """Gated integrated loudness in LUFS of everything measured so far (-inf if silent or short)."""
-        subs = np.array(self._all_powers(), dtype=np.float64)
-        if len(subs) < 4:
-            return -math.inf
-        blocks = (subs[:-3] + subs[1:-2] + subs[2:-1] + subs[3:]) / 4
-        with np.errstate(divide="ignore"):
-            loudness = -0.691 + 10 * np.log10(blocks)
-        above = blocks[loudness > ABSOLUTE_GATE_LUFS]
-        if len(above) == 0:
-            return -math.inf
-        relative = power_to_lufs(float(above.mean())) + RELATIVE_GATE_LU
-        gated = blocks[(loudness > ABSOLUTE_GATE_LUFS) & (loudness > relative)]
-        return power_to_lufs(float(gated.mean())) if len(gated) else -math.inf
+        return gated_loudness(self._all_powers())
+
+
+def gated_loudness(powers: Sequence[float]) -> float:
+    """BS.1770-4 gated loudness (LUFS) of 100 ms sub-block powers: 400 ms blocks, 75 % overlap."""
+    subs = np.array(powers, dtype=np.float64)
+    if len(subs) < 4:
+        return -math.inf
+    blocks = (subs[:-3] + subs[1:-2] + subs[2:-1] + subs[3:]) / 4
+    with np.errstate(divide="ignore"):
+        loudness = -0.691 + 10 * np.log10(blocks)
+    above = blocks[loudness > ABSOLUTE_GATE_LUFS]
+    if len(above) == 0:
+        return -math.inf
+    relative = power_to_lufs(float(above.mean())) + RELATIVE_GATE_LU
+    gated = blocks[(loudness > ABSOLUTE_GATE_LUFS) & (loudness > relative)]
+    return power_to_lufs(float(gated.mean())) if len(gated) else -math.inf
 
 
 def measure_file(path: Path, rate: int) -> tuple[float, float]:
@@ -206,11 +217,7 @@ def measure_file(path: Path, rate: int) -> tuple[float, float]:
     MP3 frame), and the pipe is widened so it decodes ahead while the audio is measured. The true
     peak is found without oversampling the quiet parts (see :func:`peak_above`).
     """
-    command = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path),
-        "-af", f"asetnsamples=n={CHUNK_FRAMES}:p=0",
-        "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(rate), "pipe:1",
-    ]
+    command = _decoder(str(path), rate)
     loudness, peak = LoudnessMeter(rate), TruePeakMeter()
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
         stream = proc.stdout
@@ -229,6 +236,28 @@ def measure_file(path: Path, rate: int) -> tuple[float, float]:
     if code != 0:
         raise OutputError(f"{path}: the encoded audio cannot be decoded for measuring")
     return loudness.integrated(), peak.true_peak()
+
+
+def _decoder(source: str, rate: int) -> list[str]:
+    return [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", source,
+        "-af", f"asetnsamples=n={CHUNK_FRAMES}:p=0",
+        "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(rate), "pipe:1",
+    ]
+
+
+def mp3_level(data: bytes, rate: int) -> Level:
+    """What an MP3 (one segment, in memory) measures decoded at ``rate``: sub-block powers, true peak."""
+    command = _decoder("pipe:0", rate)
+    command.remove("-nostdin")
+    proc = subprocess.run(command, input=data, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise OutputError("an encoded segment cannot be decoded for measuring")
+    x = _floats(proc.stdout[: len(proc.stdout) - len(proc.stdout) % 2])
+    loudness, peak = LoudnessMeter(rate), TruePeakMeter()
+    loudness.add(x)
+    peak.add(x)
+    return Level(tuple(loudness.powers()), peak.true_peak())
 
 
 def _widen_pipe(stream: IO[bytes]) -> None:
@@ -339,21 +368,33 @@ class Normalizer:
             to_db(out_peak.true_peak()) if measure_output else to_db(plan.limit),
         )
 
-    def plan(self, offset_db: float = 0.0, headroom_db: float = ENCODER_HEADROOM_DB) -> GainPlan:
+    def plan(
+        self, offset_db: float = 0.0, headroom_db: float = ENCODER_HEADROOM_DB, gain_db: float | None = None
+    ) -> GainPlan:
         """The gain (and limiter ceiling, if peaks need it) that brings the audio to the target.
 
         The aim is ``offset_db`` above the target and the peaks ``headroom_db`` below the ceiling.
+        A ``gain_db`` given (an earlier narration's) is used as it is, with no make-up rounds.
         """
         input_lufs = self._loudness.integrated()
         input_peak = self._peak.true_peak()
         self._flush()
         aim = self.target.integrated_lufs + offset_db
-        gain_db = aim - input_lufs if math.isfinite(input_lufs) else 0.0
         ceiling = 10 ** ((self.target.true_peak_dbtp - headroom_db) / 20)
+        base = GainPlan(0.0, None, ceiling, aim, input_lufs, input_peak)
+        if gain_db is not None:
+            return self._with_gain(base, gain_db)
+        gain_db = aim - input_lufs if math.isfinite(input_lufs) else 0.0
         limited = input_peak * 10 ** (gain_db / 20) > ceiling
         if limited and math.isfinite(input_lufs):
             gain_db = self._make_up(gain_db, aim, ceiling)
-        return GainPlan(gain_db, ceiling if limited else None, ceiling, aim, input_lufs, input_peak)
+        return self._with_gain(base, gain_db)
+
+    def _with_gain(self, plan: GainPlan, gain_db: float) -> GainPlan:
+        """``plan`` with ``gain_db`` (rounded to GAIN_STEP_DB, so runs can agree on it exactly)."""
+        gain_db = round(gain_db / GAIN_STEP_DB) * GAIN_STEP_DB
+        limited = plan.input_peak * 10 ** (gain_db / 20) > plan.limit
+        return replace(plan, gain_db=gain_db, ceiling=plan.limit if limited else None)
 
     def _report(self, plan: GainPlan, output_lufs: float, output_peak_dbtp: float) -> LoudnessReport:
         return LoudnessReport(
@@ -375,6 +416,14 @@ class Normalizer:
         """Frames ``start``..``stop`` of the audio with ``plan`` applied, as 16-bit PCM."""
         return b"".join(_pcm(chunk) for chunk in self._chunks(plan.gain, plan.ceiling, start, stop))
 
+    def _key(self, start: int, stop: int, how: str) -> str:
+        """A name for frames ``start``..``stop`` treated ``how``: a hash of them and of the frames
+        around them that the limiter looks at, so equal keys always mean equal audio."""
+        reach = 2 * max(1, round(self.rate * LIMITER_WINDOW_S)) + 1
+        lo, hi = max(0, start - reach), min(self.frames_written, stop + reach)
+        digest = hashlib.sha256(os.pread(self._spool.fileno(), 2 * (hi - lo), 2 * lo))
+        return f"{digest.hexdigest()}|{start - lo}|{hi - stop}|{self.rate}|{how}"
+
     def raw(self, start: int, stop: int) -> bytes:
         """Frames ``start``..``stop`` of the audio as it was written."""
         return os.pread(self._spool.fileno(), 2 * (stop - start), 2 * start)
@@ -387,6 +436,7 @@ class Normalizer:
         cache: BlobCache | None = None,
         workers: int = 2,
         normalize: bool = True,
+        reuse_gain_db: float | None = None,
     ) -> tuple[LoudnessReport | None, Layout]:
         """Encode the audio to the MP3 ``path`` in segments starting at frames ``boundaries``.
 
@@ -396,19 +446,32 @@ class Normalizer:
         ``ENCODE_TOLERANCE_LU`` or its true peak passes the ceiling the measured error is corrected
         and the file encoded again (only segments whose audio changed are re-encoded). The
         report's output figures are those of the final MP3.
+
+        ``reuse_gain_db`` is the gain an earlier narration of the same article used: it is tried
+        first, so that paragraphs that did not change produce the same audio and their encoded
+        segments come from the cache; it is kept only if the result measures within tolerance.
         """
         self._flush()
         edges = [*boundaries, self.frames_written]
         ranges = [(a, b) for a, b in itertools.pairwise(edges) if b > a]
         if not normalize:
-            sources = [functools.partial(self.raw, a, b) for a, b in ranges]
+            sources = [SegmentSource(self._key(a, b, "as written"), functools.partial(self.raw, a, b))
+                       for a, b in ranges]
             return None, write_segmented(path, sources, self.rate, settings, cache, workers)
+        measure = functools.partial(mp3_level, rate=settings.sample_rate)
         offset_db, headroom_db = CODEC_LOSS_LU, ENCODER_HEADROOM_DB
-        for _ in range(ENCODE_ATTEMPTS):
-            plan = self.plan(offset_db, headroom_db)
-            sources = [functools.partial(self.normalized, plan, a, b) for a, b in ranges]
-            layout = write_segmented(path, sources, self.rate, settings, cache, workers)
-            lufs, peak = measure_file(path, settings.sample_rate)
+        for attempt in range(ENCODE_ATTEMPTS):
+            # An earlier narration's gain first (its segments are in the cache); the measurement
+            # of the result decides whether it still fits, else the next attempt plans afresh.
+            plan = self.plan(offset_db, headroom_db, reuse_gain_db if attempt == 0 else None)
+            how = f"gain {plan.gain_db:.2f} dB, ceiling {plan.ceiling!r}"
+            sources = [
+                SegmentSource(self._key(a, b, how), functools.partial(self.normalized, plan, a, b))
+                for a, b in ranges
+            ]
+            layout = write_segmented(path, sources, self.rate, settings, cache, workers, measure)
+            lufs = gated_loudness([p for level in layout.levels for p in level.powers])
+            peak = max(level.true_peak for level in layout.levels)
             report = self._report(plan, lufs, to_db(peak))
             if not math.isfinite(lufs) or not math.isfinite(plan.input_lufs):
                 break

@@ -12,6 +12,7 @@ lands, which is what chapter and cue times are computed from.
 from __future__ import annotations
 
 import contextlib
+import json
 import struct
 import subprocess
 import tempfile
@@ -28,6 +29,7 @@ from narrator.engines.cache import BlobCache
 from narrator.errors import OutputError
 
 SEGMENT_KIND = "mp3"
+LEVEL_KIND = "level"
 FRAME_SAMPLES = 1152  # MPEG-1 layer III, the only layer and version EncodeSettings allows
 _BITRATES_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _SAMPLE_RATES = (44100, 48000, 32000)
@@ -245,62 +247,107 @@ def _seek_table(segments: Sequence[Segment], header: int, total_bytes: int, fram
     return bytes(table)
 
 
-PcmSource = Callable[[], bytes]
+@dataclass(frozen=True)
+class SegmentSource:
+    """A segment to encode: ``key`` names its audio exactly, ``pcm`` makes it (only when needed)."""
+
+    key: str
+    pcm: Callable[[], bytes]
+
+
+@dataclass(frozen=True)
+class Level:
+    """What a decoded segment measures: its K-weighted 100 ms sub-block powers and true peak."""
+
+    powers: tuple[float, ...]
+    true_peak: float
+
+    def to_json(self) -> bytes:
+        return json.dumps({"powers": list(self.powers), "true_peak": self.true_peak}).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Level:
+        raw = json.loads(data)
+        return cls(tuple(float(p) for p in raw["powers"]), float(raw["true_peak"]))
+
+
+#: Decodes one segment's MP3 and measures it as a player would hear it.
+Measure = Callable[[bytes], Level]
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Where each segment lies in a joined file, and its decoded length, at ``rate`` Hz."""
+    """Where each segment lies in a joined file, its decoded length at ``rate`` Hz, and levels."""
 
     placements: tuple[Placement, ...]
     total_samples: int
     rate: int
+    levels: tuple[Level, ...] = ()
 
 
 def write_segmented(
     path: Path,
-    sources: Sequence[PcmSource],
+    sources: Sequence[SegmentSource],
     input_rate: int,
     settings: EncodeSettings,
     cache: BlobCache | None = None,
     workers: int = 2,
+    measure: Measure | None = None,
 ) -> Layout:
-    """Encode each source's PCM as a segment, ``workers`` at a time, and join them into ``path``.
+    """Encode each source as a segment, ``workers`` at a time, and join them into ``path``.
 
-    Segments are looked up in ``cache`` by their exact PCM and settings first, so re-narrating an
-    article whose paragraphs did not change re-encodes nothing but what changed.
+    Segments (and, with ``measure``, what their decoded audio measures) are looked up in
+    ``cache`` by the source's key first: re-narrating an article re-encodes and re-measures only
+    the paragraphs whose audio changed, and makes no audio at all for the others.
     """
-    tool = ffmpeg_exe()
+    encoder = f"{ffmpeg_exe()}|{LAME_TAG_ENCODER}|{input_rate}|{settings!r}"
 
-    def segment(source: PcmSource) -> Segment:
-        pcm = source()
-        key = BlobCache.key("mp3-segment", pcm, str(input_rate), repr(settings), LAME_TAG_ENCODER, tool)
-        cached = cache.get(key, SEGMENT_KIND) if cache is not None else None
-        if cached is not None:
+    def segment(source: SegmentSource) -> tuple[Segment, Level | None]:
+        key = BlobCache.key("mp3-segment", source.key, encoder)
+        found: Segment | None = None
+        data = cache.get(key, SEGMENT_KIND) if cache is not None else None
+        if data is not None:
             with contextlib.suppress(OutputError, IndexError, ValueError):
-                return parse_segment(cached)
-        data = encode_segment(pcm, input_rate, settings)
-        found = parse_segment(data)
+                found = parse_segment(data)
+        if found is None or data is None:
+            data = encode_segment(source.pcm(), input_rate, settings)
+            found = parse_segment(data)
+            if cache is not None:
+                cache.put(key, SEGMENT_KIND, data)
+        if measure is None:
+            return found, None
+        stored = cache.get(key, LEVEL_KIND) if cache is not None else None
+        if stored is not None:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                return found, Level.from_json(stored)
+        level = measure(data)
         if cache is not None:
-            cache.put(key, SEGMENT_KIND, data)
-        return found
+            cache.put(key, LEVEL_KIND, level.to_json())
+        return found, level
 
     if not sources:
         raise OutputError("there is no audio to encode")
     described: list[Segment] = []
+    levels: list[Level] = []
+
+    def keep(result: tuple[Segment, Level | None]) -> None:
+        described.append(_write(out, result[0], described))
+        if result[1] is not None:
+            levels.append(result[1])
+
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="encode") as pool, \
             path.open("wb") as out:
-        pending: deque[Future[Segment]] = deque()
+        pending: deque[Future[tuple[Segment, Level | None]]] = deque()
         for source in sources:
             pending.append(pool.submit(segment, source))
             if len(pending) > 2 * workers:
-                described.append(_write(out, pending.popleft().result(), described))
+                keep(pending.popleft().result())
         while pending:
-            described.append(_write(out, pending.popleft().result(), described))
+            keep(pending.popleft().result())
         out.seek(0)
         out.write(info_frame(described))
     found, total = placements(described)
-    return Layout(tuple(found), total, settings.sample_rate)
+    return Layout(tuple(found), total, settings.sample_rate, tuple(levels))
 
 
 def _write(out: BinaryIO, segment: Segment, before: list[Segment]) -> Segment:
