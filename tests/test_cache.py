@@ -85,9 +85,13 @@ def test_renarration_reuses_unchanged_sentences(tmp_path: Path, seed: Path) -> N
     args = ["narrate", "--cache-dir", str(cache_dir), "-o", str(out_dir), "-q"]
     assert main([*args, str(seed)], stdout=io.StringIO(), stderr=io.StringIO()) == 0
     entries = len(list(cache_dir.glob("*/*.clip")))
+    segments = len(list(cache_dir.glob("*/*.mp3")))
+    assert segments == 9  # one encoded segment per paragraph
     lines = seed.read_text("utf-8").splitlines()
     lines[2] = "وی افزود: این جمله تازه است."
     edited = tmp_path / seed.name
     edited.write_text("\n".join(lines), "utf-8")
     assert main([*args, str(edited)], stdout=io.StringIO(), stderr=io.StringIO()) == 0
     assert len(list(cache_dir.glob("*/*.clip"))) == entries + 1  # only the new sentence was spoken
+    # the earlier loudness gain still fits, so only the edited paragraph was encoded again
+    assert len(list(cache_dir.glob("*/*.mp3"))) == segments + 1
