@@ -29,6 +29,9 @@ MIN_RATE, MAX_RATE = -50, 200
 
 _voices: dict[tuple[str, str, int, int], PiperVoice] = {}
 _voices_lock = threading.Lock()
+#: Piper phonemizes through one espeak-ng inside its ``espeakbridge``, whose state is global:
+#: two threads phonemizing at once garble each other's phonemes, so synthesis is one at a time.
+_synthesis_lock = threading.Lock()
 
 
 def _corrupt(voice: VoiceFiles, what: str, reason: object) -> EngineUnavailable:
@@ -127,7 +130,8 @@ class PiperEngine:
         voice = load_voice(self.voice_files())
         config = SynthesisConfig(length_scale=length_scale(self.options.rate, voice.config.length_scale))
         try:
-            chunks = list(voice.synthesize(text, syn_config=config, include_alignments=True))
+            with _synthesis_lock:
+                chunks = list(voice.synthesize(text, syn_config=config, include_alignments=True))
         except Exception as exc:  # onnxruntime and the phonemizer raise unrelated classes
             raise EngineError(f"piper failed to speak with {self.voice_files().name}: {exc}") from exc
         pcm = b"".join(chunk.audio_int16_bytes for chunk in chunks)
