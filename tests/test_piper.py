@@ -11,6 +11,7 @@ import pytest
 
 from narrator.engines.base import EngineOptions
 from narrator.engines.piper import PiperEngine, length_scale
+from narrator.engines.piper import _synthesis_lock as synthesis_lock
 from narrator.engines.voices import VOICES_ENV, find_voices, resolve_voice, voices_dir
 from narrator.errors import EngineError, EngineUnavailable, InputError
 from tests.piper_model import HOP, SAMPLE_RATE, TONE_HZ, frames_for, write_voice
@@ -23,7 +24,8 @@ def phoneme_ids(text: str) -> list[list[int]]:
     from piper.phoneme_ids import DEFAULT_PHONEME_ID_MAP, phonemes_to_ids
     from piper.phonemize_espeak import EspeakPhonemizer
 
-    sentences = EspeakPhonemizer().phonemize("fa", text)
+    with synthesis_lock:  # piper's espeak-ng is global state: never phonemize beside a synthesis
+        sentences = EspeakPhonemizer().phonemize("fa", text)
     return [phonemes_to_ids(s, DEFAULT_PHONEME_ID_MAP) for s in sentences]
 
 
