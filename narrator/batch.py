@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -13,8 +14,10 @@ from typing import Any
 from narrator.errors import InputError, NarratorError
 from narrator.pipeline import NarrateOptions, narrate, output_path
 from narrator.progress import Reporter
+from narrator.publish.sidecars import SidecarPaths
 
 ARTICLE_SUFFIX = ".txt"
+INDEX_STEM = "index"  # index.html is the folder's list of narrations
 
 
 @dataclass(frozen=True)
@@ -49,22 +52,53 @@ def expand_inputs(inputs: Sequence[Path]) -> list[Path]:
 
 
 def plan(sources: Sequence[Path], output: Path | None, default_dir: Path) -> list[Job]:
-    """A job per source; with several sources ``output`` must be a folder."""
+    """A job per source (a source given twice is narrated once); with several sources ``output``
+    must be a folder. Refused up front, before any work: two articles whose files (MP3, sidecars,
+    page) would land on the same path, an article named like the folder's index page, and an
+    ``.mp3`` output that is a folder."""
     if len(sources) > 1 and output is not None and output.suffix.lower() == ".mp3":
         raise InputError("with several inputs, -o must name a folder, not an .mp3 file")
-    jobs = [Job(s, output_path(s, output, default_dir)) for s in sources]
+    if output is not None and output.suffix.lower() == ".mp3" and output.is_dir():
+        raise InputError(f"{output}: is a folder, not an .mp3 file")
+    unique = list(dict.fromkeys(s.resolve() for s in sources))
+    named = {s.resolve(): s for s in sources}
+    jobs = [Job(named[s], output_path(named[s], output, default_dir)) for s in unique]
     seen: dict[Path, Path] = {}
     for job in jobs:
-        other = seen.setdefault(job.target, job.source)
-        if other != job.source:
-            raise InputError(f"{other} and {job.source} would both be written to {job.target}")
+        if job.target.stem == INDEX_STEM:
+            raise InputError(
+                f"{job.source}: '{INDEX_STEM}' is kept for the folder's index page; rename the article"
+            )
+        for path in written_by(job.target):
+            if len(os.fsencode(path.name)) > _name_max(path.parent):
+                raise InputError(f"{job.source}: the name is too long for the files it makes ({path.name})")
+            other = seen.setdefault(path, job.source)
+            if other != job.source:
+                raise InputError(f"{other} and {job.source} would both write {path}")
     return jobs
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (bytes) the file system of ``folder`` (or its nearest parent) allows."""
+    for place in (folder, *folder.parents):
+        if place.exists():
+            try:
+                return os.pathconf(place, "PC_NAME_MAX")
+            except (OSError, ValueError):
+                break
+    return 255
+
+
+def written_by(target: Path) -> tuple[Path, ...]:
+    """Every file a narration into ``target`` writes: the MP3, its sidecars and its page."""
+    paths = SidecarPaths.beside(target)
+    return (paths.mp3, paths.vtt, paths.srt, paths.chapters, paths.manifest, target.with_suffix(".html"))
 
 
 def _run_one(job: Job, options: NarrateOptions, reporter: Reporter) -> Outcome:
     try:
         result = narrate(job.source, job.target, options, reporter)
-    except NarratorError as exc:
+    except (NarratorError, OSError) as exc:  # an OSError here is the system's word on a file
         reporter.article_finished(str(job.source), str(exc))
         return Outcome(job, error=str(exc))
     reporter.article_finished(str(job.source), None)
@@ -115,9 +149,13 @@ def run_batch(
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures: list[Future[Outcome]] = [pool.submit(_worker, job, options, events) for job in jobs]
             pending = set(futures)
-            while pending:
-                _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-                _forward(events, reporter)
+            try:
+                while pending:
+                    _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                    _forward(events, reporter)
+            except BaseException:  # Ctrl-C or a signal: articles not yet started are not started
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
             outcomes = [_result(f, job) for f, job in zip(futures, jobs, strict=True)]
         _forward(events, reporter)
     return outcomes

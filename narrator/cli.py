@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -384,11 +385,19 @@ def main(
     except NarratorError as exc:
         err.write(f"narrator: error: {exc}\n")
         return EXIT_FAILED
+    except OSError as exc:  # the system's word on a file or folder (name too long, disk full, …)
+        err.write(f"narrator: error: {exc}\n")
+        return EXIT_FAILED
     except KeyboardInterrupt:
         err.write("narrator: interrupted\n")
         return 130
 
 
 def main_entry() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. SIGTERM ends the run like Ctrl-C: partial files are removed."""
+    signal.signal(signal.SIGTERM, _terminated)
     sys.exit(main())
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)

@@ -166,7 +166,7 @@ def render(
     article's text).
     """
     cover = load_cover(opts.publish.cover) if opts.publish.cover is not None else None
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".mp3.part", dir=target.parent)
+    fd, name = tempfile.mkstemp(prefix=".narrator-", suffix=".mp3.part", dir=target.parent)
     os.close(fd)
     partial = Path(name)
     try:

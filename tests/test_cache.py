@@ -35,7 +35,7 @@ def test_damaged_entry_is_resynthesized(tmp_path: Path) -> None:
     tone = ToneEngine()
     CachedEngine(tone, cache).synthesize("خبر")
     (entry,) = tmp_path.glob("*/*.clip")
-    entry.write_bytes(b"NRC1\xff\xff")
+    entry.write_bytes(b"NRC2\xff\xff")
     clip = CachedEngine(tone, cache).synthesize("خبر")
     assert clip.frames > 0 and tone.spoken == ["خبر", "خبر"]
 
@@ -95,3 +95,12 @@ def test_renarration_reuses_unchanged_sentences(tmp_path: Path, seed: Path) -> N
     assert len(list(cache_dir.glob("*/*.clip"))) == entries + 1  # only the new sentence was spoken
     # the earlier loudness gain still fits, so only the edited paragraph was encoded again
     assert len(list(cache_dir.glob("*/*.mp3"))) == segments + 1
+
+
+def test_a_truncated_entry_is_not_taken_for_audio(tmp_path: Path) -> None:
+    tone = ToneEngine()
+    CachedEngine(tone, ClipCache(tmp_path)).synthesize("خبر کوتاه")
+    (entry,) = tmp_path.glob("*/*.clip")
+    entry.write_bytes(entry.read_bytes()[:-100])  # as a disk or power failure might leave it
+    clip = CachedEngine(tone, ClipCache(tmp_path)).synthesize("خبر کوتاه")
+    assert clip.duration_ms == ToneEngine.duration_ms("خبر کوتاه") and len(tone.spoken) == 2

@@ -321,3 +321,26 @@ def test_seed_narration_is_normalized(seed_pair: tuple[Path, Path]) -> None:
     assert abs(report["input_lufs"] - before) <= 1.0
     decoded_ms = len(decode_mp3(normalized)) * 1000 / 44100
     assert abs(decoded_ms - manifest["duration_ms"]) <= 50, "normalizing never changes the length"
+
+
+def test_an_earlier_gain_that_no_longer_fits_is_dropped_not_compounded(tmp_path: Path) -> None:
+    from narrator.audio.encode import EncodeSettings
+    from narrator.engines.cache import BlobCache
+
+    rate = 22050
+    pcm = to_pcm(speechlike(rate, 20, level=0.05))
+    first, second = BlobCache(tmp_path / "first"), BlobCache(tmp_path / "second")
+    with Normalizer(rate) as normalizer:
+        normalizer.write(pcm)
+        fresh, _ = normalizer.encode_segments(tmp_path / "a.mp3", EncodeSettings(), [0], first)
+    with Normalizer(rate) as normalizer:
+        normalizer.write(pcm)
+        wrong = (fresh.gain_db if fresh else 0.0) + 3
+        stale, _ = normalizer.encode_segments(
+            tmp_path / "b.mp3", EncodeSettings(), [0], second, reuse_gain_db=wrong
+        )
+    assert fresh is not None and stale is not None
+    encodes = len(list(first.folder.glob("*/*.mp3")))
+    # the stale gain costs one encode; after it, the same fresh plans as a first narration
+    assert len(list(second.folder.glob("*/*.mp3"))) == encodes + 1
+    assert stale.gain_db == fresh.gain_db and stale.output_lufs == fresh.output_lufs

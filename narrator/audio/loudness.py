@@ -23,6 +23,7 @@ import math
 import os
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -223,15 +224,7 @@ def measure_file(path: Path, rate: int) -> tuple[float, float]:
         stream = proc.stdout
         if stream is None:
             raise RuntimeError("ffmpeg's output is not a pipe")
-        _widen_pipe(stream)
-        odd = b""
-        while block := stream.read(_READ_BYTES):
-            data = odd + block
-            even = len(data) - len(data) % 2
-            odd = data[even:]
-            x = _floats(data[:even])
-            loudness.add(x)
-            peak.add(x)
+        _measure_stream(stream, loudness, peak)
         code = proc.wait()
     if code != 0:
         raise OutputError(f"{path}: the encoded audio cannot be decoded for measuring")
@@ -247,17 +240,47 @@ def _decoder(source: str, rate: int) -> list[str]:
 
 
 def mp3_level(data: bytes, rate: int) -> Level:
-    """What an MP3 (one segment, in memory) measures decoded at ``rate``: sub-block powers, true peak."""
+    """What an MP3 (one segment, in memory) measures decoded at ``rate``: sub-block powers, true peak.
+
+    The decoded audio is measured as it streams out of ffmpeg, so a paragraph of any length costs
+    a few chunks of memory.
+    """
     command = _decoder("pipe:0", rate)
     command.remove("-nostdin")
-    proc = subprocess.run(command, input=data, capture_output=True, check=False)
-    if proc.returncode != 0:
-        raise OutputError("an encoded segment cannot be decoded for measuring")
-    x = _floats(proc.stdout[: len(proc.stdout) - len(proc.stdout) % 2])
     loudness, peak = LoudnessMeter(rate), TruePeakMeter()
-    loudness.add(x)
-    peak.add(x)
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as proc:
+        if proc.stdin is None or proc.stdout is None:
+            raise RuntimeError("ffmpeg's input and output are not pipes")
+        feeder = threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True)
+        feeder.start()
+        _measure_stream(proc.stdout, loudness, peak)
+        feeder.join()
+        code = proc.wait()
+    if code != 0:
+        raise OutputError("an encoded segment cannot be decoded for measuring")
     return Level(tuple(loudness.powers()), peak.true_peak())
+
+
+def _feed(stream: IO[bytes], data: bytes) -> None:
+    with contextlib.suppress(BrokenPipeError):
+        stream.write(data)
+    with contextlib.suppress(BrokenPipeError):
+        stream.close()
+
+
+def _measure_stream(stream: IO[bytes], loudness: LoudnessMeter, peak: TruePeakMeter) -> None:
+    """Feed 16-bit PCM read from ``stream`` to both meters, a chunk at a time."""
+    _widen_pipe(stream)
+    odd = b""
+    while block := stream.read(_READ_BYTES):
+        data = odd + block
+        even = len(data) - len(data) % 2
+        odd = data[even:]
+        x = _floats(data[:even])
+        loudness.add(x)
+        peak.add(x)
 
 
 def _widen_pipe(stream: IO[bytes]) -> None:
@@ -412,21 +435,24 @@ class Normalizer:
         self._spool.flush()
         self._envelope.flush()
 
-    def normalized(self, plan: GainPlan, start: int, stop: int) -> bytes:
-        """Frames ``start``..``stop`` of the audio with ``plan`` applied, as 16-bit PCM."""
-        return b"".join(_pcm(chunk) for chunk in self._chunks(plan.gain, plan.ceiling, start, stop))
+    def normalized(self, plan: GainPlan, start: int, stop: int) -> Iterator[bytes]:
+        """Frames ``start``..``stop`` of the audio with ``plan`` applied, as 16-bit PCM, in chunks."""
+        return (_pcm(chunk) for chunk in self._chunks(plan.gain, plan.ceiling, start, stop))
 
     def _key(self, start: int, stop: int, how: str) -> str:
         """A name for frames ``start``..``stop`` treated ``how``: a hash of them and of the frames
         around them that the limiter looks at, so equal keys always mean equal audio."""
         reach = 2 * max(1, round(self.rate * LIMITER_WINDOW_S)) + 1
         lo, hi = max(0, start - reach), min(self.frames_written, stop + reach)
-        digest = hashlib.sha256(os.pread(self._spool.fileno(), 2 * (hi - lo), 2 * lo))
+        digest = hashlib.sha256()
+        for piece in self.raw(lo, hi):
+            digest.update(piece)
         return f"{digest.hexdigest()}|{start - lo}|{hi - stop}|{self.rate}|{how}"
 
-    def raw(self, start: int, stop: int) -> bytes:
-        """Frames ``start``..``stop`` of the audio as it was written."""
-        return os.pread(self._spool.fileno(), 2 * (stop - start), 2 * start)
+    def raw(self, start: int, stop: int) -> Iterator[bytes]:
+        """Frames ``start``..``stop`` of the audio as it was written, in chunks."""
+        for at in range(start, stop, CHUNK_FRAMES):
+            yield os.pread(self._spool.fileno(), 2 * (min(stop, at + CHUNK_FRAMES) - at), 2 * at)
 
     def encode_segments(
         self,
@@ -463,7 +489,8 @@ class Normalizer:
         for attempt in range(ENCODE_ATTEMPTS):
             # An earlier narration's gain first (its segments are in the cache); the measurement
             # of the result decides whether it still fits, else the next attempt plans afresh.
-            plan = self.plan(offset_db, headroom_db, reuse_gain_db if attempt == 0 else None)
+            reused = attempt == 0 and reuse_gain_db is not None
+            plan = self.plan(offset_db, headroom_db, reuse_gain_db if reused else None)
             how = f"gain {plan.gain_db:.2f} dB, ceiling {plan.ceiling!r}"
             sources = [
                 SegmentSource(self._key(a, b, how), functools.partial(self.normalized, plan, a, b))
@@ -479,8 +506,9 @@ class Normalizer:
             excess = to_db(peak) - self.target.true_peak_dbtp
             if abs(error) <= ENCODE_TOLERANCE_LU and excess <= 0:
                 break
-            offset_db += error
-            headroom_db += max(0.0, excess + 0.1)
+            if not reused:  # a reused gain's miss says nothing about the fresh plan's aim
+                offset_db += error
+                headroom_db += max(0.0, excess + 0.1)
         return report, layout
 
     def encode(self, path: Path, settings: EncodeSettings | None = None) -> LoudnessReport:

@@ -17,7 +17,7 @@ import struct
 import subprocess
 import tempfile
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,23 +169,37 @@ def parse_segment(data: bytes) -> Segment:
     return Segment(audio, tuple(sizes), packed >> 12, packed & 0xFFF, music_crc, info)
 
 
-def encode_segment(pcm: bytes, input_rate: int, settings: EncodeSettings) -> bytes:
-    """Encode mono 16-bit PCM into a complete MP3 stream with its Info frame (no ID3 tags)."""
-    with tempfile.TemporaryDirectory(prefix="narrator-seg-") as folder:
+def encode_segment(pcm: bytes | Iterable[bytes], input_rate: int, settings: EncodeSettings) -> bytes:
+    """Encode mono 16-bit PCM (bytes, or pieces of it fed as they come) into a complete MP3 stream
+    with its Info frame (no ID3 tags)."""
+    pieces = [pcm] if isinstance(pcm, bytes) else pcm
+    with tempfile.TemporaryDirectory(prefix="narrator-seg-") as folder, \
+            tempfile.TemporaryFile() as log:
         out = Path(folder) / "segment.mp3"
-        proc = subprocess.run(
-            [
-                ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-                "-f", "s16le", "-ar", str(input_rate), "-ac", "1", "-i", "pipe:0",
-                "-ac", str(settings.channels), "-ar", str(settings.sample_rate),
-                "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", "-abr", "0",
-                "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
-                "-metadata:s:a:0", f"encoder={LAME_TAG_ENCODER}", "-f", "mp3", str(out),
-            ],
-            input=pcm, capture_output=True, check=False,
-        )
-        if proc.returncode != 0 or not out.exists():
-            lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        command = [
+            ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "s16le", "-ar", str(input_rate), "-ac", "1", "-i", "pipe:0",
+            "-ac", str(settings.channels), "-ar", str(settings.sample_rate),
+            "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", "-abr", "0",
+            "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
+            "-metadata:s:a:0", f"encoder={LAME_TAG_ENCODER}", "-f", "mp3", str(out),
+        ]
+        with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log) as proc:
+            stdin = proc.stdin
+            if stdin is None:
+                raise OutputError("the MP3 encoder has no input pipe")
+            try:
+                for piece in pieces:
+                    stdin.write(piece)
+            except BrokenPipeError:
+                pass  # the encoder stopped: its message says why
+            finally:
+                with contextlib.suppress(BrokenPipeError):
+                    stdin.close()
+            code = proc.wait()
+        if code != 0 or not out.exists():
+            log.seek(0)
+            lines = log.read().decode("utf-8", "replace").strip().splitlines()
             raise OutputError(f"the MP3 encoder failed: {lines[-1] if lines else 'no message'}")
         return out.read_bytes()
 
@@ -252,7 +266,7 @@ class SegmentSource:
     """A segment to encode: ``key`` names its audio exactly, ``pcm`` makes it (only when needed)."""
 
     key: str
-    pcm: Callable[[], bytes]
+    pcm: Callable[[], bytes | Iterable[bytes]]  # the segment's PCM, whole or in pieces
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from narrator.engines.base import Engine
 from narrator.model import Clip, WordTime
 
 DEFAULT_LIMIT_BYTES = 1024 * 1024 * 1024
-_MAGIC = b"NRC1"
+_MAGIC = b"NRC2"
 _KIND = "clip"
 
 
@@ -46,7 +47,12 @@ class CacheInfo:
 
 def _encode(clip: Clip) -> bytes:
     header = json.dumps(
-        {"rate": clip.sample_rate, "words": [[w.text, w.start_ms, w.end_ms] for w in clip.words]},
+        {
+            "rate": clip.sample_rate,
+            "words": [[w.text, w.start_ms, w.end_ms] for w in clip.words],
+            "bytes": len(clip.pcm),
+            "crc32": zlib.crc32(clip.pcm),
+        },
         ensure_ascii=False,
     ).encode("utf-8")
     return _MAGIC + len(header).to_bytes(4, "little") + header + clip.pcm
@@ -59,7 +65,10 @@ def _decode(data: bytes) -> Clip | None:
     try:
         header = json.loads(data[8 : 8 + size])
         words = tuple(WordTime(str(t), int(s), int(e)) for t, s, e in header["words"])
-        return Clip(pcm=data[8 + size :], sample_rate=int(header["rate"]), words=words)
+        pcm = data[8 + size :]
+        if len(pcm) != int(header["bytes"]) or zlib.crc32(pcm) != int(header["crc32"]):
+            return None  # truncated or damaged on disk: synthesized again
+        return Clip(pcm=pcm, sample_rate=int(header["rate"]), words=words)
     except (ValueError, KeyError, TypeError):
         return None
 

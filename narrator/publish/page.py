@@ -190,7 +190,7 @@ def page_path(mp3: Path) -> Path:
 def write_text_atomic(target: Path, text: str) -> None:
     """Write ``text`` to ``target`` through a temporary file, so readers never see half a file."""
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=target.parent)
+        fd, name = tempfile.mkstemp(prefix=".narrator-", suffix=".part", dir=target.parent)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from exc
     partial = Path(name)

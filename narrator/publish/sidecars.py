@@ -120,7 +120,7 @@ class Stage:
     def add(self, target: Path, data: bytes) -> None:
         """Write ``data`` to a temporary file beside ``target``."""
         try:
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+            fd, name = tempfile.mkstemp(prefix=".narrator-", suffix=".part", dir=target.parent)
         except OSError as exc:
             raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
         temporary = Path(name)
