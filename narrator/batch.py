@@ -60,9 +60,10 @@ def plan(sources: Sequence[Path], output: Path | None, default_dir: Path) -> lis
         raise InputError("with several inputs, -o must name a folder, not an .mp3 file")
     if output is not None and output.suffix.lower() == ".mp3" and output.is_dir():
         raise InputError(f"{output}: is a folder, not an .mp3 file")
-    unique = list(dict.fromkeys(s.resolve() for s in sources))
-    named = {s.resolve(): s for s in sources}
-    jobs = [Job(named[s], output_path(named[s], output, default_dir)) for s in unique]
+    named: dict[Path, Path] = {}
+    for source in sources:
+        named.setdefault(source.resolve(), source)
+    jobs = [Job(s, output_path(s, output, default_dir)) for s in named.values()]
     seen: dict[Path, Path] = {}
     for job in jobs:
         if job.target.stem == INDEX_STEM:

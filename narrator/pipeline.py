@@ -16,7 +16,7 @@ from narrator.audio.encode import EncodeSettings
 from narrator.audio.loudness import LoudnessReport, LoudnessTarget, Normalizer
 from narrator.audio.segments import Layout
 from narrator.engines.base import Engine, EngineOptions
-from narrator.engines.cache import DEFAULT_LIMIT_BYTES, CachedEngine, ClipCache, default_cache_dir
+from narrator.engines.cache import DEFAULT_LIMIT_BYTES, CachedEngine, ClipCache, default_audio_cache_dir
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
 from narrator.errors import EngineUnavailable, InputError, NarratorError, OutputError
 from narrator.model import Article, ChapterMark, Clip, Cue, Timeline
@@ -52,7 +52,7 @@ class CacheSettings:
     limit_bytes: int = DEFAULT_LIMIT_BYTES
 
     def open(self) -> ClipCache:
-        return ClipCache(self.folder or default_cache_dir(), self.limit_bytes)
+        return ClipCache(self.folder or default_audio_cache_dir(), self.limit_bytes)
 
 
 @dataclass(frozen=True)

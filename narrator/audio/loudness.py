@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from narrator.audio.assemble import PcmSink
 from narrator.audio.encode import EncodeSettings
-from narrator.audio.ffmpeg import ffmpeg_exe
+from narrator.audio.ffmpeg import decode_command
 from narrator.audio.kweight import KWeighting
 from narrator.audio.segments import Layout, Level, SegmentSource, write_segmented
 from narrator.audio.truepeak import TruePeakMeter
@@ -218,9 +218,11 @@ def measure_file(path: Path, rate: int) -> tuple[float, float]:
     MP3 frame), and the pipe is widened so it decodes ahead while the audio is measured. The true
     peak is found without oversampling the quiet parts (see :func:`peak_above`).
     """
-    command = _decoder(str(path), rate)
+    command = decode_command(str(path), rate, CHUNK_FRAMES)
     loudness, peak = LoudnessMeter(rate), TruePeakMeter()
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+    with subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as proc:
         stream = proc.stdout
         if stream is None:
             raise RuntimeError("ffmpeg's output is not a pipe")
@@ -231,22 +233,13 @@ def measure_file(path: Path, rate: int) -> tuple[float, float]:
     return loudness.integrated(), peak.true_peak()
 
 
-def _decoder(source: str, rate: int) -> list[str]:
-    return [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", source,
-        "-af", f"asetnsamples=n={CHUNK_FRAMES}:p=0",
-        "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(rate), "pipe:1",
-    ]
-
-
 def mp3_level(data: bytes, rate: int) -> Level:
     """What an MP3 (one segment, in memory) measures decoded at ``rate``: sub-block powers, true peak.
 
     The decoded audio is measured as it streams out of ffmpeg, so a paragraph of any length costs
     a few chunks of memory.
     """
-    command = _decoder("pipe:0", rate)
-    command.remove("-nostdin")
+    command = decode_command("pipe:0", rate, CHUNK_FRAMES)
     loudness, peak = LoudnessMeter(rate), TruePeakMeter()
     with subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL

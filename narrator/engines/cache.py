@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from narrator.cache_dir import default_cache_dir
 from narrator.engines.base import Engine
 from narrator.model import Clip, WordTime
 
@@ -25,14 +26,9 @@ _MAGIC = b"NRC2"
 _KIND = "clip"
 
 
-def default_cache_dir() -> Path:
-    """``$NARRATOR_CACHE_DIR``, else the user cache folder for narrator."""
-    env = os.environ.get("NARRATOR_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("narrator")) / "audio"
+def default_audio_cache_dir() -> Path:
+    """The ``audio`` folder of narrator's cache (``$NARRATOR_CACHE_DIR`` or the user cache folder)."""
+    return default_cache_dir() / "audio"
 
 
 @dataclass(frozen=True)

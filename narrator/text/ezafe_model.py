@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from narrator.text.cache_dir import CACHE_ENV as CACHE_ENV  # re-exported for callers of this module
-from narrator.text.cache_dir import default_cache_dir as default_cache_dir
+from narrator.cache_dir import CACHE_ENV as CACHE_ENV  # re-exported for callers of this module
+from narrator.cache_dir import default_cache_dir as default_cache_dir
 
 FORMAT_VERSION = 1
 _OUT_OF_RANGE_BEFORE = (b"_x-1", b"_x-2", b"_x-3", b"_x-4", b"_x-#")

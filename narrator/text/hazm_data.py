@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from narrator.cache_dir import default_cache_dir
 from narrator.errors import NarratorError
-from narrator.text.cache_dir import default_cache_dir
 
 FORMAT_VERSION = 2
 ZWNJ = "\u200c"

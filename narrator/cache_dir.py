@@ -1,4 +1,4 @@
-"""Where narrator keeps files it builds once and reuses (compact models and word lists)."""
+"""Where narrator caches: compact models and word lists it builds once, synthesized audio."""
 
 from __future__ import annotations
 
