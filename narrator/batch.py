@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from narrator.errors import InputError, NarratorError
+from narrator.files import NarrationFiles
 from narrator.pipeline import NarrateOptions, narrate, output_path
 from narrator.progress import Reporter
-from narrator.publish.sidecars import SidecarPaths
 
 ARTICLE_SUFFIX = ".txt"
 INDEX_STEM = "index"  # index.html is the folder's list of narrations
@@ -92,8 +92,7 @@ def _name_max(folder: Path) -> int:
 
 def written_by(target: Path) -> tuple[Path, ...]:
     """Every file a narration into ``target`` writes: the MP3, its sidecars and its page."""
-    paths = SidecarPaths.beside(target)
-    return (paths.mp3, paths.vtt, paths.srt, paths.chapters, paths.manifest, target.with_suffix(".html"))
+    return NarrationFiles.beside(target).all()
 
 
 def _run_one(job: Job, options: NarrateOptions, reporter: Reporter) -> Outcome:

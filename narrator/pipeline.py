@@ -19,6 +19,7 @@ from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.cache import DEFAULT_LIMIT_BYTES, CachedEngine, ClipCache, default_audio_cache_dir
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
 from narrator.errors import EngineUnavailable, InputError, NarratorError, OutputError
+from narrator.files import NarrationFiles
 from narrator.model import Article, ChapterMark, Clip, Cue, Timeline
 from narrator.progress import QuietReporter, Reporter
 from narrator.publish.cover import load_cover
@@ -31,8 +32,6 @@ from narrator.publish.episode import (
     voice_label,
 )
 from narrator.publish.manifest import Manifest, SourceInfo, load_manifest
-from narrator.publish.page import write_page
-from narrator.publish.sidecars import SidecarPaths
 from narrator.synth import SentenceDone, speak_article
 from narrator.text import load_lexicon, prepare, read_article, split_for_engine
 from narrator.text.ezafe import load_tagger, mark_article, wants_ezafe
@@ -186,7 +185,6 @@ def render(
         with contextlib.suppress(OSError):
             partial.unlink()
         raise
-    write_page(target, article.title, timeline)
     return Result(
         path=target, article=article, timeline=timeline, engine=engine.name,
         manifest=manifest, loudness=loudness,
@@ -198,7 +196,7 @@ def _earlier_gain(target: Path, opts: NarrateOptions) -> float | None:
     if opts.loudness is None or opts.cache is None:
         return None
     try:
-        earlier = load_manifest(SidecarPaths.beside(target).manifest).loudness
+        earlier = load_manifest(NarrationFiles.beside(target).manifest).loudness
     except (NarratorError, OSError, ValueError):
         return None
     if earlier is None or earlier.target_lufs != opts.loudness.integrated_lufs:

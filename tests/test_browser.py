@@ -99,7 +99,7 @@ def open_page(context: BrowserContext, url: str) -> tuple[Page, Watch]:
 def tricky(
     request: pytest.FixtureRequest, context: BrowserContext, site: Site, server: NarrationServer
 ) -> Iterator[tuple[Page, Result]]:
-    page, watch = open_page(context, url_of(request.param, "tricky.html", site, server))
+    page, watch = open_page(context, url_of(request.param, "tricky.page.html", site, server))
     yield page, site.tricky
     watch.assert_clean()
 
@@ -218,7 +218,7 @@ def test_arrow_keys_move_between_sentences_with_one_tab_stop(tricky: tuple[Page,
 def test_captions_track_loads_when_served(
     context: BrowserContext, site: Site, server: NarrationServer
 ) -> None:
-    page, watch = open_page(context, url_of("http", "tricky.html", site, server))
+    page, watch = open_page(context, url_of("http", "tricky.page.html", site, server))
     page.evaluate(f"{AUDIO}.textTracks[0].mode = 'hidden'")
     track = f"{AUDIO}.textTracks[0]"
     wait_for(page, f"{track}.cues && {track}.cues.length === {len(site.tricky.timeline.cues)}")
@@ -246,7 +246,7 @@ def _follow_and_scroll(context: BrowserContext, url: str, result: Result) -> flo
 def test_scrolling_follows_playback(
     context: BrowserContext, site: Site, server: NarrationServer, mode: str
 ) -> None:
-    assert _follow_and_scroll(context, url_of(mode, "long.html", site, server), site.long) > 200
+    assert _follow_and_scroll(context, url_of(mode, "long.page.html", site, server), site.long) > 200
 
 
 def test_no_scrolling_for_readers_who_prefer_reduced_motion(
@@ -254,7 +254,7 @@ def test_no_scrolling_for_readers_who_prefer_reduced_motion(
 ) -> None:
     context = browser.new_context(reduced_motion="reduce")
     try:
-        assert _follow_and_scroll(context, url_of("http", "long.html", site, server), site.long) == 0
+        assert _follow_and_scroll(context, url_of("http", "long.page.html", site, server), site.long) == 0
     finally:
         context.close()
 
@@ -267,9 +267,9 @@ def test_index_lists_the_narrations(
     watch = open_watched(page, url_of(mode, "index.html", site, server))
     links = page.locator("ol a")
     hrefs = links.evaluate_all("els => els.map(a => a.getAttribute('href'))")
-    assert sorted(hrefs) == ["long.html", "tricky.html"]
+    assert sorted(hrefs) == ["long.page.html", "tricky.page.html"]
     links.filter(has_text="پیمایش").click()
-    page.wait_for_url("**/long.html")
+    page.wait_for_url("**/long.page.html")
     wait_for(page, f"{AUDIO}.readyState >= 1")
     ARTIFACTS.mkdir(exist_ok=True)
     page.go_back()
@@ -292,7 +292,7 @@ def test_the_guard_blocks_requests_to_other_origins(
 def test_screenshot_is_right_to_left(
     context: BrowserContext, site: Site, server: NarrationServer, mode: str
 ) -> None:
-    page, watch = open_page(context, url_of(mode, "tricky.html", site, server))
+    page, watch = open_page(context, url_of(mode, "tricky.page.html", site, server))
     page.locator("#transcript .cue").nth(1).click()
     page.mouse.move(0, 0)
     wait_for(page, f"{ACTIVE} && {ACTIVE}.dataset.index === '1'")

@@ -108,7 +108,7 @@ def narration(tmp_path_factory: pytest.TempPathFactory) -> Result:
 
 
 def test_render_writes_the_page_beside_the_mp3(narration: Result) -> None:
-    page = narration.path.with_suffix(".html")
+    page = narration.path.with_name(narration.path.stem + ".page.html")
     assert page.is_file()
     assert [p.name for p in page.parent.iterdir() if p.name.endswith(".part")] == []
     root = parse(page.read_text(encoding="utf-8"))
@@ -125,7 +125,7 @@ def test_render_writes_the_page_beside_the_mp3(narration: Result) -> None:
 
 
 def test_page_has_written_sentences_grouped_by_paragraph(narration: Result) -> None:
-    root = parse(narration.path.with_suffix(".html").read_text(encoding="utf-8"))
+    root = parse(narration.path.with_name(narration.path.stem + ".page.html").read_text(encoding="utf-8"))
     transcript = root.one("div", id="transcript")
     paragraphs = transcript.find_all("p")
     shown = [[s.text for s in p.find_all("span", **{"class": "cue"})] for p in paragraphs]
@@ -138,7 +138,7 @@ def test_page_has_written_sentences_grouped_by_paragraph(narration: Result) -> N
 
 
 def test_chapters_are_buttons_with_titles_and_times(narration: Result) -> None:
-    root = parse(narration.path.with_suffix(".html").read_text(encoding="utf-8"))
+    root = parse(narration.path.with_name(narration.path.stem + ".page.html").read_text(encoding="utf-8"))
     buttons = root.one("nav").find_all("button")
     assert len(buttons) == len(narration.timeline.chapters) == len(TRICKY_PARAGRAPHS)
     for button, chapter in zip(buttons, narration.timeline.chapters, strict=True):
@@ -147,7 +147,7 @@ def test_chapters_are_buttons_with_titles_and_times(narration: Result) -> None:
 
 
 def test_cue_data_matches_the_timeline_and_cannot_break_out(narration: Result) -> None:
-    text = narration.path.with_suffix(".html").read_text(encoding="utf-8")
+    text = narration.path.with_name(narration.path.stem + ".page.html").read_text(encoding="utf-8")
     root = parse(text)
     scripts = root.find_all("script")
     assert [s.attrs.get("type") for s in scripts] == ["application/json", None]
@@ -163,14 +163,14 @@ def test_cue_data_matches_the_timeline_and_cannot_break_out(narration: Result) -
 
 
 def test_latin_runs_are_isolated(narration: Result) -> None:
-    root = parse(narration.path.with_suffix(".html").read_text(encoding="utf-8"))
+    root = parse(narration.path.with_name(narration.path.stem + ".page.html").read_text(encoding="utf-8"))
     isolated = [b.text for b in root.one("div", id="transcript").find_all("bdi")]
     expected = ["GPT-4", "OpenAI", "script", "script", "window.pwned", "script", "b", "b", "iPhone 15 Pro"]
     assert isolated == expected
 
 
 def test_content_policy_hashes_the_inline_script_and_style(narration: Result) -> None:
-    text = narration.path.with_suffix(".html").read_text(encoding="utf-8")
+    text = narration.path.with_name(narration.path.stem + ".page.html").read_text(encoding="utf-8")
     root = parse(text)
     policy = root.one("meta", **{"http-equiv": "Content-Security-Policy"}).attrs["content"]
 
@@ -244,7 +244,7 @@ def test_write_page_into_an_unwritable_folder(tmp_path: Path) -> None:
         locked.mkdir()
         locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
         target = locked / "x.mp3"
-    with pytest.raises(OutputError, match="cannot write"):
+    with pytest.raises(OutputError, match="cannot be written"):
         write_page(target, "t", Timeline(0, (), ()))
 
 
@@ -270,14 +270,14 @@ def test_index_lists_newest_first_with_durations(tmp_path: Path) -> None:
     older, newer = _two_narrations(tmp_path)
     entries = collect(tmp_path)
     assert [e.audio for e in entries] == ["newer.mp3", "older.mp3"]
-    assert [e.page for e in entries] == ["newer.html", "older.html"]
+    assert [e.page for e in entries] == ["newer.page.html", "older.page.html"]
     for entry, result in zip(entries, (newer, older), strict=True):
         assert entry.title == TRICKY_TITLE
         assert abs(entry.duration_ms - result.timeline.duration_ms) < 80  # MP3 frame padding
     root = parse(write_index(tmp_path).read_text(encoding="utf-8"))
     assert root.one("html").attrs == {"lang": "fa", "dir": "rtl"}
     links = root.one("ol").find_all("a")
-    assert [a.attrs["href"] for a in links] == ["newer.html", "older.html"]
+    assert [a.attrs["href"] for a in links] == ["newer.page.html", "older.page.html"]
     assert [a.text for a in links] == [TRICKY_TITLE, TRICKY_TITLE]
     assert root.one("ol").text.count(clock(newer.timeline.duration_ms)) >= 1
     assert not root.find_all("script")
@@ -322,13 +322,13 @@ def test_index_and_pages_come_from_manifests_when_present(tmp_path: Path) -> Non
     runs = ((older, "قدیمی", "2030-01-01T00:00:00Z"), (newer, "تازه", "2020-01-01T00:00:00Z"))
     for result, title, created in runs:
         result.path.with_suffix(".json").write_text(_manifest_for(result, title, created).to_json(), "utf-8")
-        result.path.with_suffix(".html").unlink()
+        result.path.with_name(result.path.stem + ".page.html").unlink()
     entries = collect(tmp_path)
     assert [(e.audio, e.title) for e in entries] == [("older.mp3", "قدیمی"), ("newer.mp3", "تازه")]
     assert entries[0].duration_ms == older.timeline.duration_ms
     assert entries[0].page is None  # pages were removed; the index links the MP3
-    assert sorted(p.name for p in write_pages(tmp_path)) == ["newer.html", "older.html"]
-    page = (tmp_path / "older.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in write_pages(tmp_path)) == ["newer.page.html", "older.page.html"]
+    page = (tmp_path / "older.page.html").read_text(encoding="utf-8")
     assert page == render_page("قدیمی", "older.mp3", older.timeline)
     stale = json.loads((tmp_path / "older.json").read_text(encoding="utf-8"))
     stale["format_version"] = 0

@@ -9,9 +9,11 @@ from datetime import datetime
 from pathlib import Path
 
 from narrator import __version__
+from narrator.atomic import staged_files
 from narrator.audio.encode import EncodeSettings
 from narrator.audio.loudness import LoudnessReport
 from narrator.engines.base import Engine, EngineOptions
+from narrator.files import NarrationFiles
 from narrator.model import Article, Timeline
 from narrator.publish.cover import Cover
 from narrator.publish.id3 import TagInfo, write_tags
@@ -30,7 +32,8 @@ from narrator.publish.manifest import (
     narration_guid,
     sha256_hex,
 )
-from narrator.publish.sidecars import SidecarPaths, staged_files, to_chapters_json, to_srt, to_vtt
+from narrator.publish.page import render_page
+from narrator.publish.sidecars import to_chapters_json, to_srt, to_vtt
 
 DEFAULT_ALBUM = "narrator"
 LANGUAGE = "fa"  # BCP 47, for transcripts, the feed and the manifest
@@ -100,7 +103,7 @@ def tag_info(article: Article, details: EpisodeDetails) -> TagInfo:
 
 
 def build_manifest(
-    article: Article, timeline: Timeline, details: EpisodeDetails, paths: SidecarPaths, audio_bytes: int
+    article: Article, timeline: Timeline, details: EpisodeDetails, paths: NarrationFiles, audio_bytes: int
 ) -> Manifest:
     """The manifest of a narration whose MP3 has ``audio_bytes`` bytes."""
     cues = iter(timeline.cues)
@@ -171,13 +174,14 @@ def finish_episode(
     if anything fails before that, no file of this narration is left behind.
     """
     write_tags(partial, tag_info(article, details), timeline)
-    paths = SidecarPaths.beside(target)
+    paths = NarrationFiles.beside(target)
     manifest = build_manifest(article, timeline, details, paths, partial.stat().st_size)
     with staged_files() as stage:
         stage.add_file(partial, target)
         stage.add(paths.vtt, to_vtt(timeline.cues, LANGUAGE).encode("utf-8"))
         stage.add(paths.srt, to_srt(timeline.cues).encode("utf-8"))
         stage.add(paths.chapters, to_chapters_json(timeline, article.title, target.name).encode("utf-8"))
+        stage.add(paths.page, render_page(article.title, target.name, timeline).encode("utf-8"))
         stage.add(paths.manifest, manifest.to_json().encode("utf-8"))
         stage.commit()
     return manifest

@@ -18,9 +18,10 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from narrator import __version__
+from narrator.atomic import write_atomic
 from narrator.errors import InputError
+from narrator.files import CHAPTERS_SUFFIX
 from narrator.publish.manifest import FORMAT, Manifest, load_manifest
-from narrator.publish.sidecars import CHAPTERS_SUFFIX, write_atomic
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"

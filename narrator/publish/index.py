@@ -15,9 +15,11 @@ from pathlib import Path
 from mutagen import MutagenError
 from mutagen.mp3 import MP3
 
+from narrator.atomic import write_text_atomic
 from narrator.errors import InputError
+from narrator.files import INDEX_NAME, MANIFEST_SUFFIX
 from narrator.model import ChapterMark, Cue, Timeline
-from narrator.publish.manifest import MANIFEST_SUFFIX, Manifest, load_manifest
+from narrator.publish.manifest import Manifest, load_manifest
 from narrator.publish.page import (
     PERSIAN_DIGITS,
     asset,
@@ -27,10 +29,7 @@ from narrator.publish.page import (
     isolate_latin,
     page_path,
     write_page,
-    write_text_atomic,
 )
-
-INDEX_NAME = "index.html"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from narrator.errors import InputError
 
 FORMAT = "narrator.manifest"
 FORMAT_VERSION = 1
-MANIFEST_SUFFIX = ".json"
 #: GUIDs of narrations are UUIDv5 names in this namespace (derived from content, never from time).
 GUID_NAMESPACE = uuid.UUID("6f1e3c52-6a0b-5d2e-9f1e-6e6172726174")
 

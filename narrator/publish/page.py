@@ -11,16 +11,15 @@ import base64
 import hashlib
 import html
 import json
-import os
 import re
-import tempfile
 import urllib.parse
 from collections.abc import Callable, Mapping
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-from narrator.errors import OutputError
+from narrator.atomic import write_text_atomic
+from narrator.files import NarrationFiles
 from narrator.model import ChapterMark, Cue, Timeline
 
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
@@ -183,25 +182,8 @@ def render_page(title: str, audio_name: str, timeline: Timeline) -> str:
 
 
 def page_path(mp3: Path) -> Path:
-    """Where the listening page for ``mp3`` goes: ``<stem>.html`` beside it."""
-    return mp3.with_suffix(".html")
-
-
-def write_text_atomic(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` through a temporary file, so readers never see half a file."""
-    try:
-        fd, name = tempfile.mkstemp(prefix=".narrator-", suffix=".part", dir=target.parent)
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from exc
-    partial = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(partial, 0o644)
-        os.replace(partial, target)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from exc
+    """Where the listening page for ``mp3`` goes: ``<stem>.page.html`` beside it."""
+    return NarrationFiles.beside(mp3).page
 
 
 def write_page(mp3: Path, title: str, timeline: Timeline) -> Path:

@@ -1,26 +1,14 @@
 """Files beside each MP3, from the narration's real timings: WebVTT and SRT transcripts (one cue per
-sentence) and Podcasting 2.0 JSON chapters; plus staging, so that a narration's files all appear
-together or not at all.
-"""
+sentence) and Podcasting 2.0 JSON chapters."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Sequence
 
-from narrator.errors import OutputError
 from narrator.model import Cue, Timeline
 
 CHAPTERS_VERSION = "1.2.0"
-VTT_SUFFIX = ".vtt"
-SRT_SUFFIX = ".srt"
-CHAPTERS_SUFFIX = ".chapters.json"
 
 
 def _clock(ms: int, separator: str) -> str:
@@ -79,90 +67,3 @@ def to_chapters_json(timeline: Timeline, title: str, audio_name: str) -> str:
         ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-@dataclass(frozen=True)
-class SidecarPaths:
-    """Where a narration's files go, all beside the MP3 and named after its stem."""
-
-    mp3: Path
-    vtt: Path
-    srt: Path
-    chapters: Path
-    manifest: Path
-
-    @classmethod
-    def beside(cls, mp3: Path) -> SidecarPaths:
-        """The sidecar paths of the MP3 ``mp3``: ``<stem>.vtt``, ``<stem>.srt``, …"""
-        stem = mp3.with_suffix("")
-        return cls(
-            mp3=mp3,
-            vtt=stem.with_name(stem.name + VTT_SUFFIX),
-            srt=stem.with_name(stem.name + SRT_SUFFIX),
-            chapters=stem.with_name(stem.name + CHAPTERS_SUFFIX),
-            manifest=stem.with_name(stem.name + ".json"),
-        )
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``: all or nothing."""
-    with staged_files() as stage:
-        stage.add(path, data)
-        stage.commit()
-
-
-class Stage:
-    """Files written to temporaries in their target folders, moved into place by ``commit``."""
-
-    def __init__(self) -> None:
-        self._pending: list[tuple[Path, Path]] = []
-
-    def add(self, target: Path, data: bytes) -> None:
-        """Write ``data`` to a temporary file beside ``target``."""
-        try:
-            fd, name = tempfile.mkstemp(prefix=".narrator-", suffix=".part", dir=target.parent)
-        except OSError as exc:
-            raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
-        temporary = Path(name)
-        self._pending.append((temporary, target))
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(temporary, 0o644)
-        except OSError as exc:
-            raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
-
-    def add_file(self, temporary: Path, target: Path) -> None:
-        """Move an already written ``temporary`` file to ``target`` on commit (or delete it)."""
-        self._pending.append((temporary, target))
-        try:
-            os.chmod(temporary, 0o644)  # published files are read by web servers and players
-        except OSError as exc:
-            raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
-
-    def commit(self) -> None:
-        """Move every staged file into place, in the order added."""
-        while self._pending:
-            temporary, target = self._pending[0]
-            try:
-                os.replace(temporary, target)
-            except OSError as exc:
-                raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
-            self._pending.pop(0)
-
-    def discard(self) -> None:
-        """Delete every staged file that was not moved into place."""
-        for temporary, _ in self._pending:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-        self._pending.clear()
-
-
-@contextmanager
-def staged_files() -> Iterator[Stage]:
-    """A :class:`Stage` whose uncommitted files are deleted when the block ends."""
-    stage = Stage()
-    try:
-        yield stage
-    finally:
-        stage.discard()
