@@ -11,10 +11,10 @@ import tempfile
 import wave
 from pathlib import Path
 
-from narrator.audio.encode import EncodeSettings
-from narrator.audio.ffmpeg import ffmpeg_exe
+from narrator.audio_settings import EncodeSettings
 from narrator.engines.base import EngineOptions
 from narrator.engines.espeak import EspeakEngine
+from narrator.ffmpeg import ffmpeg_exe
 
 
 def main(argv: list[str]) -> int:

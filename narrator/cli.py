@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import TextIO
 
 from narrator import __version__
-from narrator.audio.encode import EncodeSettings
-from narrator.audio.loudness import LoudnessTarget
+from narrator.audio_settings import EncodeSettings, LoudnessTarget
 from narrator.batch import expand_inputs, plan, run_batch
+from narrator.blobcache import DEFAULT_LIMIT_BYTES
 from narrator.engines.base import EngineOptions
-from narrator.engines.cache import DEFAULT_LIMIT_BYTES
 from narrator.engines.registry import (
     AUTO,
     AUTO_ORDER,

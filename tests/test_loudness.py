@@ -21,13 +21,13 @@ from narrator.audio.kweight import KWeighting, impulse_response, k_weighting
 from narrator.audio.loudness import (
     CHUNK_FRAMES,
     LoudnessMeter,
-    LoudnessTarget,
     Normalizer,
     measure_file,
     running_mean,
     running_min,
 )
 from narrator.audio.truepeak import PHASES, WORST_GAIN, TruePeakMeter, envelope, peak_above
+from narrator.audio_settings import LoudnessTarget
 from narrator.cli import main
 from narrator.errors import InputError
 from tests.audio_check import decode_mp3
@@ -324,8 +324,8 @@ def test_seed_narration_is_normalized(seed_pair: tuple[Path, Path]) -> None:
 
 
 def test_an_earlier_gain_that_no_longer_fits_is_dropped_not_compounded(tmp_path: Path) -> None:
-    from narrator.audio.encode import EncodeSettings
-    from narrator.engines.cache import BlobCache
+    from narrator.audio_settings import EncodeSettings
+    from narrator.blobcache import BlobCache
 
     rate = 22050
     pcm = to_pcm(speechlike(rate, 20, level=0.05))

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 from mutagen.mp3 import MP3
 
-from narrator.audio.encode import EncodeSettings
 from narrator.audio.loudness import gated_loudness, measure_file, mp3_level
 from narrator.audio.segments import (
     FRAME_SAMPLES,
@@ -22,7 +21,8 @@ from narrator.audio.segments import (
     parse_segment,
     write_segmented,
 )
-from narrator.engines.cache import BlobCache
+from narrator.audio_settings import EncodeSettings
+from narrator.blobcache import BlobCache
 from tests.audio_check import decode_mp3
 
 RATE = 22050

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from narrator.audio.assemble import CHAPTER_LEAD_MS
-from narrator.audio.loudness import LoudnessTarget
+from narrator.audio_settings import LoudnessTarget
 from narrator.errors import EngineError, InputError
 from narrator.model import Clip
 from narrator.publish.manifest import FORMAT_VERSION, load_manifest

@@ -13,11 +13,11 @@ import pytest
 from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3, BitrateMode
 
-from narrator.audio.encode import EncodeSettings
-from narrator.audio.ffmpeg import ffmpeg_exe
 from narrator.audio.segments import encode_segment
+from narrator.audio_settings import EncodeSettings
 from narrator.cli import main
 from narrator.errors import InputError
+from narrator.ffmpeg import ffmpeg_exe
 from narrator.model import ChapterMark, Timeline
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import PublishSettings

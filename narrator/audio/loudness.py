@@ -34,13 +34,13 @@ import numpy as np
 import numpy.typing as npt
 
 from narrator.audio.assemble import PcmSink
-from narrator.audio.encode import EncodeSettings
-from narrator.audio.ffmpeg import decode_command
 from narrator.audio.kweight import KWeighting
 from narrator.audio.segments import Layout, Level, SegmentSource, write_segmented
 from narrator.audio.truepeak import TruePeakMeter
-from narrator.engines.cache import BlobCache
-from narrator.errors import InputError, OutputError
+from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
+from narrator.blobcache import BlobCache
+from narrator.errors import OutputError
+from narrator.ffmpeg import decode_command
 
 Samples = npt.NDArray[np.float64]
 
@@ -60,27 +60,6 @@ ENCODE_TOLERANCE_LU = 0.25
 #: encode aims this much higher, so a second encode is the exception, not the rule.
 CODEC_LOSS_LU = 0.4
 GAIN_STEP_DB = 0.01  # gains are rounded to this, as the manifest records them
-MIN_LUFS, MAX_LUFS = -40.0, -5.0
-MIN_PEAK_DBTP, MAX_PEAK_DBTP = -12.0, 0.0
-
-
-@dataclass(frozen=True)
-class LoudnessTarget:
-    """What a normalized narration measures: integrated loudness and a true-peak ceiling."""
-
-    integrated_lufs: float = -16.0
-    true_peak_dbtp: float = -1.0
-
-    def __post_init__(self) -> None:
-        if not MIN_LUFS <= self.integrated_lufs <= MAX_LUFS:
-            raise InputError(
-                f"loudness {self.integrated_lufs:g} LUFS is out of range ({MIN_LUFS:g} to {MAX_LUFS:g})"
-            )
-        if not MIN_PEAK_DBTP <= self.true_peak_dbtp <= MAX_PEAK_DBTP:
-            raise InputError(
-                f"true peak {self.true_peak_dbtp:g} dBTP is out of range"
-                f" ({MIN_PEAK_DBTP:g} to {MAX_PEAK_DBTP:g})"
-            )
 
 
 @dataclass(frozen=True)
@@ -97,19 +76,6 @@ class GainPlan:
     @property
     def gain(self) -> float:
         return float(10 ** (self.gain_db / 20))
-
-
-@dataclass(frozen=True)
-class LoudnessReport:
-    """Measurements before and after normalization (the output is measured, not assumed)."""
-
-    target_lufs: float
-    input_lufs: float
-    input_true_peak_dbtp: float
-    gain_db: float
-    limited: bool
-    output_lufs: float
-    output_true_peak_dbtp: float
 
 
 def power_to_lufs(power: float) -> float:

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from narrator.audio.encode import LAME_TAG_ENCODER, EncodeSettings
-from narrator.audio.ffmpeg import ffmpeg_exe
-from narrator.engines.cache import BlobCache
+from narrator.audio_settings import LAME_TAG_ENCODER, EncodeSettings
+from narrator.blobcache import BlobCache
 from narrator.errors import OutputError
+from narrator.ffmpeg import ffmpeg_exe
 
 SEGMENT_KIND = "mp3"
 LEVEL_KIND = "level"

@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 from xml.sax.saxutils import escape, unescape
 
-from narrator.audio.ffmpeg import decode_audio
 from narrator.engines.base import EngineOptions
 from narrator.engines.retry import RETRYABLE_STATUSES, Retryable, RetryPolicy, parse_retry_after
 from narrator.errors import EngineError, InputError
+from narrator.ffmpeg import decode_audio
 from narrator.model import Clip, WordTime
 
 if TYPE_CHECKING:

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from narrator.audio.ffmpeg import decode_audio
 from narrator.engines.base import PERSIAN_ENGINES, EngineOptions
 from narrator.engines.retry import (
     HttpRequest,
@@ -31,6 +30,7 @@ from narrator.engines.retry import (
     origin,
 )
 from narrator.errors import EngineError, EngineUnavailable
+from narrator.ffmpeg import decode_audio
 from narrator.model import Clip
 
 #: Google's MP3 is 24 kHz mono; decoding at that rate avoids resampling.

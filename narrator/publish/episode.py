@@ -10,8 +10,7 @@ from pathlib import Path
 
 from narrator import __version__
 from narrator.atomic import staged_files
-from narrator.audio.encode import EncodeSettings
-from narrator.audio.loudness import LoudnessReport
+from narrator.audio_settings import EncodeSettings, LoudnessReport
 from narrator.engines.base import Engine, EngineOptions
 from narrator.files import NarrationFiles
 from narrator.model import Article, Timeline

@@ -1,0 +1,124 @@
+"""A content-addressed blob cache on disk, shared by every zone (clips, levels, segments).
+
+Entries live in narrator's cache folder unless told otherwise. Writes go to a temporary file that
+is renamed into place, so a concurrent reader sees a whole entry or none. Reading an entry
+refreshes its modification time; ``prune`` evicts the least recently used entries until the cache
+fits its size limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from narrator.cache_dir import default_cache_dir
+
+DEFAULT_LIMIT_BYTES = 1024 * 1024 * 1024
+
+
+def default_audio_cache_dir() -> Path:
+    """The ``audio`` folder of narrator's cache (``$NARRATOR_CACHE_DIR`` or the user cache folder)."""
+    return default_cache_dir() / "audio"
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """What ``narrator cache info`` reports."""
+
+    folder: Path
+    entries: int
+    size_bytes: int
+    limit_bytes: int
+
+
+class BlobCache:
+    """Byte strings on disk, addressed by a hash, in one folder shared by every kind of entry.
+
+    An entry is ``<folder>/<first two hex digits>/<key>.<kind>``; the size limit counts them all.
+    """
+
+    def __init__(self, folder: Path, limit_bytes: int = DEFAULT_LIMIT_BYTES) -> None:
+        self.folder = folder
+        self.limit_bytes = limit_bytes
+
+    @staticmethod
+    def key(*parts: str | bytes) -> str:
+        """A hex digest of ``parts`` (each length-prefixed, so no two lists of parts collide)."""
+        digest = hashlib.sha256()
+        for part in parts:
+            data = part.encode() if isinstance(part, str) else part
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data)
+        return digest.hexdigest()
+
+    def _path(self, key: str, kind: str) -> Path:
+        return self.folder / key[:2] / f"{key}.{kind}"
+
+    def get(self, key: str, kind: str) -> bytes | None:
+        """The entry's bytes (and its use recorded for eviction), or None."""
+        path = self._path(key, kind)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        return data
+
+    def put(self, key: str, kind: str, data: bytes) -> None:
+        """Store ``data`` atomically; a cache that cannot be written is silently skipped."""
+        path = self._path(key, kind)
+        tmp: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except OSError:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+    def _entries(self) -> list[tuple[float, int, Path]]:
+        found: list[tuple[float, int, Path]] = []
+        if not self.folder.is_dir():
+            return found
+        for path in self.folder.glob("??/*.*"):
+            if path.name.startswith(".tmp-"):
+                continue
+            with contextlib.suppress(OSError):
+                stat = path.stat()
+                found.append((stat.st_mtime, stat.st_size, path))
+        return found
+
+    def prune(self) -> int:
+        """Evict least recently used entries until the cache fits its limit; return how many."""
+        entries = sorted(self._entries())
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        for _, size, path in entries:
+            if total <= self.limit_bytes:
+                break
+            with contextlib.suppress(OSError):
+                path.unlink()
+                total -= size
+                removed += 1
+        return removed
+
+    def info(self) -> CacheInfo:
+        entries = self._entries()
+        return CacheInfo(self.folder, len(entries), sum(s for _, s, _ in entries), self.limit_bytes)
+
+    def clear(self) -> int:
+        """Remove every entry; return how many were removed."""
+        removed = 0
+        for _, _, path in self._entries():
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+        return removed
