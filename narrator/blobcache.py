@@ -11,14 +11,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from narrator.atomic import TEMP_PREFIX, write_atomic
 from narrator.cache_dir import default_cache_dir
 
 DEFAULT_LIMIT_BYTES = 1024 * 1024 * 1024
-TEMP_PREFIX = ".tmp-"
 _SEAL = b"NBC1"  # entry format: magic, payload length (8 bytes), BLAKE2b-128 of the payload, payload
 _DIGEST = 16
 _HEADER = len(_SEAL) + 8 + _DIGEST
@@ -101,23 +100,11 @@ class BlobCache:
         return data
 
     def put(self, key: str, kind: str, data: bytes) -> None:
-        """Store ``data`` atomically with its checksum; a cache that cannot be written is skipped.
-
-        Entries are named after their content's key and never change, so the temporary file and
-        rename below are the cache's own: a reader sees a whole entry or none.
-        """
+        """Store ``data`` atomically with its checksum; a cache that cannot be written is skipped."""
         path = self._path(key, kind)
-        tmp: str | None = None
-        try:
+        with contextlib.suppress(OSError):  # OutputError is an OSError too
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(seal(data))
-            os.replace(tmp, path)
-        except OSError:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+            write_atomic(path, seal(data), mode=None)
 
     def _entries(self) -> list[tuple[float, int, Path]]:
         found: list[tuple[float, int, Path]] = []
