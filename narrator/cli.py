@@ -244,7 +244,13 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = replace(options, ezafe=_checked_ezafe(args.ezafe, options.engine, err))
     reporter = make_reporter(err, len(jobs), quiet=args.quiet or (len(jobs) == 1 and not err.isatty()))
     try:
-        outcomes = run_batch(jobs, options, args.jobs, reporter)
+        if args.dask:
+            from narrator.cluster import open_dask, run_on_executor
+
+            with open_dask(args.dask) as executor:
+                outcomes = run_on_executor(executor, jobs, options, reporter)
+        else:
+            outcomes = run_batch(jobs, options, args.jobs, reporter)
     finally:
         reporter.close()
     failures = [o for o in outcomes if o.error is not None]

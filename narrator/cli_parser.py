@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     narrate.add_argument("--title", help="title tag (default: the article's opening words)")
     narrate.add_argument("-j", "--jobs", type=positive, default=1,
                          help="articles narrated at once (processes)")
+    narrate.add_argument("--dask", metavar="ADDRESS",
+                         help="narrate on a Dask cluster: tcp://HOST:PORT, or local:N worker processes")
     narrate.add_argument("--concurrency", type=positive, default=4,
                          help="sentences synthesized at once by a network engine (default 4)")
     narrate.add_argument("-q", "--quiet", action="store_true", help="no progress output")
