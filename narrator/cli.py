@@ -17,9 +17,7 @@ from narrator.blobcache import DEFAULT_LIMIT_BYTES
 from narrator.engines.base import EngineOptions
 from narrator.engines.registry import (
     AUTO,
-    AUTO_ORDER,
     DEFAULT_ENGINE,
-    ONLINE_ENGINES,
     choose_engine,
     create_engine,
     engine_names,
@@ -145,7 +143,8 @@ def _cmd_feed(args: argparse.Namespace, out: TextIO) -> int:
 
 def _voice_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", default=DEFAULT_ENGINE,
-                        help=f"speech engine, or auto: the first usable of {', '.join(AUTO_ORDER)} (default)")
+                        help="speech engine, or auto (default): the best engine that speaks --lang and "
+                             "works now; `narrator engines` shows its pick")
     parser.add_argument("--voice", help="engine voice (espeak voice, piper name or .onnx path, edge voice)")
     parser.add_argument("--lang", default="fa", help="language code for the engine (default fa)")
     parser.add_argument("--rate", type=int, help="speed change in percent (+25 is a quarter faster)")
@@ -154,7 +153,7 @@ def _voice_options(parser: argparse.ArgumentParser) -> None:
 
 def _ezafe_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ezafe", choices=EZAFE_MODES, default="auto",
-                        help="mark the ezafe for the voice (auto: for espeak and piper, which need it)")
+                        help="mark the ezafe for the voice (auto: for engines that read through espeak-ng)")
 
 
 def _lexicon_option(parser: argparse.ArgumentParser) -> None:
@@ -162,9 +161,9 @@ def _lexicon_option(parser: argparse.ArgumentParser) -> None:
                         help="pronunciation lexicon: written<TAB>spoken per line, re: for patterns")
 
 
-def _checked_ezafe(mode: str, engine: str, err: TextIO) -> str:
+def _checked_ezafe(mode: str, reads_through_espeak: bool, err: TextIO) -> str:
     """``mode``, or ``off`` (said once on ``err``) when the ezafe is wanted but its tagger cannot load."""
-    if wants_ezafe(mode, engine):
+    if wants_ezafe(mode, reads_through_espeak):
         tagger = load_tagger()
         if isinstance(tagger, str):
             err.write(f"narrator: {tagger}\n")
@@ -195,7 +194,8 @@ def _cmd_say(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options, note = _resolve_engine(NarrateOptions(engine=args.engine, engine_options=_engine_options(args)))
     engine = ready_engine(options.engine, options.engine_options)
     ensure_writable_dir(target.parent)
-    article = with_ezafe(article, _checked_ezafe(args.ezafe, engine.name, err), engine.name)
+    reads = engine.reads_through_espeak
+    article = with_ezafe(article, _checked_ezafe(args.ezafe, reads, err), reads)
     render(article, engine, target, options)
     if note:
         err.write(note + "\n")
@@ -268,15 +268,16 @@ def _cmd_page(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_text(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     raw = _read_raw(args.input, stdin)
     lexicon = load_lexicon(args.lexicon) if args.lexicon else None
-    mode = _checked_ezafe("on" if args.ezafe == "auto" else args.ezafe, "espeak", err)
+    # ``narrator text`` shows what an engine reading through espeak-ng is given: auto marks the ezafe.
+    mode = _checked_ezafe(args.ezafe, True, err)
     if args.explain:
         items = explain(raw, lexicon)
-        tagger = load_tagger() if mode == "on" else None
+        tagger = load_tagger() if wants_ezafe(mode, True) else None
         if isinstance(tagger, EzafeTagger):
             items = [_with_ezafe_note(item, tagger) for item in items]
         out.write(format_explanation(items))
         return 0
-    article = with_ezafe(prepare(raw, lexicon=lexicon), mode, "espeak")
+    article = with_ezafe(prepare(raw, lexicon=lexicon), mode, True)
     blocks = ["\n".join(s.spoken for s in p.sentences) for p in article.paragraphs]
     out.write("\n\n".join(blocks) + "\n")
     return 0
@@ -289,14 +290,14 @@ def _cmd_engines(out: TextIO) -> int:
     for name in engine_names():
         try:
             engine = create_engine(name, EngineOptions())
+            unprobed = engine.online and not online
             reason = engine.available()
-            probe = getattr(engine, "reachable", None)
-            if reason is None and name in ONLINE_ENGINES and online and callable(probe):
-                reason = probe()
+            if reason is None and not unprobed:
+                reason = engine.probe()
         except NarratorError as exc:
-            reason = str(exc)
+            reason, unprobed = str(exc), False
         state = "usable" if reason is None else f"unusable: {reason}"
-        if reason is None and name in ONLINE_ENGINES and not online:
+        if reason is None and unprobed:
             state = "usable online (not probed; auto skips it unless NARRATOR_ONLINE=1)"
         out.write(f"{name}\t{state}\n")
         if name == "piper":
@@ -328,7 +329,8 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.lexicon:
         load_lexicon(args.lexicon)  # a broken lexicon fails once, up front, not once per article
     options, note = _resolve_engine(options)
-    options = replace(options, ezafe=_checked_ezafe(args.ezafe, options.engine, err))
+    reads = create_engine(options.engine, options.engine_options).reads_through_espeak
+    options = replace(options, ezafe=_checked_ezafe(args.ezafe, reads, err))
     for folder in sorted({job.target.parent for job in jobs}):
         ensure_writable_dir(folder)
     reporter = make_reporter(err, len(jobs), quiet=args.quiet or (len(jobs) == 1 and not err.isatty()))

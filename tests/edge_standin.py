@@ -314,7 +314,8 @@ class EdgeStandin:
                        for w, start, end in plan.words]
         if options.get("sentenceBoundaryEnabled") == "true" and plan.words:
             end = plan.words[-1][2]
-            events.append((LEAD_MS, metadata_message(request_id, "SentenceBoundary", spoken.text, LEAD_MS, end)))
+            sentence = metadata_message(request_id, "SentenceBoundary", spoken.text, LEAD_MS, end)
+            events.append((LEAD_MS, sentence))
         events.sort(key=lambda e: e[0])
         if drop:  # the connection breaks in the middle of the middle word, after its announcement
             _, start, end = plan.words[len(plan.words) // 2]
