@@ -143,8 +143,7 @@ def _cmd_feed(args: argparse.Namespace, out: TextIO) -> int:
 
 def _voice_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", default=DEFAULT_ENGINE,
-                        help="speech engine, or auto (default): the best engine that speaks --lang and "
-                             "works now; `narrator engines` shows its pick")
+                        help="speech engine, or auto: the best that speaks --lang and works now (default)")
     parser.add_argument("--voice", help="engine voice (espeak voice, piper name or .onnx path, edge voice)")
     parser.add_argument("--lang", default="fa", help="language code for the engine (default fa)")
     parser.add_argument("--rate", type=int, help="speed change in percent (+25 is a quarter faster)")
@@ -268,8 +267,7 @@ def _cmd_page(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_text(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     raw = _read_raw(args.input, stdin)
     lexicon = load_lexicon(args.lexicon) if args.lexicon else None
-    # ``narrator text`` shows what an engine reading through espeak-ng is given: auto marks the ezafe.
-    mode = _checked_ezafe(args.ezafe, True, err)
+    mode = _checked_ezafe(args.ezafe, True, err)  # shows what an engine reading through espeak-ng gets
     if args.explain:
         items = explain(raw, lexicon)
         tagger = load_tagger() if wants_ezafe(mode, True) else None
@@ -290,8 +288,7 @@ def _cmd_engines(out: TextIO) -> int:
     for name in engine_names():
         try:
             engine = create_engine(name, EngineOptions())
-            unprobed = engine.online and not online
-            reason = engine.available()
+            unprobed, reason = engine.online and not online, engine.available()
             if reason is None and not unprobed:
                 reason = engine.probe()
         except NarratorError as exc:

@@ -24,6 +24,7 @@ from types import TracebackType
 import numpy as np
 import requests
 import responses
+from requests import PreparedRequest
 
 from narrator.ffmpeg import ffmpeg_exe
 
@@ -103,8 +104,9 @@ def always(answer: Reply | requests.RequestException) -> Answer:
     return lambda _request: answer
 
 
-def _read(request: requests.PreparedRequest) -> tuple[str, str]:
-    body = request.body if isinstance(request.body, str) else (request.body or b"").decode("utf-8")
+def _read(request: PreparedRequest) -> tuple[str, str]:
+    raw = request.body
+    body = raw if isinstance(raw, str) else raw.decode("utf-8") if isinstance(raw, bytes) else ""
     form = urllib.parse.parse_qs(body)
     rpc = json.loads(form["f.req"][0])
     if rpc[0][0][0] != "jQ1olc":
@@ -140,20 +142,21 @@ class GoogleStandin:
         self._mock.stop()
         self._mock.reset()
 
-    def _head(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+    def _head(self, request: PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
             self.heads.append(str(request.url))
         if self.head is not None:
             raise self.head
         return 200, {}, b""
 
-    def _answer(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+    def _answer(self, request: PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         url = str(request.url)
         if urllib.parse.urlsplit(url).path != RPC_PATH:
             return 404, {}, b"not found"
         text, lang = _read(request)
         kwargs = getattr(request, "req_kwargs", {})
-        received = Received(method=str(request.method), url=url, headers=dict(request.headers),
+        headers = {k: str(v) for k, v in request.headers.items()}
+        received = Received(method=str(request.method), url=url, headers=headers,
                             text=text, lang=lang, timeout=kwargs.get("timeout"))
         with self._lock:
             index = min(len(self._received), len(self.script) - 1)

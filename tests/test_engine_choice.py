@@ -11,8 +11,8 @@ import pytest
 
 from narrator.cli import main
 from narrator.engines.base import Engine, EngineOptions
-from narrator.engines.espeak import words_per_minute
 from narrator.engines.cache import CachedEngine, ClipCache
+from narrator.engines.espeak import words_per_minute
 from narrator.engines.registry import Choice, choose_engine, create_engine, engine_names, engines_speaking
 from narrator.errors import InputError
 from narrator.model import Clip

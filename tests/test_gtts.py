@@ -291,12 +291,14 @@ def test_the_engine_is_safe_to_share_between_threads() -> None:
 
 
 def test_only_documented_gtts_names_are_used() -> None:
-    allowed = {"gtts": {"gTTS", "gTTSError"}, "gtts.lang": {"tts_langs"}, "gtts.tokenizer": {"pre_processors"}}
+    allowed = {"gtts": {"gTTS", "gTTSError"}, "gtts.lang": {"tts_langs"},
+               "gtts.tokenizer": {"pre_processors"}}
     tree = ast.parse(Path(gtts_module.__file__).read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("gtts"):
             assert {a.name for a in node.names} <= allowed.get(node.module or "", set()), node.module
-        if isinstance(node, ast.Attribute) and not (isinstance(node.value, ast.Name) and node.value.id == "self"):
+        if isinstance(node, ast.Attribute) and not (isinstance(node.value, ast.Name)
+                                                    and node.value.id == "self"):
             assert not node.attr.startswith("_") or node.attr.startswith("__"), node.attr
 
 
