@@ -4,6 +4,7 @@ and the shared retry policy."""
 from __future__ import annotations
 
 import ast
+import socket
 import threading
 from pathlib import Path
 
@@ -340,3 +341,18 @@ def test_run_retries_any_retryable_step_and_passes_other_errors_through() -> Non
 
     with pytest.raises(ValueError):
         policy.run(broken, label="edge", target="wss://speech.test")
+
+
+def test_no_answer_reasons_read_real_requests_failures() -> None:
+    """The reasons named for requests' own exception chains (a closed port, a silent server)."""
+    from narrator.engines.gtts import _no_answer_reason
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    with pytest.raises(requests.ConnectionError) as refused:
+        requests.get(f"http://127.0.0.1:{closed}/", timeout=1)
+    with socket.create_server(("127.0.0.1", 0)) as silent, pytest.raises(requests.Timeout) as late:
+        requests.get(f"http://127.0.0.1:{silent.getsockname()[1]}/", timeout=0.2)
+    assert _no_answer_reason(refused.value) == "connection refused"
+    assert _no_answer_reason(late.value) == "timed out"
