@@ -18,7 +18,6 @@ from narrator.cli_parser import DEFAULT_OUT, build_parser
 from narrator.engines.base import EngineOptions
 from narrator.engines.registry import (
     AUTO,
-    ONLINE_ENGINES,
     choose_engine,
     create_engine,
     engine_names,
@@ -74,9 +73,9 @@ def _cmd_feed(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _checked_ezafe(mode: str, engine: str, err: TextIO) -> str:
+def _checked_ezafe(mode: str, reads_through_espeak: bool, err: TextIO) -> str:
     """``mode``, or ``off`` (said once on ``err``) when the ezafe is wanted but its tagger cannot load."""
-    if wants_ezafe(mode, engine):
+    if wants_ezafe(mode, reads_through_espeak):
         tagger = load_tagger()
         if isinstance(tagger, str):
             err.write(f"narrator: {tagger}\n")
@@ -116,15 +115,16 @@ def _cmd_say(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target: Path = args.output
     check_replaceable_audio(target)
     lexicon = load_lexicon(args.lexicon) if args.lexicon else None
-    article = prepare(decode_article(args.text.encode("utf-8"), "the text"), lexicon=lexicon)
     options, note = _resolve_engine(NarrateOptions(engine=args.engine, engine_options=_engine_options(args)),
                                     args.verbose)
     engine = ready_engine(options.engine, options.engine_options)
     ensure_writable_dir(target.parent)
-    article = with_ezafe(article, _checked_ezafe(args.ezafe, engine.name, err), engine.name)
     if note:
         err.write(note + "\n")
-    _notice_models(wants_ezafe(args.ezafe, engine.name), err)
+    reads = engine.reads_through_espeak
+    _notice_models(wants_ezafe(args.ezafe, reads), err)
+    article = prepare(decode_article(args.text.encode("utf-8"), "the text"), lexicon=lexicon)
+    article = with_ezafe(article, _checked_ezafe(args.ezafe, reads, err), reads)
     render(article, engine, target, options, sidecars=args.sidecars)
     out.write(f"{target}\n")
     if args.sidecars:
@@ -175,15 +175,15 @@ def _cmd_text(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
     raw = _read_raw(args.input, stdin)
     lexicon = load_lexicon(args.lexicon) if args.lexicon else None
     _notice_models(args.ezafe != "off", err)
-    mode = _checked_ezafe("on" if args.ezafe == "auto" else args.ezafe, "espeak", err)
+    mode = _checked_ezafe(args.ezafe, True, err)  # shows what an engine reading through espeak-ng gets
     if args.explain:
         items = explain(raw, lexicon)
-        tagger = load_tagger() if mode == "on" else None
+        tagger = load_tagger() if wants_ezafe(mode, True) else None
         if isinstance(tagger, EzafeTagger):
             items = [_with_ezafe_note(item, tagger) for item in items]
         out.write(format_explanation(items))
         return 0
-    article = with_ezafe(prepare(raw, lexicon=lexicon), mode, "espeak")
+    article = with_ezafe(prepare(raw, lexicon=lexicon), mode, True)
     blocks = ["\n".join(s.spoken for s in p.sentences) for p in article.paragraphs]
     out.write("\n\n".join(blocks) + "\n")
     return 0
@@ -196,14 +196,13 @@ def _cmd_engines(out: TextIO) -> int:
     for name in engine_names():
         try:
             engine = create_engine(name, EngineOptions())
-            reason = engine.available()
-            probe = getattr(engine, "reachable", None)
-            if reason is None and name in ONLINE_ENGINES and online and callable(probe):
-                reason = probe()
+            unprobed, reason = engine.online and not online, engine.available()
+            if reason is None and not unprobed:
+                reason = engine.probe()
         except NarratorError as exc:
-            reason = str(exc)
+            reason, unprobed = str(exc), False
         state = "usable" if reason is None else f"unusable: {reason}"
-        if reason is None and name in ONLINE_ENGINES and not online:
+        if reason is None and unprobed:
             state = "usable online (not probed; auto skips it unless NARRATOR_ONLINE=1)"
         out.write(f"{name}\t{state}\n")
         if name == "piper":
@@ -235,13 +234,14 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.lexicon:
         load_lexicon(args.lexicon)  # a broken lexicon fails once, up front, not once per article
     options, note = _resolve_engine(options, args.verbose)
+    reads = create_engine(options.engine, options.engine_options).reads_through_espeak
     for folder in sorted({job.target.parent for job in jobs}):
         ensure_writable_dir(folder)
     if note and not args.quiet:
         err.write(note + "\n")
     if not args.quiet:
-        _notice_models(wants_ezafe(args.ezafe, options.engine), err)
-    options = replace(options, ezafe=_checked_ezafe(args.ezafe, options.engine, err))
+        _notice_models(wants_ezafe(args.ezafe, reads), err)
+    options = replace(options, ezafe=_checked_ezafe(args.ezafe, reads, err))
     reporter = make_reporter(err, len(jobs), quiet=args.quiet or (len(jobs) == 1 and not err.isatty()))
     try:
         if args.dask:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from narrator import __version__
 from narrator.blobcache import DEFAULT_LIMIT_BYTES
-from narrator.engines.registry import AUTO_ORDER, DEFAULT_ENGINE
+from narrator.engines.registry import DEFAULT_ENGINE
 from narrator.files import AUDIO_SUFFIXES, is_audio_name
 from narrator.publish.episode import DEFAULT_ALBUM
 from narrator.publish.feed import DEFAULT_AUTHOR
@@ -101,7 +101,7 @@ def podcast_options(parser: argparse.ArgumentParser) -> None:
 
 def voice_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", default=DEFAULT_ENGINE,
-                        help=f"speech engine, or auto: the first usable of {', '.join(AUTO_ORDER)} (default)")
+                        help="speech engine, or auto: the best that speaks --lang and works now (default)")
     parser.add_argument("--voice", help="engine voice (espeak voice, piper name or .onnx path, edge voice)")
     parser.add_argument("--lang", default="fa", help="language code for the engine (default fa)")
     parser.add_argument("--rate", type=int, help="speed change in percent (+25 is a quarter faster)")
@@ -110,7 +110,7 @@ def voice_options(parser: argparse.ArgumentParser) -> None:
 
 def ezafe_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ezafe", choices=EZAFE_MODES, default="auto",
-                        help="mark the ezafe for the voice (auto: for espeak and piper, which need it)")
+                        help="mark the ezafe for the voice (auto: for engines that read through espeak-ng)")
 
 
 def lexicon_option(parser: argparse.ArgumentParser) -> None:

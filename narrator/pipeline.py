@@ -30,7 +30,6 @@ from narrator.publish.episode import (
     finish_episode,
     source_of_article,
     source_of_file,
-    voice_label,
 )
 from narrator.publish.manifest import Manifest, SourceInfo, load_manifest
 from narrator.synth import SentenceDone, speak_article
@@ -89,12 +88,13 @@ def load_article(source: Path, title: str | None = None, lexicon: Path | None = 
     return prepare(read_article(source), title=title, lexicon=load_lexicon(lexicon) if lexicon else None)
 
 
-def with_ezafe(article: Article, mode: str, engine: str) -> Article:
-    """``article`` with the ezafe marked in its spoken forms when ``mode`` asks for it for ``engine``.
+def with_ezafe(article: Article, mode: str, reads_through_espeak: bool) -> Article:
+    """``article`` with the ezafe marked in its spoken forms when ``mode`` asks for it for an engine
+    that does (or does not) read through espeak-ng.
 
     If the tagger cannot be loaded the article is returned unmarked (the CLI says why, once).
     """
-    if not wants_ezafe(mode, engine):
+    if not wants_ezafe(mode, reads_through_espeak):
         return article
     tagger = load_tagger()
     return article if isinstance(tagger, str) else mark_article(article, tagger)
@@ -136,7 +136,7 @@ def narrate(
     report = reporter or QuietReporter()
     article = load_article(source, opts.title, opts.lexicon)
     engine: Engine = ready_engine(opts.engine, opts.engine_options)
-    article = with_ezafe(article, opts.ezafe, engine.name)
+    article = with_ezafe(article, opts.ezafe, engine.reads_through_espeak)
     cache = opts.cache.open() if opts.cache is not None else None
     if cache is not None:
         engine = CachedEngine(engine, cache)
@@ -172,7 +172,7 @@ def render(
         timeline, loudness = _encode(article, engine, target, partial, opts, on_sentence)
         details = EpisodeDetails(
             engine=engine.name,
-            voice=voice_label(engine, opts.engine_options),
+            voice=engine.voice_label,
             album=opts.publish.album,
             source=source or source_of_article(article, opts.publish.source),
             created=opts.publish.created or datetime.now(UTC),

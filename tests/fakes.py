@@ -19,8 +19,15 @@ class ToneEngine:
     name: str = "tone"
     max_chars: int = 1000
     spoken: list[str] = field(default_factory=list)
+    online: bool = False
+    languages: frozenset[str] = frozenset({"fa"})
+    reads_through_espeak: bool = False
+    voice_label: str = "fa"
 
     def available(self) -> str | None:
+        return None
+
+    def probe(self) -> str | None:
         return None
 
     def settings_key(self) -> str:

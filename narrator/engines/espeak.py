@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
-from narrator.engines.base import EngineOptions
+from narrator.engines.base import EngineOptions, primary_language
 from narrator.errors import EngineError, EngineUnavailable, InputError
 from narrator.model import Clip
 
@@ -114,6 +116,18 @@ def _load() -> _Library:
         return _library
 
 
+@lru_cache(maxsize=1)
+def espeak_languages() -> frozenset[str]:
+    """The languages espeak-ng's data has a voice for (its ``lang`` folder), as primary subtags."""
+    try:
+        import espeakng_loader
+
+        root = os.path.join(espeakng_loader.get_data_path(), "lang")
+    except ImportError:
+        return frozenset()
+    return frozenset(primary_language(name) for _, _, names in os.walk(root) for name in names)
+
+
 @dataclass
 class EspeakEngine:
     """The offline default: espeak-ng's Persian voice."""
@@ -125,6 +139,26 @@ class EspeakEngine:
     @property
     def voice(self) -> str:
         return self.options.voice or self.options.lang or "fa"
+
+    @property
+    def online(self) -> bool:
+        return False
+
+    @property
+    def languages(self) -> frozenset[str]:
+        return espeak_languages()
+
+    @property
+    def reads_through_espeak(self) -> bool:
+        return True
+
+    @property
+    def voice_label(self) -> str:
+        return self.voice
+
+    def probe(self) -> str | None:
+        """Nothing to reach: espeak-ng runs in this process."""
+        return None
 
     def available(self) -> str | None:
         try:

@@ -11,7 +11,6 @@ from pathlib import Path
 from narrator import __version__
 from narrator.atomic import staged_files
 from narrator.audio_settings import EncodeSettings, LoudnessReport
-from narrator.engines.base import Engine, EngineOptions
 from narrator.files import NarrationFiles
 from narrator.model import Article, Timeline
 from narrator.publish.cover import Cover
@@ -54,7 +53,7 @@ class EpisodeDetails:
     """Everything about a narration besides its article and timeline."""
 
     engine: str
-    voice: str
+    voice: str  # the voice heard, as the engine labels it
     album: str
     source: SourceInfo
     created: datetime
@@ -72,17 +71,6 @@ def source_of_article(article: Article, label: str | None = None) -> SourceInfo:
     """Source info when no file is at hand: the checksum of the article's written text."""
     text = "\n\n".join([article.title, *(p.written for p in article.paragraphs)])
     return SourceInfo(name=label or article.title, sha256=sha256_hex(text.encode("utf-8")))
-
-
-def voice_label(engine: Engine, options: EngineOptions) -> str:
-    """The voice heard: the one asked for, else the engine's own ``voice``, else the language."""
-    if options.voice:
-        return options.voice
-    for candidate in (engine, getattr(engine, "inner", None)):
-        voice = getattr(candidate, "voice", None)
-        if isinstance(voice, str) and voice:
-            return voice
-    return options.lang
 
 
 def tag_info(article: Article, details: EpisodeDetails) -> TagInfo:
