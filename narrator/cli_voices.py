@@ -62,7 +62,8 @@ def _list(show_all: bool, out: TextIO) -> int:
     shown = sorted((v for v in catalog.values() if show_all or v.persian), key=lambda v: v.key)
     out.write("name\tquality\tsize\tstate\n")
     for voice in shown:
-        out.write(f"{voice.key}\t{voice.quality}\t{_megabytes(voice.size_bytes)}\t{_state(voice, folder, installed)}\n")
+        state = _state(voice, folder, installed)
+        out.write(f"{voice.key}\t{voice.quality}\t{_megabytes(voice.size_bytes)}\t{state}\n")
     if not shown:
         out.write("(no Persian voices in the catalogue; --all lists every language)\n")
     return 0

@@ -71,7 +71,9 @@ def catalog_entry(key: str, model: bytes, config: bytes, lie_md5: str | None = N
     }
 
 
-def mirror_files(entries: dict[str, tuple[bytes, bytes]], lies: dict[str, str] | None = None) -> dict[str, bytes]:
+def mirror_files(
+    entries: dict[str, tuple[bytes, bytes]], lies: dict[str, str] | None = None
+) -> dict[str, bytes]:
     """``voices.json`` and every voice's files, by path, for voices ``key -> (model, config)``."""
     lies = lies or {}
     catalog = {k: catalog_entry(k, m, c, lies.get(k)) for k, (m, c) in entries.items()}
