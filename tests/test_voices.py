@@ -150,7 +150,7 @@ def test_interrupted_transfer_resumes_with_range(folder: Path, monkeypatch: pyte
     assert listing(folder) == [f"{PERSIAN}.onnx", f"{PERSIAN}.onnx.json"]
 
 
-def test_a_stale_partial_file_the_server_cannot_continue_is_fetched_again(
+def test_a_partial_file_of_other_bytes_is_discarded_then_fetched_again(
     folder: Path, mirror: VoiceMirror
 ) -> None:
     folder.mkdir()
@@ -159,6 +159,25 @@ def test_a_stale_partial_file_the_server_cannot_continue_is_fetched_again(
     assert code == 1 and "MD5" in err and listing(folder) == []
     code, _, err = run(["voices", "download", PERSIAN])
     assert (code, err) == (0, "") and (folder / f"{PERSIAN}.onnx").read_bytes() == VOICE[0]
+
+
+def test_a_mirror_without_ranges_sends_the_whole_file_again(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder.mkdir()
+    (folder / f".{PERSIAN}.onnx.download").write_bytes(b"z" * 1000)
+    with serve(monkeypatch, VoiceMirror(mirror_files({PERSIAN: VOICE}), ranges=False)) as mirror:
+        code, _, err = run(["voices", "download", PERSIAN])
+    assert (code, err) == (0, "") and mirror.file_requests(".onnx")[0].range == "bytes=1000-"
+    assert (folder / f"{PERSIAN}.onnx").read_bytes() == VOICE[0]
+    assert listing(folder) == [f"{PERSIAN}.onnx", f"{PERSIAN}.onnx.json"]
+
+
+def test_a_voice_half_installed_is_completed(folder: Path, mirror: VoiceMirror) -> None:
+    folder.mkdir()
+    (folder / f"{PERSIAN}.onnx").write_bytes(VOICE[0])  # the model landed, its configuration did not
+    code, _, err = run(["voices", "download", PERSIAN])
+    assert (code, err) == (0, "") and (folder / f"{PERSIAN}.onnx.json").read_bytes() == VOICE[1]
 
 
 def test_hf_endpoint_is_honoured(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:

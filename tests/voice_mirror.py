@@ -1,9 +1,10 @@
 """A stand-in Piper voice mirror on 127.0.0.1: ``voices.json`` and voice files, with HTTP Range.
 
 It serves a dict of paths to bytes under a prefix, answers ``Range: bytes=N-`` with 206 and a
-``Content-Range``, can send every file through a redirect (as Hugging Face does, to its content
-store), and can break off the first transfer of chosen files halfway (headers promise the whole
-file, half is sent, the connection is closed). Every request is recorded with its Range header.
+``Content-Range`` (or, with ``ranges=False``, ignores Range and sends the whole file), can send
+every file through a redirect (as Hugging Face does, to its content store), and can break off the
+first transfer of chosen files halfway (headers promise the whole file, half is sent, the
+connection is closed). Every request is recorded with its Range header.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ class VoiceMirror:
     """The mirror, serving ``files`` at ``url`` (``http://127.0.0.1:PORT{prefix}``)."""
 
     def __init__(self, files: dict[str, bytes], prefix: str = "", redirect: bool = False,
-                 break_first: frozenset[str] = frozenset()) -> None:
-        self.files, self.prefix, self.redirect = files, prefix, redirect
+                 break_first: frozenset[str] = frozenset(), ranges: bool = True) -> None:
+        self.files, self.prefix, self.redirect, self.ranges = files, prefix, redirect, ranges
         self.break_first = set(break_first)
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
@@ -136,7 +137,8 @@ class VoiceMirror:
                     return self._send(404, b"not found", {})
                 if mirror.redirect and not cdn and relative != "voices.json":
                     return self._send(302, b"", {"Location": REDIRECT_TO + path})
-                ranged = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range") or "")
+                asked = (self.headers.get("Range") or "") if mirror.ranges else ""
+                ranged = re.fullmatch(r"bytes=(\d+)-", asked)
                 start = int(ranged.group(1)) if ranged else 0
                 if start >= len(body) and ranged:
                     return self._send(416, b"", {"Content-Range": f"bytes */{len(body)}"})

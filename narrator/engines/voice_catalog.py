@@ -37,7 +37,7 @@ CONFIG_SUFFIX = ".onnx.json"
 PERSIAN_FAMILY = "fa"
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
-_NAME = re.compile(r"^[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -106,10 +106,10 @@ def file_url(base: str, path: str) -> str:
 
 
 def is_voice_name(name: str) -> bool:
-    """True for a name shaped like ``fa_IR-gyro-medium`` (no folders, nothing to escape).
+    """True for a name like ``fa_IR-gyro-medium``: a plain file name, no folders, not hidden.
 
-    >>> is_voice_name("fa_IR-gyro-medium"), is_voice_name("../x-y-z"), is_voice_name("gyro")
-    (True, False, False)
+    >>> [is_voice_name(n) for n in ("fa_IR-gyro-medium", "../x-y-z", ".x", "a/b")]
+    [True, False, False, False]
     """
     return _NAME.match(name) is not None
 

@@ -190,18 +190,16 @@ def _discard(paths: list[Path]) -> None:
 
 
 def _already(voice: CatalogVoice, folder: Path) -> bool:
-    """True if the voice is installed as the catalogue describes it; InputError if differently."""
+    """True if the voice is installed as the catalogue describes it; InputError if a file of that
+    name is there with other contents (it is never overwritten)."""
     present = [(f, p) for f, p in targets(voice, folder) if p.exists()]
-    if not present:
-        return False
     wrong = [f"{p.name} ({why})" for f, p in present if (why := mismatch(p, f)) is not None]
-    if wrong or len(present) < 2:
-        problem = "; ".join(wrong) if wrong else "only part of it is there"
+    if wrong:
         raise InputError(
-            f"{voice.key} is already in {folder} but not as the catalogue has it: {problem}; "
+            f"{voice.key} is already in {folder} but not as the catalogue has it: {'; '.join(wrong)}; "
             f"remove it first with: narrator voices remove {voice.key}"
         )
-    return True
+    return len(present) == 2
 
 
 def install(
