@@ -41,11 +41,12 @@ def installed_text() -> str:
 
 
 def _megabytes(size: int) -> str:
-    """
+    """Decimal megabytes, as the progress bar counts them.
+
     >>> _megabytes(63_201_294)
-    '60.3 MiB'
+    '63.2 MB'
     """
-    return f"{size / 1024**2:.1f} MiB"
+    return f"{size / 1e6:.1f} MB"
 
 
 def _state(voice: CatalogVoice, folder: Path, installed: set[str]) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from narrator.cli import main
-from narrator.engines.voice_catalog import URL_ENV, parse_catalog
+from narrator.engines.voice_catalog import URL_ENV, base_url, file_url, parse_catalog
 from narrator.engines.voice_store import client, fetch_catalog
 from narrator.engines.voices import VOICES_ENV
 from narrator.errors import NetworkError
@@ -67,12 +67,22 @@ def test_catalog_in_the_real_format_is_read(mirror: VoiceMirror) -> None:
     assert voice.size_bytes == len(VOICE[0]) + len(VOICE[1])
 
 
+def test_default_urls_are_piper_own() -> None:
+    """Oracle: the default catalogue and file addresses are those piper.download_voices uses."""
+    from piper.download_voices import URL_FORMAT, VOICES_JSON
+
+    assert file_url(base_url({}), "voices.json") == VOICES_JSON.removesuffix("?download=true")
+    parts = {"lang_family": "fa", "lang_code": "fa_IR", "voice_name": "gyro", "voice_quality": "medium"}
+    piper_url = URL_FORMAT.format(extension=".onnx", **parts).removesuffix("?download=true")
+    assert file_url(base_url({}), "fa/fa_IR/gyro/medium/fa_IR-gyro-medium.onnx") == piper_url
+
+
 def test_list_shows_persian_voices_and_all_with_all(folder: Path, mirror: VoiceMirror) -> None:
     code, out, err = run(["voices", "list"])
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == "name\tquality\tsize\tstate"
-    size = f"{(len(VOICE[0]) + len(VOICE[1])) / 1024**2:.1f} MiB"
+    size = f"{(len(VOICE[0]) + len(VOICE[1])) / 1e6:.1f} MB"
     assert lines[1:] == [f"{PERSIAN}\tx_low\t{size}\t-"]
     code, out, _ = run(["voices", "list", "--all"])
     assert code == 0 and [line.split("\t")[0] for line in out.splitlines()[1:]] == [ENGLISH, PERSIAN]

@@ -124,12 +124,10 @@ def mismatch(path: Path, expected: CatalogFile) -> str | None:
     return None
 
 
-def _resumed_from(response: httpx.Response, have: int) -> int | None:
-    """Where a 206 answer's bytes start if they continue a partial file of ``have`` bytes."""
+def _continues(response: httpx.Response, have: int) -> bool:
+    """True if a 206 answer's bytes start right after a partial file of ``have`` bytes."""
     found = _CONTENT_RANGE.match(response.headers.get("content-range", "").strip())
-    if found is None or int(found.group(1)) != have:
-        return None
-    return have
+    return found is not None and int(found.group(1)) == have
 
 
 def _transfer(http: httpx.Client, url: str, part: Path, expected: CatalogFile, progress: Progress) -> int:
@@ -141,7 +139,7 @@ def _transfer(http: httpx.Client, url: str, part: Path, expected: CatalogFile, p
     headers = {"Range": f"bytes={have}-"} if have else {}
     label, total, fetched = part.name.removeprefix(".").removesuffix(PARTIAL_SUFFIX), expected.size_bytes, 0
     with http.stream("GET", url, headers=headers) as response:
-        if response.status_code == 206 and have and _resumed_from(response, have) is not None:
+        if response.status_code == 206 and have and _continues(response, have):
             mode = "ab"
         elif response.status_code == 200:
             mode, have = "wb", 0
