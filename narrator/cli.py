@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from narrator import cli_voices
 from narrator.audio_settings import EncodeSettings, LoudnessTarget
 from narrator.batch import expand_inputs, plan, run_batch
 from narrator.cache_dir import cache_problem
@@ -190,8 +191,6 @@ def _cmd_text(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
 
 
 def _cmd_engines(out: TextIO) -> int:
-    from narrator.engines.voices import find_voices, voices_dir
-
     online = online_allowed()
     for name in engine_names():
         try:
@@ -206,10 +205,7 @@ def _cmd_engines(out: TextIO) -> int:
             state = "usable online (not probed; auto skips it unless NARRATOR_ONLINE=1)"
         out.write(f"{name}\t{state}\n")
         if name == "piper":
-            found = find_voices()
-            out.writelines(f"  voice {v.name}\t{v.model}\n" for v in found)
-            if not found:
-                out.write(f"  no voices in {voices_dir()}\n")
+            out.write(cli_voices.installed_text())
     choice = choose_engine(EngineOptions(), online)
     out.write(f"auto\t{choice.name}\n")
     return 0
@@ -285,6 +281,8 @@ def main(
             return _cmd_text(args, out, err, inp)
         if args.command == "engines":
             return _cmd_engines(out)
+        if args.command == "voices":
+            return cli_voices.run(args, out, err)
         if args.command == "say":
             return _cmd_say(args, out, err)
         if args.command == "cache":

@@ -7,7 +7,7 @@ import argparse
 import os
 from pathlib import Path
 
-from narrator import __version__
+from narrator import __version__, cli_voices
 from narrator.blobcache import DEFAULT_LIMIT_BYTES
 from narrator.engines.registry import DEFAULT_ENGINE
 from narrator.files import AUDIO_SUFFIXES, is_audio_name
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     lexicon_option(text)
 
     commands.add_parser("engines", help="list engines and whether each is usable here")
+    cli_voices.add_parser(commands)
 
     say = commands.add_parser("say", help="speak a short text to an MP3, to try voices")
     say.add_argument("text", help="the text to speak")
