@@ -31,7 +31,8 @@ def raw_ffprobe_chapters(path: Path) -> list[tuple[int, str]]:
         capture_output=True, check=True, text=True,
     )
     return [
-        (round(float(c["start_time"]) * 1000), c["tags"]["title"]) for c in json.loads(proc.stdout)["chapters"]
+        (round(float(c["start_time"]) * 1000), c["tags"]["title"])
+        for c in json.loads(proc.stdout)["chapters"]
     ]
 
 
@@ -60,7 +61,9 @@ def test_chap_frames_are_written_in_start_order(chaptered: tuple[Path, Timeline]
     ]
 
 
-def test_ffmpeg_conversion_to_m4a_keeps_every_chapter(chaptered: tuple[Path, Timeline], tmp_path: Path) -> None:
+def test_ffmpeg_conversion_to_m4a_keeps_every_chapter(
+    chaptered: tuple[Path, Timeline], tmp_path: Path
+) -> None:
     path, timeline = chaptered
     m4a = tmp_path / "book.m4a"
     subprocess.run(
@@ -86,6 +89,8 @@ def test_other_frames_keep_their_place_and_chaps_follow_the_toc() -> None:
     def chap(name: bytes, start: int) -> bytes:
         return frame(b"CHAP", name + b"\0" + start.to_bytes(4, "big") + bytes(12))
 
-    frames = [frame(b"TIT2", b"x"), chap(b"b", 900), frame(b"CTOC", b"t"), chap(b"a", 5), frame(b"APIC", b"p")]
+    frames = [
+        frame(b"TIT2", b"x"), chap(b"b", 900), frame(b"CTOC", b"t"), chap(b"a", 5), frame(b"APIC", b"p")
+    ]
     ordered = chapters_in_start_order(frames)
     assert ordered == [frames[0], frames[2], frames[3], frames[1], frames[4]]
