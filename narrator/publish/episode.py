@@ -177,8 +177,8 @@ def finish_episode(
     manifest = build_manifest(article, timeline, details, paths, partial.stat().st_size)
     with staged_files() as stage:
         stage.add_file(partial, target)
-        stage.add(paths.vtt, to_vtt(timeline.cues, LANGUAGE).encode("utf-8"))
-        stage.add(paths.srt, to_srt(timeline.cues).encode("utf-8"))
+        stage.add(paths.vtt, to_vtt(timeline.caption_cues, LANGUAGE).encode("utf-8"))
+        stage.add(paths.srt, to_srt(timeline.caption_cues).encode("utf-8"))
         stage.add(paths.chapters, to_chapters_json(timeline, article.title, target.name).encode("utf-8"))
         stage.add(paths.page, render_page(article.title, target.name, timeline).encode("utf-8"))
         stage.add(paths.manifest, manifest.to_json().encode("utf-8"))
