@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import re
 from pathlib import Path
@@ -44,8 +45,8 @@ def test_spoken_word_times_map_onto_written_words() -> None:
 
 
 def test_unmatched_words_share_time_by_count() -> None:
-    times = written_word_times("الف ب", [WordTime("x", 0, 300), WordTime("y", 300, 600), WordTime("z", 600, 900)],
-                               1000)
+    spoken = [WordTime("x", 0, 300), WordTime("y", 300, 600), WordTime("z", 600, 900)]
+    times = written_word_times("الف ب", spoken, 1000)
     assert [(w.start_ms, w.end_ms) for w in times] == [(0, 450), (450, 900)]
 
 
@@ -61,7 +62,7 @@ def test_a_long_sentence_becomes_short_two_line_cues() -> None:
     cues = sentence_cues(10_000, 43_500, words)
     assert len(cues) >= 6
     assert cues[0].start_ms == 10_000 and cues[-1].end_ms == 43_500
-    for before, after in zip(cues, cues[1:], strict=False):
+    for before, after in itertools.pairwise(cues):
         assert before.end_ms == after.start_ms, "cues follow each other within a sentence"
     for cue in cues:
         assert cue.end_ms - cue.start_ms <= MAX_CUE_MS
