@@ -180,7 +180,8 @@ def finish_episode(
         stage.add(paths.vtt, to_vtt(timeline.caption_cues, LANGUAGE).encode("utf-8"))
         stage.add(paths.srt, to_srt(timeline.caption_cues).encode("utf-8"))
         stage.add(paths.chapters, to_chapters_json(timeline, article.title, target.name).encode("utf-8"))
-        stage.add(paths.page, render_page(article.title, target.name, timeline).encode("utf-8"))
+        page = render_page(article.title, target.name, timeline, details.created)
+        stage.add(paths.page, page.encode("utf-8"))
         stage.add(paths.manifest, manifest.to_json().encode("utf-8"))
         stage.commit()
     return manifest

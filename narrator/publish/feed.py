@@ -21,6 +21,7 @@ from narrator import __version__
 from narrator.atomic import write_atomic
 from narrator.errors import InputError
 from narrator.files import CHAPTERS_SUFFIX
+from narrator.publish.jalali import persian_date
 from narrator.publish.manifest import FORMAT, Manifest, load_manifest
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -173,7 +174,7 @@ def _item(channel: ET.Element, episode: Episode, base: str, settings: FeedSettin
     item = _sub(channel, "item")
     _sub(item, "title", m.title)
     summary = m.paragraphs[0].text if m.paragraphs else m.title
-    _sub(item, "description", summary)
+    _sub(item, "description", f"{persian_date(m.created_at)} — {summary}")  # pubDate stays Gregorian
     _sub(item, "guid", m.guid, isPermaLink="false")
     _sub(item, "pubDate", format_datetime(m.created_at, usegmt=True))
     audio_url = file_url(base, m.files.mp3)

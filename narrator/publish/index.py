@@ -17,8 +17,9 @@ from mutagen.mp3 import MP3
 
 from narrator.atomic import write_text_atomic
 from narrator.errors import InputError
-from narrator.files import INDEX_NAME, MANIFEST_SUFFIX
+from narrator.files import FEED_NAME, INDEX_NAME, MANIFEST_SUFFIX
 from narrator.model import ChapterMark, Cue, Timeline
+from narrator.publish.jalali import persian_date
 from narrator.publish.manifest import Manifest, load_manifest
 from narrator.publish.page import (
     PERSIAN_DIGITS,
@@ -102,7 +103,7 @@ def write_pages(folder: Path) -> list[Path]:
         manifest = manifest_path(mp3)
         if manifest.is_file():
             info = load_manifest(manifest)
-            written.append(write_page(mp3, info.title, manifest_timeline(info)))
+            written.append(write_page(mp3, info.title, manifest_timeline(info), info.created_at))
     return written
 
 
@@ -113,7 +114,7 @@ def collect(folder: Path) -> list[IndexEntry]:
 
 
 def _date(moment: datetime) -> str:
-    return moment.strftime("%Y/%m/%d").translate(PERSIAN_DIGITS)
+    return persian_date(moment)
 
 
 def _items(entries: Iterable[IndexEntry]) -> str:
@@ -123,19 +124,34 @@ def _items(entries: Iterable[IndexEntry]) -> str:
         rows.append(
             f'<li><a href="{href}">{isolate_latin(entry.title)}</a> '
             f'<span class="meta"><span dir="ltr">{clock(entry.duration_ms)}</span> · '
-            f'<time datetime="{entry.published.isoformat()}" dir="ltr">{_date(entry.published)}</time>'
+            f'<time datetime="{entry.published.isoformat()}">{_date(entry.published)}</time>'
             "</span></li>"
         )
     return "\n".join(rows)
 
 
-def render_index(entries: list[IndexEntry], title: str = "روایت‌ها") -> str:
-    """The index page listing ``entries`` in the order given, as HTML text."""
+def _feed_link(feed: str | None) -> tuple[str, str]:
+    """The ``<head>`` link and the visible link to the folder's podcast feed, if there is one."""
+    if feed is None:
+        return "", ""
+    href = html.escape(urllib.parse.quote(feed))
+    return (
+        f'<link rel="alternate" type="application/rss+xml" title="RSS" href="{href}">\n',
+        f'<p class="feed"><a href="{href}" type="application/rss+xml">خوراک پادکست (RSS)</a></p>\n',
+    )
+
+
+def render_index(entries: list[IndexEntry], title: str = "روایت‌ها", feed: str | None = None) -> str:
+    """The index page listing ``entries`` in the order given, as HTML text; ``feed`` is the name of
+    the folder's podcast feed, linked when given."""
     css = asset("index.css")
     listing = _items(entries) if entries else "<li>هنوز روایتی نیست.</li>"
+    alternate, visible = _feed_link(feed)
     return fill(
         asset("index.html"),
         {
+            "alternate": alternate,
+            "feed": visible,
             "title": html.escape(title),
             "css": css,
             "csp": html.escape(content_policy(css, None)),
@@ -145,8 +161,14 @@ def render_index(entries: list[IndexEntry], title: str = "روایت‌ها") ->
     )
 
 
-def write_index(folder: Path, title: str = "روایت‌ها") -> Path:
-    """Write ``index.html`` in ``folder`` listing every narration there, atomically."""
+def write_index(folder: Path, title: str = "روایت‌ها", feed: Path | None = None) -> Path:
+    """Write ``index.html`` in ``folder`` listing every narration there, atomically.
+
+    It links the podcast feed ``feed`` when that lies in ``folder`` (default: ``feed.xml`` there,
+    when it exists).
+    """
     target = folder / INDEX_NAME
-    write_text_atomic(target, render_index(collect(folder), title))
+    found = feed if feed is not None else folder / FEED_NAME
+    linked = found.name if found.parent.resolve() == folder.resolve() and found.is_file() else None
+    write_text_atomic(target, render_index(collect(folder), title, linked))
     return target
