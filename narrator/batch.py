@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from narrator.errors import InputError, NarratorError
-from narrator.files import NarrationFiles
+from narrator.files import AUDIO_SUFFIXES, NarrationFiles
 from narrator.pipeline import NarrateOptions, narrate, output_path
 from narrator.progress import Reporter
 
@@ -56,10 +56,11 @@ def plan(sources: Sequence[Path], output: Path | None, default_dir: Path) -> lis
     must be a folder. Refused up front, before any work: two articles whose files (MP3, sidecars,
     page) would land on the same path, an article named like the folder's index page, and an
     ``.mp3`` output that is a folder."""
-    if len(sources) > 1 and output is not None and output.suffix.lower() == ".mp3":
-        raise InputError("with several inputs, -o must name a folder, not an .mp3 file")
-    if output is not None and output.suffix.lower() == ".mp3" and output.is_dir():
-        raise InputError(f"{output}: is a folder, not an .mp3 file")
+    if output is not None and output.suffix.lower() in AUDIO_SUFFIXES:
+        if len(sources) > 1:
+            raise InputError(f"with several inputs, -o must name a folder, not an {output.suffix} file")
+        if output.is_dir():
+            raise InputError(f"{output}: is a folder, not an {output.suffix} file")
     named: dict[Path, Path] = {}
     for source in sources:
         named.setdefault(source.resolve(), source)

@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
 
     say = commands.add_parser("narrate", help="narrate article files into chaptered MP3s")
     say.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="article text files")
-    say.add_argument("-o", "--output", type=Path, help=f"output .mp3 file or folder (default {DEFAULT_OUT}/)")
+    say.add_argument("-o", "--output", type=Path,
+                     help=f"output .mp3, .m4b or .m4a file, or folder (default {DEFAULT_OUT}/)")
     _voice_options(say)
     _ezafe_option(say)
     _lexicon_option(say)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
 from narrator.audio.loudness import Normalizer
+from narrator.audio.mp4 import is_mp4
 from narrator.audio.pcm import trim_silence
 from narrator.audio.segments import Layout
 from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
@@ -22,8 +23,9 @@ from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.cache import CachedEngine, ClipCache
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
 from narrator.errors import EngineUnavailable, InputError, NarratorError, OutputError
-from narrator.files import NarrationFiles
+from narrator.files import AUDIO_SUFFIXES, NarrationFiles
 from narrator.model import Article, ChapterMark, Clip, Cue, Timeline, WordTime
+from narrator.mp4out import continuous_layout, encode_mp4
 from narrator.progress import QuietReporter, Reporter
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import (
@@ -112,8 +114,9 @@ def ready_engine(name: str, options: EngineOptions) -> Engine:
 
 
 def output_path(source: Path, out: Path | None, default_dir: Path) -> Path:
-    """Where the MP3 for ``source`` goes: ``out`` if it names a .mp3, else ``<dir>/<stem>.mp3``."""
-    if out is not None and out.suffix.lower() == ".mp3":
+    """Where the audio for ``source`` goes: ``out`` if it names an audio file (.mp3, .m4b, .m4a),
+    else ``<dir>/<stem>.mp3``."""
+    if out is not None and out.suffix.lower() in AUDIO_SUFFIXES:
         return out
     return (out or default_dir) / f"{source.stem}.mp3"
 
@@ -168,7 +171,8 @@ def render(
     article's text).
     """
     cover = load_cover(opts.publish.cover) if opts.publish.cover is not None else None
-    fd, name = tempfile.mkstemp(prefix=".narrator-", suffix=".mp3.part", dir=target.parent)
+    suffix = f"{target.suffix.lower()}.part"
+    fd, name = tempfile.mkstemp(prefix=".narrator-", suffix=suffix, dir=target.parent)
     os.close(fd)
     partial = Path(name)
     try:
@@ -225,6 +229,14 @@ def _encode(
     cache = opts.cache.open() if opts.cache is not None else None
     with Normalizer(rate, opts.loudness) as normalizer:  # measured while spooled, then encoded
         spans = list(assemble(stream, normalizer, rate, opts.pauses))
+        if is_mp4(target):
+            layout = continuous_layout(spans, normalizer.frames_written, rate)
+            timeline = build_timeline(article, spans, rate, layout)
+            mp4_report = encode_mp4(
+                normalizer, partial, opts.encode, timeline.chapters,
+                audiobook=target.suffix.lower() == ".m4b", normalize=opts.loudness is not None,
+            )
+            return with_captions(timeline, article, words), mp4_report
         report, layout = normalizer.encode_segments(
             partial, opts.encode, [s.chapter.start for s in spans], cache, ENCODE_WORKERS,
             normalize=opts.loudness is not None, reuse_gain_db=_earlier_gain(target, opts),

@@ -12,7 +12,7 @@ from narrator import __version__
 from narrator.atomic import staged_files
 from narrator.audio_settings import EncodeSettings, LoudnessReport
 from narrator.engines.base import Engine, EngineOptions
-from narrator.files import NarrationFiles
+from narrator.files import MP4_SUFFIXES, NarrationFiles
 from narrator.model import Article, Timeline
 from narrator.publish.cover import Cover
 from narrator.publish.id3 import TagInfo, write_tags
@@ -31,6 +31,7 @@ from narrator.publish.manifest import (
     narration_guid,
     sha256_hex,
 )
+from narrator.publish.mp4tags import write_mp4_tags
 from narrator.publish.page import render_page
 from narrator.publish.sidecars import to_chapters_json, to_srt, to_vtt
 
@@ -172,7 +173,10 @@ def finish_episode(
     The MP3 is moved first and the manifest last, so a manifest always describes complete files;
     if anything fails before that, no file of this narration is left behind.
     """
-    write_tags(partial, tag_info(article, details), timeline)
+    if target.suffix.lower() in MP4_SUFFIXES:
+        write_mp4_tags(partial, tag_info(article, details), audiobook=target.suffix.lower() == ".m4b")
+    else:
+        write_tags(partial, tag_info(article, details), timeline)
     paths = NarrationFiles.beside(target)
     manifest = build_manifest(article, timeline, details, paths, partial.stat().st_size)
     with staged_files() as stage:

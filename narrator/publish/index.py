@@ -14,10 +14,11 @@ from pathlib import Path
 
 from mutagen import MutagenError
 from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
 
 from narrator.atomic import write_text_atomic
 from narrator.errors import InputError
-from narrator.files import FEED_NAME, INDEX_NAME, MANIFEST_SUFFIX
+from narrator.files import AUDIO_SUFFIXES, FEED_NAME, INDEX_NAME, MANIFEST_SUFFIX, MP4_SUFFIXES
 from narrator.model import ChapterMark, Cue, Timeline
 from narrator.publish.jalali import persian_date
 from narrator.publish.manifest import Manifest, load_manifest
@@ -69,16 +70,24 @@ def read_entry(mp3: Path) -> IndexEntry:
     return _entry_from_tags(mp3, page_name)
 
 
+def _tagged_title(mp3: Path, audio: MP3 | MP4) -> str:
+    if isinstance(audio, MP4):
+        names = audio.tags.get("\xa9nam") if audio.tags is not None else None
+        return str(names[0]) if names else mp3.stem
+    title_frame = audio.tags.get("TIT2") if audio.tags is not None else None
+    return str(title_frame.text[0]) if title_frame is not None and title_frame.text else mp3.stem
+
+
 def _entry_from_tags(mp3: Path, page_name: str | None) -> IndexEntry:
+    kind = "MP4" if mp3.suffix.lower() in MP4_SUFFIXES else "MP3"
     try:
-        audio = MP3(mp3)
+        audio = MP4(mp3) if kind == "MP4" else MP3(mp3)
     except (MutagenError, OSError) as exc:
-        raise InputError(f"{mp3}: not a readable MP3 ({exc})") from exc
+        raise InputError(f"{mp3}: not a readable {kind} ({exc})") from exc
     length = getattr(audio.info, "length", None)
     if not isinstance(length, float):
-        raise InputError(f"{mp3}: the MP3 has no duration")
-    title_frame = audio.tags.get("TIT2") if audio.tags is not None else None
-    title = str(title_frame.text[0]) if title_frame is not None and title_frame.text else mp3.stem
+        raise InputError(f"{mp3}: the {kind} has no duration")
+    title = _tagged_title(mp3, audio)
     return IndexEntry(
         title=title,
         duration_ms=round(length * 1000),
@@ -89,10 +98,10 @@ def _entry_from_tags(mp3: Path, page_name: str | None) -> IndexEntry:
 
 
 def narrations(folder: Path) -> list[Path]:
-    """The visible ``.mp3`` files directly in ``folder``, sorted by name."""
+    """The visible audio files (``.mp3``, ``.m4b``, ``.m4a``) directly in ``folder``, sorted by name."""
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder")
-    found = (p for p in folder.iterdir() if p.suffix.lower() == ".mp3" and not p.name.startswith("."))
+    found = (p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES and not p.name.startswith("."))
     return sorted(p for p in found if p.is_file())
 
 
