@@ -170,7 +170,7 @@ def test_a_folder_without_narrations_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes.json").write_text('{"hello": 1}', "utf-8")
     code, _, err = run(["feed", str(tmp_path), "--base-url", BASE])
     assert code == 1
-    reason = "has no narrations (no manifest <name>.json beside a <name>.mp3)"
+    reason = "has no narrations (no manifest <name>.json beside a <name>.mp3, .m4b or .m4a)"
     assert err == f"narrator: error: {tmp_path}: {reason}\n"
     assert not (tmp_path / "feed.xml").exists()
 

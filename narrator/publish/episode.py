@@ -26,6 +26,7 @@ from narrator.publish.manifest import (
     ParagraphEntry,
     SentenceEntry,
     SourceInfo,
+    WordEntry,
     finite,
     format_time,
     narration_guid,
@@ -113,7 +114,9 @@ def build_manifest(
         sentences: list[SentenceEntry] = []
         for sentence in paragraph.sentences:
             cue = next(cues)
-            entry = SentenceEntry(number, cue.start_ms, cue.end_ms, sentence.written, sentence.spoken)
+            timed = timeline.words[number] if number < len(timeline.words) else ()
+            words = tuple(WordEntry(w.start_ms, w.end_ms, w.text) for w in timed)
+            entry = SentenceEntry(number, cue.start_ms, cue.end_ms, sentence.written, sentence.spoken, words)
             sentences.append(entry)
             number += 1
         paragraphs.append(

@@ -126,7 +126,8 @@ def find_episodes(folder: Path) -> list[Episode]:
             raise InputError(f"{path}: its audio {manifest.files.mp3} is missing from {folder}")
         episodes.append(Episode(manifest, path, audio.stat().st_size))
     if not episodes:
-        raise InputError(f"{folder}: has no narrations (no manifest <name>.json beside a <name>.mp3 or .m4b)")
+        beside = "a <name>.mp3, .m4b or .m4a"
+        raise InputError(f"{folder}: has no narrations (no manifest <name>.json beside {beside})")
     seen: dict[str, Path] = {}
     for episode in episodes:
         other = seen.setdefault(episode.manifest.guid, episode.path)

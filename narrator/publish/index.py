@@ -56,6 +56,7 @@ def manifest_timeline(manifest: Manifest) -> Timeline:
         duration_ms=manifest.duration_ms,
         chapters=tuple(ChapterMark(p.start_ms, p.end_ms, p.title) for p in manifest.paragraphs),
         cues=tuple(Cue(s.start_ms, s.end_ms, s.text) for s in manifest.sentences),
+        words=tuple(tuple(Cue(w.start_ms, w.end_ms, w.text) for w in s.words) for s in manifest.sentences),
     )
 
 

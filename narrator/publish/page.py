@@ -198,7 +198,8 @@ def published_html(published: datetime | None) -> str:
     """The publication date for readers (Jalali) with the Gregorian instant for machines."""
     if published is None:
         return ""
-    return f'<time datetime="{html.escape(published.isoformat())}">{persian_date(published)}</time> · '
+    instant = published.replace(microsecond=0).isoformat()  # as the manifest records it
+    return f'<time datetime="{html.escape(instant)}">{persian_date(published)}</time> · '
 
 
 def render_page(title: str, audio_name: str, timeline: Timeline, published: datetime | None = None) -> str:
