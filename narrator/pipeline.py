@@ -257,7 +257,7 @@ def with_captions(timeline: Timeline, article: Article, spoken: list[tuple[WordT
     words: list[tuple[Cue, ...]] = []
     for sentence, cue, times in zip(article.sentences, timeline.cues, spoken, strict=True):
         written = written_word_times(sentence.written, times, cue.end_ms - cue.start_ms)
-        captions.extend(sentence_cues(cue.start_ms, cue.end_ms, written))
+        captions.extend(sentence_cues(cue.start_ms, cue.end_ms, written) or [cue])
         timed = tuple(Cue(cue.start_ms + w.start_ms, cue.start_ms + w.end_ms, w.text) for w in written)
         words.append(timed if times else ())
     return replace(timeline, captions=tuple(captions), words=tuple(words))
