@@ -16,6 +16,7 @@ from mutagen.mp4 import MP4
 from narrator.cli import main
 from narrator.pipeline import Result, render
 from narrator.publish.episode import PublishSettings
+from narrator.publish.index import collect
 from tests.audio_check import decode_mp3, ffprobe_chapters, ffprobe_format
 from tests.fakes import ToneEngine
 from tests.podcast_fixtures import podcast_options, tone_article, tone_runs
@@ -111,3 +112,14 @@ def test_cli_narrates_to_m4a_and_the_feed_lists_it(tmp_path: Path) -> None:
     assert enclosure.get("type") == "audio/x-m4a"
     assert int(enclosure.get("length", "0")) == target.stat().st_size
     assert 'href="news.page.html"' in (target.parent / "index.html").read_text("utf-8")
+
+
+def test_index_reads_an_m4b_without_manifest_from_its_tags(
+    result: tuple[Result, Path], tmp_path: Path
+) -> None:
+    done, _ = result
+    copy = tmp_path / "copy.m4b"
+    copy.write_bytes(done.path.read_bytes())
+    (entry,) = collect(tmp_path)
+    assert (entry.title, entry.audio, entry.page) == (done.article.title, "copy.m4b", None)
+    assert abs(entry.duration_ms - done.timeline.duration_ms) <= 50
