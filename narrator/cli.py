@@ -69,8 +69,9 @@ def _cmd_feed(args: argparse.Namespace, out: TextIO) -> int:
         base_url=args.base_url, title=args.title, author=args.author, image=args.image,
         description=args.description,
     )
-    out.write(f"{write_feed(args.folder, settings, args.output)}\n")
-    out.write(f"{write_index(args.folder)}\n")
+    feed = write_feed(args.folder, settings, args.output)
+    out.write(f"{feed}\n")
+    out.write(f"{write_index(args.folder, feed=feed)}\n")
     return 0
 
 

@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     narrate = commands.add_parser("narrate", help="narrate article files into chaptered MP3s")
     narrate.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="article text files")
     narrate.add_argument("-o", "--output", type=output_arg,
-                         help=f"output .mp3 file or folder (default {DEFAULT_OUT}/)")
+                         help=f"output .mp3, .m4b or .m4a file, or folder (default {DEFAULT_OUT}/)")
     voice_options(narrate)
     ezafe_option(narrate)
     lexicon_option(narrate)

@@ -15,7 +15,8 @@ SRT_SUFFIX = ".srt"
 CHAPTERS_SUFFIX = ".chapters.json"
 MANIFEST_SUFFIX = ".json"
 PAGE_SUFFIX = ".page.html"  # never ``.html``: an HTML article narrated in its own folder must survive
-AUDIO_SUFFIXES = (".mp3",)
+MP4_SUFFIXES = (".m4b", ".m4a")  # AAC in MP4
+AUDIO_SUFFIXES = (".mp3", *MP4_SUFFIXES)
 INDEX_NAME = "index.html"
 FEED_NAME = "feed.xml"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
@@ -13,15 +13,19 @@ from pathlib import Path
 from narrator.atomic import temporary_beside
 from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
 from narrator.audio.loudness import Normalizer
+from narrator.audio.mp4 import is_mp4
+from narrator.audio.pcm import trim_silence
 from narrator.audio.segments import Layout
 from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
 from narrator.blobcache import DEFAULT_LIMIT_BYTES, default_audio_cache_dir
+from narrator.cues import sentence_cues, written_word_times
 from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.cache import CachedEngine, ClipCache
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
 from narrator.errors import EngineUnavailable, InputError, NarratorError, OutputError
 from narrator.files import NarrationFiles, is_audio_name
-from narrator.model import Article, ChapterMark, Clip, Cue, Timeline
+from narrator.model import Article, ChapterMark, Clip, Cue, Timeline, WordTime
+from narrator.mp4out import continuous_layout, encode_mp4
 from narrator.progress import QuietReporter, Reporter
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import (
@@ -217,15 +221,43 @@ def _encode(
     if not first:
         raise InputError("the article has no sentences to narrate")
     rate = first[0].sample_rate
-    stream: Iterator[list[Clip]] = chain([first], paragraphs)
+    words: list[tuple[WordTime, ...]] = []
+    stream = _recording_words(chain([first], paragraphs), words)
     cache = opts.cache.open() if opts.cache is not None else None
     with Normalizer(rate, opts.loudness) as normalizer:  # measured while spooled, then encoded
         spans = list(assemble(stream, normalizer, rate, opts.pauses))
+        if is_mp4(target):
+            layout = continuous_layout(spans, normalizer.frames_written, rate)
+            timeline = build_timeline(article, spans, rate, layout)
+            mp4_report = encode_mp4(
+                normalizer, partial, opts.encode, timeline.chapters,
+                audiobook=target.suffix.lower() == ".m4b", normalize=opts.loudness is not None,
+            )
+            return with_captions(timeline, article, words), mp4_report
         report, layout = normalizer.encode_segments(
             partial, opts.encode, [s.chapter.start for s in spans], cache, ENCODE_WORKERS,
             normalize=opts.loudness is not None, reuse_gain_db=_earlier_gain(target, opts),
         )
-    return build_timeline(article, spans, rate, layout), report
+    return with_captions(build_timeline(article, spans, rate, layout), article, words), report
+
+
+def _recording_words(stream: Iterator[list[Clip]], words: list[tuple[WordTime, ...]]) -> Iterator[list[Clip]]:
+    """``stream`` unchanged, appending each clip's word times (as assembly trims it) to ``words``."""
+    for clips in stream:
+        words.extend(trim_silence(c).words if c.words else () for c in clips)
+        yield clips
+
+
+def with_captions(timeline: Timeline, article: Article, spoken: list[tuple[WordTime, ...]]) -> Timeline:
+    """``timeline`` with short caption cues and, where the engine timed words, written word times."""
+    captions: list[Cue] = []
+    words: list[tuple[Cue, ...]] = []
+    for sentence, cue, times in zip(article.sentences, timeline.cues, spoken, strict=True):
+        written = written_word_times(sentence.written, times, cue.end_ms - cue.start_ms)
+        captions.extend(sentence_cues(cue.start_ms, cue.end_ms, written) or [cue])
+        timed = tuple(Cue(cue.start_ms + w.start_ms, cue.start_ms + w.end_ms, w.text) for w in written)
+        words.append(timed if times else ())
+    return replace(timeline, captions=tuple(captions), words=tuple(words))
 
 
 def build_timeline(article: Article, spans: list[AssembledParagraph], rate: int, layout: Layout) -> Timeline:

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from narrator.engines.base import EngineOptions, primary_language
 from narrator.errors import EngineError, EngineUnavailable, InputError
-from narrator.model import Clip
+from narrator.model import Clip, WordTime
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _ESPEAK_CHARS_UTF8 = 1
@@ -35,9 +35,48 @@ def words_per_minute(rate: int | None) -> int:
         raise InputError(f"--rate {rate} is out of range for espeak ({low} to +{high} percent)")
     return round(_DEFAULT_WPM * (100 + rate) / 100)
 
+_EVENT_LIST_TERMINATED = 0
+_EVENT_WORD = 1
+
+
+class _EventId(ctypes.Union):
+    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
+
+
+class _Event(ctypes.Structure):
+    """``espeak_EVENT`` of speak_lib.h: what the synthesis callback reports besides audio."""
+
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),  # in characters, from 1
+        ("length", ctypes.c_int),  # in characters
+        ("audio_position", ctypes.c_int),  # ms from the start of the text
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", _EventId),
+    ]
+
+
 _SynthCallback = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
 )
+
+
+def word_times(text: str, starts: list[tuple[int, int, int]], duration_ms: int) -> tuple[WordTime, ...]:
+    """Word times from espeak's word events (character position from 1, length, ms): each word
+    lasts until the next one starts, the last until the end of the audio.
+
+    >>> word_times("سلام دنیا", [(1, 4, 10), (6, 4, 500)], 900)[1]
+    WordTime(text='دنیا', start_ms=500, end_ms=900)
+    """
+    times: list[WordTime] = []
+    for index, (position, length, start) in enumerate(starts):
+        end = starts[index + 1][2] if index + 1 < len(starts) else duration_ms
+        word = text[position - 1 : position - 1 + length]
+        begin = min(start, duration_ms)
+        times.append(WordTime(word, begin, max(min(end, duration_ms), begin)))
+    return tuple(times)
 
 
 class _Library:
@@ -48,6 +87,7 @@ class _Library:
 
         self.lock = threading.Lock()
         self._chunks: list[bytes] = []
+        self._words: list[tuple[int, int, int]] = []
         lib = ctypes.cdll.LoadLibrary(espeakng_loader.get_library_path())
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_Initialize.restype = ctypes.c_int
@@ -74,9 +114,17 @@ class _Library:
         lib.espeak_SetSynthCallback(self._callback)
         self.lib = lib
 
-    def _collect(self, wav: ctypes._Pointer[ctypes.c_short], count: int, _events: int) -> int:
+    def _collect(
+        self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: ctypes._Pointer[_Event]
+    ) -> int:
         if count > 0 and wav:
             self._chunks.append(ctypes.string_at(wav, count * 2))
+        index = 0
+        while events and events[index].type != _EVENT_LIST_TERMINATED:
+            event = events[index]
+            if event.type == _EVENT_WORD:
+                self._words.append((event.text_position, event.length, event.audio_position))
+            index += 1
         return 0
 
     def set_voice(self, voice: str, rate: int | None, pitch: int | None) -> None:
@@ -85,13 +133,15 @@ class _Library:
         self.lib.espeak_SetParameter(_ESPEAK_RATE, words_per_minute(rate), 0)
         self.lib.espeak_SetParameter(_ESPEAK_PITCH, min(100, max(0, _DEFAULT_PITCH + (pitch or 0))), 0)
 
-    def synth(self, text: str) -> bytes:
+    def synth(self, text: str) -> tuple[bytes, list[tuple[int, int, int]]]:
+        """The audio of ``text`` and its word events (character position, length, ms)."""
         self._chunks = []
+        self._words = []
         data = text.encode("utf-8")
         status = self.lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _ESPEAK_CHARS_UTF8, None, None)
         if status != 0 or self.lib.espeak_Synchronize() != 0:
             raise EngineError(f"espeak-ng failed to speak (status {status})")
-        return b"".join(self._chunks)
+        return b"".join(self._chunks), self._words
 
     def phonemes(self, text: str) -> str:
         pointer = ctypes.c_char_p(text.encode("utf-8"))
@@ -172,14 +222,15 @@ class EspeakEngine:
         return None
 
     def settings_key(self) -> str:
-        return f"espeak|{self.voice}|rate={self.options.rate}|pitch={self.options.pitch}"
+        return f"espeak|{self.voice}|rate={self.options.rate}|pitch={self.options.pitch}|words"
 
     def synthesize(self, text: str) -> Clip:
         library = _load()
         with library.lock:
             library.set_voice(self.voice, self.options.rate, self.options.pitch)
-            pcm = library.synth(text)
-        return Clip(pcm=pcm, sample_rate=library.sample_rate)
+            pcm, events = library.synth(text)
+        clip = Clip(pcm=pcm, sample_rate=library.sample_rate)
+        return Clip(pcm=pcm, sample_rate=clip.sample_rate, words=word_times(text, events, clip.duration_ms))
 
 
 def phonemize(text: str, voice: str = "fa") -> str:
