@@ -178,7 +178,8 @@ def test_a_folder_without_narrations_is_refused(tmp_path: Path) -> None:
 def test_an_older_manifest_is_named_and_the_old_feed_kept(folder: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
-    (copy / "feed.xml").write_text("the previous feed", "utf-8")
+    previous = "<rss><channel><generator>narrator 0.1.0</generator></channel></rss>"
+    (copy / "feed.xml").write_text(previous, "utf-8")
     data = json.loads((copy / "c.json").read_text("utf-8"))
     del data["format_version"]
     (copy / "c.json").write_text(json.dumps(data), "utf-8")
@@ -187,7 +188,7 @@ def test_an_older_manifest_is_named_and_the_old_feed_kept(folder: Path, tmp_path
     reason = "not a usable narration manifest: missing field 'format_version'"
     assert err.startswith(f"narrator: error: {copy / 'c.json'}: {reason}")
     assert "older narrator" in err and err.count("\n") == 1
-    assert (copy / "feed.xml").read_text("utf-8") == "the previous feed"
+    assert (copy / "feed.xml").read_text("utf-8") == previous
 
 
 def test_a_manifest_whose_audio_is_gone_is_named(folder: Path, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import pytest
 from mutagen.mp4 import MP4
 
 from narrator.cli import main
+from narrator.files import NarrationFiles
 from narrator.pipeline import Result, render
 from narrator.publish.episode import PublishSettings
 from narrator.publish.index import collect
@@ -101,7 +102,7 @@ def test_cli_narrates_to_m4a_and_the_feed_lists_it(tmp_path: Path) -> None:
     target = tmp_path / "site" / "news.m4a"
     args = ["narrate", str(article), "-o", str(target), "--ezafe", "off"]
     assert main(args, stdout=out, stderr=io.StringIO()) == 0
-    assert out.getvalue().split() == [str(target)]
+    assert out.getvalue().split() == [str(p) for p in NarrationFiles.beside(target).all()]
     assert ffprobe_format(target)["streams"][0]["codec_name"] == "aac"  # type: ignore[index]
     assert len(ffprobe_chapters(target)) == 3  # the title line is narrated too
     code = main(["feed", str(target.parent), "--base-url", "https://example.org/"],
