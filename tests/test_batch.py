@@ -12,6 +12,7 @@ from pathlib import Path
 from mutagen.id3 import ID3
 
 from narrator.cli import main
+from narrator.files import NarrationFiles
 from narrator.model import Clip
 from narrator.pipeline import load_article
 from narrator.synth import speak_article
@@ -31,7 +32,8 @@ def test_folder_with_jobs_and_one_broken_article(tmp_path: Path, seed: Path) -> 
     assert code == 1
     assert sorted(p.name for p in out_dir.glob("*.mp3")) == ["a0.mp3", "a1.mp3", "a2.mp3"]
     assert not list(out_dir.glob("broken*"))
-    assert stdout.getvalue().splitlines() == [str(out_dir / f"a{n}.mp3") for n in range(3)]
+    written = [p for n in range(3) for p in NarrationFiles.beside(out_dir / f"a{n}.mp3").all()]
+    assert stdout.getvalue().splitlines() == [str(p) for p in written]
     log = stderr.getvalue()
     assert "1 of 4 articles failed" in log and "broken.txt" in log and "binary" in log
     assert log.count("narrating ") == 3  # plain progress lines, since stderr is not a terminal
@@ -45,7 +47,7 @@ def test_quiet_prints_only_results(tmp_path: Path, seed: Path) -> None:
     code = main(["narrate", str(seed), str(other), "-q", "-o", str(tmp_path / "out"), "--no-cache"],
                 stdout=stdout, stderr=stderr)
     assert code == 0 and stderr.getvalue() == ""
-    assert len(stdout.getvalue().splitlines()) == 2
+    assert len(stdout.getvalue().splitlines()) == 2 * 6  # each file of both narrations
 
 
 def test_two_inputs_cannot_share_an_mp3(tmp_path: Path, seed: Path) -> None:
