@@ -20,6 +20,7 @@ from pathlib import Path
 
 from narrator.model import Article, Paragraph
 from narrator.text.ezafe_model import CompactCrf, ModelFormatError, load_compact
+from narrator.text.ezafe_rules import adjust
 
 KASRA = "\u0650"
 HAMZA_ABOVE = "\u0654"
@@ -126,7 +127,15 @@ class EzafeTagger:
     model: CompactCrf
 
     def flags(self, sentence: str) -> tuple[list[Token], list[bool]]:
-        """The sentence's tokens and, for each, whether it takes the ezafe."""
+        """The sentence's tokens and, for each, whether it takes the ezafe.
+
+        The CRF's tags, then the phrase rules of :func:`narrator.text.ezafe_rules.adjust`.
+        """
+        tokens, flags = self.crf_flags(sentence)
+        return tokens, adjust(tokens, flags)
+
+    def crf_flags(self, sentence: str) -> tuple[list[Token], list[bool]]:
+        """The sentence's tokens and the CRF's own ezafe flags (no phrase rules)."""
         tokens = tokenize(sentence)
         tags = self.model.tag([t.text for t in tokens])
         return tokens, [t.is_word and is_ezafe_tag(tag) for t, tag in zip(tokens, tags, strict=True)]
