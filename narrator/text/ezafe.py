@@ -120,6 +120,10 @@ def is_ezafe_tag(tag: str) -> bool:
     return len(tag) > 1 and tag.endswith("e") and tag[:-1].isupper()
 
 
+def _crf(tokens: Sequence[Token], tags: Sequence[str]) -> list[bool]:
+    return [t.is_word and is_ezafe_tag(tag) for t, tag in zip(tokens, tags, strict=True)]
+
+
 @dataclass(frozen=True)
 class EzafeTagger:
     """Marks the ezafe in a sentence using the part-of-speech CRF."""
@@ -131,14 +135,14 @@ class EzafeTagger:
 
         The CRF's tags, then the phrase rules of :func:`narrator.text.ezafe_rules.adjust`.
         """
-        tokens, flags = self.crf_flags(sentence)
-        return tokens, adjust(tokens, flags)
+        tokens = tokenize(sentence)
+        tags = self.model.tag([t.text for t in tokens])
+        return tokens, adjust(tokens, _crf(tokens, tags), tags)
 
     def crf_flags(self, sentence: str) -> tuple[list[Token], list[bool]]:
         """The sentence's tokens and the CRF's own ezafe flags (no phrase rules)."""
         tokens = tokenize(sentence)
-        tags = self.model.tag([t.text for t in tokens])
-        return tokens, [t.is_word and is_ezafe_tag(tag) for t, tag in zip(tokens, tags, strict=True)]
+        return tokens, _crf(tokens, self.model.tag([t.text for t in tokens]))
 
     def mark(self, sentence: str) -> str:
         """The sentence with the written ezafe added to each word that takes it.

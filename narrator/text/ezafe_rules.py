@@ -25,7 +25,7 @@ from typing import Protocol
 ZWNJ = "\u200c"
 # Light verbs: past and present stems. Copulas (است, بود, شد) only end a compound verb's noun.
 _LIGHT_STEMS = ("کرد", "کن", "یافت", "یاب", "داد", "ده", "گرفت", "گیر", "زد", "زن", "نمود",
-                "نما", "گردید", "گرد", "ساخت", "ساز", "آورد", "آور", "خورد", "خور", "کشید", "کش",
+                "نما", "گردید", "گرد", "آورد", "آور", "خورد", "خور", "کشید", "کش",
                 "داشت", "دار", "رساند", "رسان", "شد", "شو")
 _COPULAS = frozenset({"شد", "شو", "گردید", "گرد"})
 _ENDINGS = ("", "م", "ی", "د", "یم", "ید", "ند", "ه", "ن", "ست")
@@ -37,6 +37,8 @@ _PREDICATES = frozenset({"برگزار", "منتشر", "اعلام", "انجام
                          "مطرح", "پیروز", "تشکیل", "آغاز", "شروع", "تمام", "کشته", "زخمی",
                          "مجروح", "دستگیر", "بازداشت", "اجرا", "افتتاح", "تعطیل", "ارسال", "منجر",
                          "وارد", "خارج", "پخش", "ثبت", "حذف", "تبدیل", "مواجه", "روبرو"})
+_PREPOSITIONS = frozenset({"برای", "روی", "سوی", "زیر", "پیش", "کنار", "درباره", "بدون", "مانند",
+                           "مثل", "توسط", "طی", "بین", "میان", "پس", "بعد", "قبل", "داخل", "خارج"})
 _SURNAME_ENDINGS = ("ی", "پور", "زاده", "نژاد", "فر", "منش", "راد", "نیا", "کیا", "وند", "لو",
                     "یان", "زادگان", "آبادی")
 _TITLES = frozenset({"آقای", "خانم", "دکتر", "مهندس", "سردار", "سرلشکر", "سرتیپ", "حجت‌الاسلام",
@@ -128,9 +130,15 @@ def _verb_at(tokens: Sequence[Word], index: int, copula: bool = True) -> bool:
     return word in LIGHT_VERBS if copula else word in _NOT_COPULA
 
 
-def adjust(tokens: Sequence[Word], flags: Sequence[bool], lists: NameLists | None = None) -> list[bool]:
-    """``flags`` (the CRF's: does each token take the ezafe) with the phrase rules applied."""
+def adjust(tokens: Sequence[Word], flags: Sequence[bool], tags: Sequence[str] | None = None,
+           lists: NameLists | None = None) -> list[bool]:
+    """``flags`` (the CRF's: does each token take the ezafe) with the phrase rules applied.
+
+    ``tags`` are the CRF's part-of-speech tags: a word before an adjective (``AJ``) keeps its
+    mark even before a verb (``مخاطبانِ زیادی دارد``).
+    """
     lists = lists or name_lists()
+    tags = tags or [""] * len(tokens)
     out = list(flags)
     count = len(tokens)
     for i, token in enumerate(tokens):
@@ -152,8 +160,8 @@ def adjust(tokens: Sequence[Word], flags: Sequence[bool], lists: NameLists | Non
             out[i] = False
         elif _verb_at(tokens, i + 1):
             out[i] = False  # the noun of a compound verb
-        elif next_word and next_word not in _COMPLEMENT_NOUNS and _verb_at(
-            tokens, i + 2, copula=next_word in _PREDICATES
-        ):
+        elif (next_word and next_word not in _COMPLEMENT_NOUNS and word not in _PREPOSITIONS
+              and (next_word in _PREDICATES or not tags[i + 1].startswith("AJ"))
+              and _verb_at(tokens, i + 2, copula=next_word in _PREDICATES)):
             out[i] = False  # the noun phrase ends before the compound verb's noun
     return out
