@@ -11,6 +11,7 @@ from narrator.text.prepare import is_prose
 from narrator.text.rules import Replacement
 from narrator.text.sentences import split_sentences
 from narrator.text.spoken import speak
+from narrator.text.zwnj import repair_kind
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ def _normalization(raw: str, written: str) -> list[Replacement]:
             continue
         old, new = " ".join(before[a1:a2]), " ".join(after[b1:b2])
         zwnj = old.replace(" ", "") == new.replace(ZWNJ, "").replace(" ", "") and ZWNJ in new
-        found.append(Replacement("normalize", "zwnj" if zwnj else "characters", old, new))
+        rule = repair_kind(old, new) if zwnj else "normalize"
+        found.append(Replacement(rule, "zwnj" if zwnj else "characters", old, new))
     return found
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from narrator.model import Article, Paragraph
 from narrator.text.ezafe_model import CompactCrf, ModelFormatError, load_compact
 from narrator.text.ezafe_rules import adjust
+from narrator.text.normalize import hazm_steps
 
 KASRA = "\u0650"
 HAMZA_ABOVE = "\u0654"
@@ -73,8 +74,22 @@ def ezafe_form(word: str) -> str:
             return word
         if before in "اآ" or word in _GLIDE_UY or word.endswith(_GLIDE_UY_ENDINGS):
             return word
+        if before == "و" and _written_glide(word):  # ezafe already written: نیروی, بازوی
+            return word
         return word + ZWNJ + YEH + KASRA
     return word + KASRA
+
+
+def _written_glide(word: str) -> bool:
+    """Whether ``word`` (ending «وی») is a word ending in the vowel «و» plus a written ezafe.
+
+    ``نیروی`` is ``نیرو`` + ezafe (no second mark); ``معنوی`` is one word (it takes one).
+    """
+    stem = word[:-1]
+    if stem in _CONSONANT_VAV or len(stem) < 3:
+        return False
+    count = hazm_steps().words.count(stem)
+    return count is not None and count > 0
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib.resources import files
 from typing import Protocol
+
+from narrator.text.names import NameLists, name_lists
 
 ZWNJ = "\u200c"
 # Light verbs: past and present stems. Copulas (است, بود, شد) only end a compound verb's noun.
@@ -32,6 +31,10 @@ _ENDINGS = ("", "م", "ی", "د", "یم", "ید", "ند", "ه", "ن", "ست")
 _PERFECT = ("", ZWNJ + "است", ZWNJ + "اند", ZWNJ + "ام", ZWNJ + "ای", " است", " اند", ZWNJ + "ایم")
 # Nouns of compound verbs that take a linked complement before them (موردِ توجه قرار گرفت).
 _COMPLEMENT_NOUNS = frozenset({"قرار", "واقع"})
+# Nouns of compound verbs that are linked to the noun after them (درخواستِ کمک کرد,
+# ابرازِ امیدواری کرد, اعلامِ آمادگی کرد): the word before the verb's noun keeps its mark.
+_LINKED = frozenset({"درخواست", "تقاضای", "تقاضا", "ابراز", "اظهار", "اعلام", "احساس", "طلب",
+                     "جلب", "کسب", "ایجاد", "صدور", "اخذ", "ارائه", "اعطای", "اعطا"})
 # Words that with «شدن» make a compound verb, not "become + noun phrase" (برگزار شد, حاضر نشد).
 _PREDICATES = frozenset({"برگزار", "منتشر", "اعلام", "انجام", "تصویب", "حاضر", "موفق", "متوقف",
                          "مطرح", "پیروز", "تشکیل", "آغاز", "شروع", "تمام", "کشته", "زخمی",
@@ -53,34 +56,6 @@ class Word(Protocol):
 
     @property
     def is_word(self) -> bool: ...
-
-
-@dataclass(frozen=True)
-class NameLists:
-    """Given names (``ambiguous`` ones are also common words), surnames and spaced compounds."""
-
-    given: frozenset[str]
-    ambiguous: frozenset[str]
-    surnames: frozenset[str]
-    compounds: frozenset[tuple[str, str]]
-
-
-def _lines(name: str) -> list[str]:
-    text = files("narrator.text").joinpath(f"data/{name}").read_text("utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
-@lru_cache(maxsize=1)
-def name_lists() -> NameLists:
-    """The shipped name and compound lists."""
-    names = _lines("names.txt")
-    pairs = (tuple(line.split(" ", 1)) for line in _lines("ezafe_compounds.txt"))
-    return NameLists(
-        given=frozenset(n.rstrip("?") for n in names),
-        ambiguous=frozenset(n.rstrip("?") for n in names if n.endswith("?")),
-        surnames=frozenset(_lines("surnames.txt")),
-        compounds=frozenset((a, b) for a, b in pairs),
-    )
 
 
 def _light_verb_forms_of(stems: tuple[str, ...]) -> frozenset[str]:
@@ -160,8 +135,11 @@ def adjust(tokens: Sequence[Word], flags: Sequence[bool], tags: Sequence[str] | 
             out[i] = False
         elif _verb_at(tokens, i + 1):
             out[i] = False  # the noun of a compound verb
-        elif (next_word and next_word not in _COMPLEMENT_NOUNS and word not in _PREPOSITIONS
+        elif (next_word and next_word not in _COMPLEMENT_NOUNS and word not in _LINKED
+              and word not in _PREPOSITIONS
               and (next_word in _PREDICATES or not tags[i + 1].startswith("AJ"))
               and _verb_at(tokens, i + 2, copula=next_word in _PREDICATES)):
             out[i] = False  # the noun phrase ends before the compound verb's noun
+        elif next_word in _LINKED and _verb_at(tokens, i + 3, copula=False):
+            out[i] = False  # ... also before a linked one (از رانندگان درخواستِ همکاری کرد)
     return out

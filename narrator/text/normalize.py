@@ -8,10 +8,11 @@ would have done is done here instead, with hazm's own affix patterns, its word l
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from narrator.text.hazm_data import load_hazm_data
 from narrator.text.hazm_steps import HazmSteps
+from narrator.text.names import name_lists
 from narrator.text.zwnj import SUFFIXES_AFTER_HEH, SUFFIXES_ANY_STEM, Evidence, frequencies, overrides
 
 ZWNJ = "\u200c"
@@ -108,10 +109,21 @@ def repair_zwnj(text: str, steps: HazmSteps | None = None) -> str:
     """
     steps = steps or hazm_steps()
     for pattern, replacement in steps.affix_spacing:
-        text = pattern.sub(replacement, text)
+        if pattern.pattern.startswith("(?<="):  # a free-standing «تر», «گری», «ها» joined back
+            text = pattern.sub(partial(_join_after_word, replacement=replacement), text)
+        else:
+            text = pattern.sub(replacement, text)
     words = evidence(steps)
     text = _MI_WORD.sub(lambda match: words.repair_mi(match.group(0)), text)
     return _WORD.sub(lambda match: words.repair(match.group(0)), text)
+
+
+def _join_after_word(match: re.Match[str], replacement: str) -> str:
+    """hazm's joining of a free-standing suffix, except after a given name (``جان تری``: Terry)."""
+    before = match.string[: match.start()].rsplit(" ", 1)[-1]
+    if before in name_lists().given:
+        return match.group(0)
+    return match.expand(replacement)
 
 
 def tidy_spaces(text: str) -> str:

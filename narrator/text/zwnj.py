@@ -169,3 +169,24 @@ class Evidence:
 def mi_prefixed(form: str) -> bool:
     """Whether ``form`` starts with «می‌» or «نمی‌»."""
     return bool(_MI.match(form))
+
+
+def repair_kind(old: str, new: str) -> str:
+    """The kind of a ZWNJ repair, for ``--explain``: ``old`` (as found) became ``new``.
+
+    ``zwnj-join`` (a space made a ZWNJ: ``می شود``), ``zwnj-mi`` (the «می» prefix), and by the
+    suffix split off: ``zwnj-plural``, ``zwnj-comparative``, ``zwnj-suffix`` (verbal or
+    possessive after «ه»); ``zwnj-other`` for the rest.
+    """
+    if " " in old.strip() and old.count(" ") > new.count(" "):
+        return "zwnj-join"
+    if mi_prefixed(new) and not mi_prefixed(old) and new.count(ZWNJ) == 1:
+        return "zwnj-mi"
+    suffix = new.rsplit(ZWNJ, 1)[-1].rstrip(".،؛:!؟»)")
+    if suffix in PLURALS:
+        return "zwnj-plural"
+    if suffix in COMPARATIVES:
+        return "zwnj-comparative"
+    if suffix in SUFFIXES_AFTER_HEH:
+        return "zwnj-suffix"
+    return "zwnj-other"
