@@ -119,9 +119,12 @@ def repair_zwnj(text: str, steps: HazmSteps | None = None) -> str:
 
 
 def _join_after_word(match: re.Match[str], replacement: str) -> str:
-    """hazm's joining of a free-standing suffix, except after a given name (``جان تری``: Terry)."""
+    """hazm's joining of a free-standing suffix, but not of a surname after a given name.
+
+    ``جان تری`` is John Terry, not ``جان‌تری``; a plural still joins (``ستاره های``).
+    """
     before = match.string[: match.start()].rsplit(" ", 1)[-1]
-    if before in name_lists().given:
+    if not match.group(1).startswith("ها") and before in name_lists().given:
         return match.group(0)
     return match.expand(replacement)
 
