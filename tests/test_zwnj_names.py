@@ -237,3 +237,23 @@ def test_repair_precision_on_news_with_its_zwnjs_removed() -> None:
     assert right > 1000
     assert right / (right + wrong) >= 0.99
     assert right / (right + missed) >= 0.75
+
+
+def test_the_frequency_list_is_cached_and_then_read_without_wordfreq(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from narrator.text import zwnj
+
+    monkeypatch.setenv("NARRATOR_CACHE_DIR", str(tmp_path))
+    built = zwnj.frequencies.__wrapped__()
+    [cached] = tmp_path.glob("wordfreq-fa-*.json")
+
+    def no_wordfreq() -> dict[str, float]:
+        raise AssertionError("wordfreq was asked although the list is cached")
+
+    monkeypatch.setattr(zwnj, "_wordfreq_table", no_wordfreq)
+    assert zwnj.frequencies.__wrapped__() == built
+    cached.write_text("{damaged", "utf-8")
+    monkeypatch.undo()
+    monkeypatch.setenv("NARRATOR_CACHE_DIR", str(tmp_path))
+    assert zwnj.frequencies.__wrapped__() == built  # a damaged file is rebuilt
