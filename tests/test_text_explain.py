@@ -9,7 +9,7 @@ def test_each_replacement_names_its_rule() -> None:
     found = {(r.category, r.rule, r.original.strip(), r.spoken) for r in replacements(
         "برنامههای WHO در ۱۴۰۲/۰۵/۱۲ با ۱۲٫۵٪ رشد (ع) اجرا شد.\nمنبع (+)"
     )}
-    assert ("zwnj", "normalize", "برنامههای", "برنامه\u200cهای") in found
+    assert ("zwnj", "zwnj-plural", "برنامههای", "برنامه\u200cهای") in found
     assert ("latin", "latin", "WHO", "دابلیو\u200cاچ\u200cاو") in found
     assert ("date", "date-numeric", "۱۴۰۲/۰۵/۱۲", "دوازدهم مرداد هزار و چهارصد و دو") in found
     assert ("percent", "percent", "۱۲٫۵٪", "۱۲٫۵ درصد") in found

@@ -11,6 +11,7 @@ from narrator.text.prepare import is_prose
 from narrator.text.rules import Replacement
 from narrator.text.sentences import split_sentences
 from narrator.text.spoken import speak
+from narrator.text.zwnj import repair_kind
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,14 @@ def _normalization(raw: str, written: str) -> list[Replacement]:
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
             continue
-        old, new = " ".join(before[a1:a2]), " ".join(after[b1:b2])
-        zwnj = old.replace(" ", "") == new.replace(ZWNJ, "").replace(" ", "") and ZWNJ in new
-        found.append(Replacement("normalize", "zwnj" if zwnj else "characters", old, new))
+        if a2 - a1 == b2 - b1:  # word for word: one replacement each (each repair has its kind)
+            pairs = [(o, n) for o, n in zip(before[a1:a2], after[b1:b2], strict=True) if o != n]
+        else:
+            pairs = [(" ".join(before[a1:a2]), " ".join(after[b1:b2]))]
+        for old, new in pairs:
+            zwnj = old.replace(" ", "") == new.replace(ZWNJ, "").replace(" ", "") and ZWNJ in new
+            rule = repair_kind(old, new) if zwnj else "normalize"
+            found.append(Replacement(rule, "zwnj" if zwnj else "characters", old, new))
     return found
 
 

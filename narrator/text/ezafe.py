@@ -20,6 +20,8 @@ from pathlib import Path
 
 from narrator.model import Article, Paragraph
 from narrator.text.ezafe_model import CompactCrf, ModelFormatError, load_compact
+from narrator.text.ezafe_rules import adjust
+from narrator.text.normalize import hazm_steps
 
 KASRA = "\u0650"
 HAMZA_ABOVE = "\u0654"
@@ -72,8 +74,22 @@ def ezafe_form(word: str) -> str:
             return word
         if before in "اآ" or word in _GLIDE_UY or word.endswith(_GLIDE_UY_ENDINGS):
             return word
+        if before == "و" and _written_glide(word):  # ezafe already written: نیروی, بازوی
+            return word
         return word + ZWNJ + YEH + KASRA
     return word + KASRA
+
+
+def _written_glide(word: str) -> bool:
+    """Whether ``word`` (ending «وی») is a word ending in the vowel «و» plus a written ezafe.
+
+    ``نیروی`` is ``نیرو`` + ezafe (no second mark); ``معنوی`` is one word (it takes one).
+    """
+    stem = word[:-1]
+    if stem in _CONSONANT_VAV or len(stem) < 3:
+        return False
+    count = hazm_steps().words.count(stem)
+    return count is not None and count > 0
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,10 @@ def is_ezafe_tag(tag: str) -> bool:
     return len(tag) > 1 and tag.endswith("e") and tag[:-1].isupper()
 
 
+def _crf(tokens: Sequence[Token], tags: Sequence[str]) -> list[bool]:
+    return [t.is_word and is_ezafe_tag(tag) for t, tag in zip(tokens, tags, strict=True)]
+
+
 @dataclass(frozen=True)
 class EzafeTagger:
     """Marks the ezafe in a sentence using the part-of-speech CRF."""
@@ -126,10 +146,18 @@ class EzafeTagger:
     model: CompactCrf
 
     def flags(self, sentence: str) -> tuple[list[Token], list[bool]]:
-        """The sentence's tokens and, for each, whether it takes the ezafe."""
+        """The sentence's tokens and, for each, whether it takes the ezafe.
+
+        The CRF's tags, then the phrase rules of :func:`narrator.text.ezafe_rules.adjust`.
+        """
         tokens = tokenize(sentence)
         tags = self.model.tag([t.text for t in tokens])
-        return tokens, [t.is_word and is_ezafe_tag(tag) for t, tag in zip(tokens, tags, strict=True)]
+        return tokens, adjust(tokens, _crf(tokens, tags), tags)
+
+    def crf_flags(self, sentence: str) -> tuple[list[Token], list[bool]]:
+        """The sentence's tokens and the CRF's own ezafe flags (no phrase rules)."""
+        tokens = tokenize(sentence)
+        return tokens, _crf(tokens, self.model.tag([t.text for t in tokens]))
 
     def mark(self, sentence: str) -> str:
         """The sentence with the written ezafe added to each word that takes it.

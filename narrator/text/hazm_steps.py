@@ -10,6 +10,7 @@ generated text. Unlike hazm, the translation tables and patterns are built once,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Protocol
 
 from narrator.text.hazm_data import HazmData
@@ -56,8 +57,14 @@ class HazmSteps:
     """
 
     def __init__(self, data: HazmData, words: WordLookup | None = None,
-                 verbs: WordLookup | None = None) -> None:
-        """Steps over ``data``; ``words``/``verbs`` replace its word lists (e.g. with hazm's own)."""
+                 verbs: WordLookup | None = None,
+                 keep_joined: Callable[[str, str], bool] | None = None) -> None:
+        """Steps over ``data``; ``words``/``verbs`` replace its word lists (e.g. with hazm's own).
+
+        ``keep_joined(word, separated)``, when given, vetoes a «می» split hazm would make (a noun
+        such as ``میدانی`` that is also a verb form); without it the steps are exactly hazm's.
+        """
+        self.keep_joined = keep_joined
         self.words: WordLookup = data.words if words is None else words
         self.verbs: WordLookup = data.verbs if verbs is None else verbs
         # hazm builds these with its ``maketrans``: a dict in which a repeated source's last
@@ -135,4 +142,8 @@ class HazmSteps:
     def _separate_word(self, match: re.Match[str]) -> str:
         word = match.group(0)
         separated = _MI_PREFIX.sub("\\1" + ZWNJ, word)
-        return separated if separated in self.verbs else word
+        if separated not in self.verbs:
+            return word
+        if self.keep_joined is not None and self.keep_joined(word, separated):
+            return word
+        return separated

@@ -8,10 +8,12 @@ would have done is done here instead, with hazm's own affix patterns, its word l
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from narrator.text.hazm_data import load_hazm_data
 from narrator.text.hazm_steps import HazmSteps
+from narrator.text.names import name_lists
+from narrator.text.zwnj import SUFFIXES_AFTER_HEH, SUFFIXES_ANY_STEM, Evidence, frequencies, overrides
 
 ZWNJ = "\u200c"
 # Persian letters as a character-class fragment: hamza to ghain, feh to yeh, and پ چ ژ ک گ ی
@@ -47,16 +49,13 @@ _TABLE = str.maketrans({**_INVISIBLE, **_SPACES, **_VARIANTS})
 _TRANSLATED = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_TABLE)) + "]")
 _HAMZA_EZAFE = re.compile("ه\u0654")
 
-_SUFFIXES_ANY_STEM = ("هایشان", "هایمان", "هایتان", "هایی", "های", "ها", "ترین", "تر")
-_PLURALS = _SUFFIXES_ANY_STEM[:-2]
-_SUFFIXES_AFTER_HEH = ("اند", "ایم", "اید", "ای", "ام", "اش", "ات", "ی")
-_NON_JOINING = frozenset("آادذرزژو")  # letters that never join the next; a ZWNJ after them is moot
-_SUFFIX_ALTERNATION = "|".join(_SUFFIXES_ANY_STEM)
-_HEH_ALTERNATION = "|".join(_SUFFIXES_AFTER_HEH)
+_SUFFIX_ALTERNATION = "|".join(SUFFIXES_ANY_STEM)
+_HEH_ALTERNATION = "|".join(SUFFIXES_AFTER_HEH)
 # Only words that end in a suffix that may have lost its ZWNJ are looked at.
 _WORD = re.compile(
     f"(?<![{LETTERS}{ZWNJ}])[{LETTERS}]{{2,}}(?:{_SUFFIX_ALTERNATION}|ه(?:{_HEH_ALTERNATION}))(?![{LETTERS}{ZWNJ}])"
 )
+_MI_WORD = re.compile(f"(?<![{LETTERS}{ZWNJ}])ن?می[{LETTERS}]{{2,}}(?![{LETTERS}{ZWNJ}])")
 _ZWNJ_EDGES = re.compile(f"{ZWNJ}+(?=[ ]|$)|(?:(?<=[ ])|^){ZWNJ}+|(?<=[^{LETTERS}{ZWNJ}]){ZWNJ}+"
                          f"|{ZWNJ}+(?=[^{LETTERS}{ZWNJ}])")
 _ZWNJ_RUN = re.compile(f"{ZWNJ}{{2,}}")
@@ -65,8 +64,13 @@ _SPACE_RUN = re.compile(" {2,}")
 
 @lru_cache(maxsize=1)
 def hazm_steps() -> HazmSteps:
-    """hazm's normalization steps over its cached tables (built from hazm on the first run only)."""
-    return HazmSteps(load_hazm_data())
+    """hazm's normalization steps over its cached tables (built from hazm on the first run only).
+
+    Its «می» split is word-safe: a word the frequency list prefers whole (``میدانی``) stays whole.
+    """
+    data = load_hazm_data()
+    words = Evidence(data.words, data.verbs, frequencies(), overrides())
+    return HazmSteps(data, keep_joined=words.keep_joined)
 
 
 def hazm_normalize(text: str) -> str:
@@ -89,49 +93,40 @@ def canonical_chars(text: str) -> str:
     return _HAMZA_EZAFE.sub("ه" + ZWNJ + "ی", text)
 
 
+def evidence(steps: HazmSteps | None = None) -> Evidence:
+    """What the ZWNJ repair consults: ``steps``' word lists, the frequency list, the overrides."""
+    steps = steps or hazm_steps()
+    return Evidence(steps.words, steps.verbs, frequencies(), overrides())
+
+
 def repair_zwnj(text: str, steps: HazmSteps | None = None) -> str:
     """Put back the ZWNJ scraped text drops: ``'کارخانههای'`` -> ``'کارخانه\u200cهای'``.
 
-    A word hazm does not know is split before a plural, comparative or (after a silent final
-    ``ه``) a verbal or possessive suffix when what remains is a word it knows. ``steps`` (default
-    :func:`hazm_steps`) gives the affix patterns and word lists.
+    hazm's affix patterns first, then each word ending in a suffix that may have lost its ZWNJ
+    is repaired by :meth:`narrator.text.zwnj.Evidence.repair`, which never breaks a word the
+    word lists know (``انتهای`` stays whole). ``steps`` (default :func:`hazm_steps`) gives the
+    affix patterns and hazm's word lists.
     """
     steps = steps or hazm_steps()
     for pattern, replacement in steps.affix_spacing:
-        text = pattern.sub(replacement, text)
-    words, verbs = steps.words, steps.verbs
-
-    def fix(match: re.Match[str]) -> str:
-        word = match.group(0)
-        known = words.count(word)
-        if known is not None and known > 0:
-            return word
-        # A plural or comparative suffix on a known stem first (the most frequent stem wins),
-        # then, for words hazm does not know at all, a verbal or possessive suffix after «ه».
-        best, best_count = word, -1
-        # A word hazm lists without a count («کتابهای») may still lack its ZWNJ, but only before
-        # a plural suffix: «فیلتر» is not «فیل» + «تر».
-        suffixes = _PLURALS if known is not None else _SUFFIXES_ANY_STEM
-        for suffix in suffixes:
-            stem = word[: -len(suffix)]
-            if word.endswith(suffix) and len(stem) >= 2:
-                count = words.count(stem)
-                if count is not None and count > best_count:
-                    best, best_count = _join(stem, suffix), count
-        if best_count >= 0 or known is not None:
-            return best
-        for suffix in _SUFFIXES_AFTER_HEH:
-            stem = word[: -len(suffix)]
-            if word.endswith("ه" + suffix) and (stem in words or stem + ZWNJ + suffix in verbs):
-                return _join(stem, suffix)
-        return word
-
-    return _WORD.sub(fix, text)
+        if pattern.pattern.startswith("(?<="):  # a free-standing «تر», «گری», «ها» joined back
+            text = pattern.sub(partial(_join_after_word, replacement=replacement), text)
+        else:
+            text = pattern.sub(replacement, text)
+    words = evidence(steps)
+    text = _MI_WORD.sub(lambda match: words.repair_mi(match.group(0)), text)
+    return _WORD.sub(lambda match: words.repair(match.group(0)), text)
 
 
-def _join(stem: str, suffix: str) -> str:
-    """``stem`` and ``suffix`` with a ZWNJ, unless the stem ends in a letter that never joins."""
-    return stem + suffix if stem[-1] in _NON_JOINING else stem + ZWNJ + suffix
+def _join_after_word(match: re.Match[str], replacement: str) -> str:
+    """hazm's joining of a free-standing suffix, but not of a surname after a given name.
+
+    ``جان تری`` is John Terry, not ``جان‌تری``; a plural still joins (``ستاره های``).
+    """
+    before = match.string[: match.start()].rsplit(" ", 1)[-1]
+    if not match.group(1).startswith("ها") and before in name_lists().given:
+        return match.group(0)
+    return match.expand(replacement)
 
 
 def tidy_spaces(text: str) -> str:
