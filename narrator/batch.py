@@ -5,26 +5,26 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from narrator.errors import InputError, NarratorError
-from narrator.files import NarrationFiles
+from narrator.files import INDEX_NAME, PAGE_SUFFIX, NarrationFiles
 from narrator.pipeline import NarrateOptions, narrate, output_path
 from narrator.progress import Reporter
+from narrator.sources import ARTICLE_SUFFIXES, Source, read_up_front, source_key
 
-ARTICLE_SUFFIX = ".txt"
 INDEX_STEM = "index"  # index.html is the folder's list of narrations
 
 
 @dataclass(frozen=True)
 class Job:
-    """One article to narrate and where its MP3 goes."""
+    """One article to narrate (a file, or an input already read) and where its MP3 goes."""
 
-    source: Path
+    source: Path | Source
     target: Path
 
 
@@ -37,21 +37,36 @@ class Outcome:
     duration_ms: int = 0
 
 
-def expand_inputs(inputs: Sequence[Path]) -> list[Path]:
-    """Files as given; each folder replaced by its ``*.txt`` files, sorted."""
-    found: list[Path] = []
-    for path in inputs:
+def expand_inputs(
+    inputs: Sequence[str | Path], read: Callable[[str | Path], Source] | None = None
+) -> list[Path | Source]:
+    """Files as given; each folder replaced by its ``.txt``, ``.html`` and ``.htm`` files, sorted;
+    standard input, URLs and FIFOs read now with ``read`` (see :func:`narrator.sources.read_up_front`)."""
+    found: list[Path | Source] = []
+    for item in inputs:
+        if read is not None and read_up_front(item):
+            found.append(read(item))
+            continue
+        path = Path(item)
         if path.is_dir():
-            articles = sorted(p for p in path.iterdir() if p.suffix == ARTICLE_SUFFIX and p.is_file())
+            articles = sorted(p for p in path.iterdir() if _is_article(p))
             if not articles:
-                raise InputError(f"{path}: is a directory with no {ARTICLE_SUFFIX} articles in it")
+                raise InputError(f"{path}: is a directory with no .txt or .html articles in it")
             found.extend(articles)
         else:
             found.append(path)
     return found
 
 
-def plan(sources: Sequence[Path], output: Path | None, default_dir: Path) -> list[Job]:
+def _is_article(path: Path) -> bool:
+    """A folder's article: a text or HTML file that is not a page narrator wrote (listening page, index)."""
+    name = path.name.lower()
+    if path.suffix.lower() not in ARTICLE_SUFFIXES or name.endswith(PAGE_SUFFIX) or name == INDEX_NAME:
+        return False
+    return path.is_file()
+
+
+def plan(sources: Sequence[Path | Source], output: Path | None, default_dir: Path) -> list[Job]:
     """A job per source (a source given twice is narrated once); with several sources ``output``
     must be a folder. Refused up front, before any work: two articles whose files (MP3, sidecars,
     page) would land on the same path, an article named like the folder's index page, and an
@@ -60,11 +75,11 @@ def plan(sources: Sequence[Path], output: Path | None, default_dir: Path) -> lis
         raise InputError("with several inputs, -o must name a folder, not an .mp3 file")
     if output is not None and output.suffix.lower() == ".mp3" and output.is_dir():
         raise InputError(f"{output}: is a folder, not an .mp3 file")
-    named: dict[Path, Path] = {}
+    named: dict[object, Path | Source] = {}
     for source in sources:
-        named.setdefault(source.resolve(), source)
+        named.setdefault(source_key(source), source)
     jobs = [Job(s, output_path(s, output, default_dir)) for s in named.values()]
-    seen: dict[Path, Path] = {}
+    seen: dict[Path, Path | Source] = {}
     for job in jobs:
         if job.target.stem == INDEX_STEM:
             raise InputError(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import io
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from narrator import __version__
 from narrator.audio_settings import EncodeSettings, LoudnessTarget
@@ -40,7 +41,8 @@ from narrator.publish.episode import DEFAULT_ALBUM, PublishSettings
 from narrator.publish.feed import DEFAULT_AUTHOR, FeedSettings, write_feed
 from narrator.publish.index import write_index, write_pages
 from narrator.serve import serve as serve_folder
-from narrator.text import decode_article, explain, format_explanation, load_lexicon, prepare, read_article
+from narrator.sources import DEFAULT_MAX_INPUT_MB, Source, max_bytes, read_source
+from narrator.text import decode_article, explain, format_explanation, load_lexicon, prepare
 from narrator.text.explain import Explained
 from narrator.text.ezafe import EZAFE_MODES, EzafeTagger, load_tagger, wants_ezafe
 from narrator.text.rules import Replacement
@@ -56,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     say = commands.add_parser("narrate", help="narrate article files into chaptered MP3s")
-    say.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="article text files")
+    say.add_argument("inputs", nargs="+", metavar="INPUT",
+                     help="article: .txt or .html file, http(s) URL, folder of them, or - for standard input")
     say.add_argument("-o", "--output", type=Path, help=f"output .mp3 file or folder (default {DEFAULT_OUT}/)")
     _voice_options(say)
     _ezafe_option(say)
@@ -68,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     say.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     _cache_options(say)
     say.add_argument("--no-cache", action="store_true", help="neither read nor write the synthesis cache")
+    _input_limit_option(say)
     _podcast_options(say)
 
     cache = commands.add_parser("cache", help="inspect or clear the synthesis cache")
@@ -75,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     _cache_options(cache)
 
     text = commands.add_parser("text", help="print the speakable text an engine will receive")
-    text.add_argument("input", help="article text file, or - for standard input")
+    text.add_argument("input", help="article: .txt or .html file, http(s) URL, or - for standard input")
+    _input_limit_option(text)
     text.add_argument("--explain", action="store_true",
                       help="show each sentence written and spoken, and every replacement made and why")
     _ezafe_option(text)
@@ -155,6 +160,29 @@ def _voice_options(parser: argparse.ArgumentParser) -> None:
 def _ezafe_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ezafe", choices=EZAFE_MODES, default="auto",
                         help="mark the ezafe for the voice (auto: for espeak and piper, which need it)")
+
+
+def _input_limit_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-input-mb", type=_megabytes, default=DEFAULT_MAX_INPUT_MB, metavar="MB",
+                        help=f"refuse inputs (files, pages, standard input) larger than this "
+                             f"(default {DEFAULT_MAX_INPUT_MB} MiB)")
+
+
+def _megabytes(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of megabytes: {value!r}") from None
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {value}")
+    return number
+
+
+def _reader(args: argparse.Namespace, stdin: TextIO) -> Callable[[str | Path], Source]:
+    """Reads one input as the options say: under --max-input-mb, ``-`` from ``stdin``."""
+    limit = max_bytes(args.max_input_mb)
+    stream: BinaryIO = stdin.buffer if hasattr(stdin, "buffer") else io.BytesIO(stdin.read().encode("utf-8"))
+    return lambda spec: read_source(spec, limit, stream)
 
 
 def _lexicon_option(parser: argparse.ArgumentParser) -> None:
@@ -242,13 +270,6 @@ def _cmd_cache(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _read_raw(name: str, stdin: TextIO) -> str:
-    if name == "-":
-        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode("utf-8")
-        return decode_article(data, "standard input")
-    return read_article(Path(name))
-
-
 def _with_ezafe_note(item: Explained, tagger: EzafeTagger) -> Explained:
     marked = tagger.mark(item.spoken)
     if marked == item.spoken:
@@ -266,7 +287,7 @@ def _cmd_page(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_text(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    raw = _read_raw(args.input, stdin)
+    raw = _reader(args, stdin)(args.input).text
     lexicon = load_lexicon(args.lexicon) if args.lexicon else None
     mode = _checked_ezafe("on" if args.ezafe == "auto" else args.ezafe, "espeak", err)
     if args.explain:
@@ -309,8 +330,8 @@ def _cmd_engines(out: TextIO) -> int:
     return 0
 
 
-def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    sources = expand_inputs(args.inputs)
+def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    sources = expand_inputs(args.inputs, _reader(args, stdin))
     jobs = plan(sources, args.output, DEFAULT_OUT)
     loudness, encode, publish = _podcast_settings(args)
     options = NarrateOptions(
@@ -324,6 +345,7 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         loudness=loudness,
         encode=encode,
         publish=publish,
+        max_input_bytes=max_bytes(args.max_input_mb),
     )
     if args.lexicon:
         load_lexicon(args.lexicon)  # a broken lexicon fails once, up front, not once per article
@@ -380,7 +402,7 @@ def main(
             return 0
         if args.command == "feed":
             return _cmd_feed(args, out)
-        return _cmd_narrate(args, out, err)
+        return _cmd_narrate(args, out, err, inp)
     except NarratorError as exc:
         err.write(f"narrator: error: {exc}\n")
         return EXIT_FAILED
