@@ -38,8 +38,13 @@ class FetchLimits:
     """How long and how much a fetch may take."""
 
     max_bytes: int
-    timeout_s: float = TIMEOUT_S
+    timeout_s: float | None = None  # None: TIMEOUT_S
     max_redirects: int = MAX_REDIRECTS
+
+    @property
+    def timeout(self) -> float:
+        """Seconds allowed for connecting, for each read, and for the whole download."""
+        return TIMEOUT_S if self.timeout_s is None else self.timeout_s
 
 
 def is_url(text: str) -> bool:
@@ -56,7 +61,7 @@ def fetch(url: str, limits: FetchLimits, transport: httpx.BaseTransport | None =
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise FetchError(f"{url}: not an http(s) address")
-    timeout = httpx.Timeout(limits.timeout_s)
+    timeout = httpx.Timeout(limits.timeout)
     headers = {"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9"}
     try:
         with httpx.Client(
@@ -67,7 +72,7 @@ def fetch(url: str, limits: FetchLimits, transport: httpx.BaseTransport | None =
     except httpx.TooManyRedirects:
         raise FetchError(f"{url}: more than {limits.max_redirects} redirects (a redirect loop?)") from None
     except httpx.TimeoutException:
-        raise FetchError(f"{url}: no answer within {limits.timeout_s:g} s (timed out)") from None
+        raise FetchError(f"{url}: no answer within {limits.timeout:g} s (timed out)") from None
     except httpx.ConnectError as exc:
         raise FetchError(f"{url}: {_connect_reason(exc, parts.hostname)}") from None
     except httpx.InvalidURL as exc:
@@ -95,8 +100,8 @@ def _read(url: str, response: httpx.Response, limits: FetchLimits) -> Page:
         size += len(chunk)
         if size > limits.max_bytes:
             raise FetchError(f"{url}: the page is larger than the {_limit(limits)}")
-        if time.monotonic() - started > limits.timeout_s:
-            raise FetchError(f"{url}: the download took longer than {limits.timeout_s:g} s (timed out)")
+        if time.monotonic() - started > limits.timeout:
+            raise FetchError(f"{url}: the download took longer than {limits.timeout:g} s (timed out)")
         chunks.append(chunk)
     return Page(url=str(response.url), media_type=media_type, charset=charset, body=b"".join(chunks))
 

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from narrator.errors import InputError
 
 _SNIFF_BYTES = 2048
+#: Fewer words than this besides the headline is not an article but a page's leftovers (a menu, a
+#: copyright line): trafilatura falls back to whatever text a page has when it finds no article.
+MIN_ARTICLE_WORDS = 12
 _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
 )
@@ -102,10 +105,12 @@ def extract_article(html: str, name: str, url: str | None = None) -> PageArticle
     )
     text = getattr(document, "text", None) if document is not None else None
     paragraphs = tuple(_paragraphs(text or ""))
-    if not paragraphs:
-        raise InputError(f"{name}: no article text found in the page")
+    title = _clean(getattr(document, "title", None))
+    words = sum(len(p.split()) for p in paragraphs if p != title)
+    if words < MIN_ARTICLE_WORDS:
+        raise InputError(f"{name}: no article text found in the page ({words} words besides the headline)")
     return PageArticle(
-        title=_clean(getattr(document, "title", None)),
+        title=title,
         paragraphs=paragraphs,
         date=_clean(getattr(document, "date", None)),
         author=_clean(getattr(document, "author", None)),
