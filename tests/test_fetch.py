@@ -151,7 +151,9 @@ def endless_server() -> Iterator[tuple[str, list[int]]]:
                 continue
             with conn:
                 conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n")
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+                )
                 chunk = b"<p>" + "خبر ".encode() * 2000 + b"</p>\n"
                 try:
                     while not stop.is_set():
