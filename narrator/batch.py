@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,7 @@ from narrator.errors import InputError, NarratorError
 from narrator.files import INDEX_NAME, PAGE_SUFFIX, NarrationFiles
 from narrator.pipeline import NarrateOptions, narrate, output_path
 from narrator.progress import Reporter
-from narrator.sources import ARTICLE_SUFFIXES, Source, read_up_front, source_key
+from narrator.sources import ARTICLE_SUFFIXES, Reader, Source, read_up_front, source_key
 
 INDEX_STEM = "index"  # index.html is the folder's list of narrations
 
@@ -37,11 +37,10 @@ class Outcome:
     duration_ms: int = 0
 
 
-def expand_inputs(
-    inputs: Sequence[str | Path], read: Callable[[str | Path], Source] | None = None
-) -> list[Path | Source]:
-    """Files as given; each folder replaced by its ``.txt``, ``.html`` and ``.htm`` files, sorted;
-    standard input, URLs and FIFOs read now with ``read`` (see :func:`narrator.sources.read_up_front`)."""
+def expand_inputs(inputs: Sequence[str | Path], read: Reader | None = None) -> list[Path | Source]:
+    """Files as given; each folder replaced by its ``.txt``, ``.html`` and ``.htm`` files, sorted.
+    With ``read``: standard input, URLs and FIFOs are read now (see
+    :func:`narrator.sources.read_up_front`) and files too large for it are refused now."""
     found: list[Path | Source] = []
     for item in inputs:
         if read is not None and read_up_front(item):
@@ -55,6 +54,10 @@ def expand_inputs(
             found.extend(articles)
         else:
             found.append(path)
+    if read is not None:
+        for source in found:
+            if isinstance(source, Path):
+                read.check(source)
     return found
 
 

@@ -6,7 +6,7 @@ import argparse
 import io
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -41,7 +41,7 @@ from narrator.publish.episode import DEFAULT_ALBUM, PublishSettings
 from narrator.publish.feed import DEFAULT_AUTHOR, FeedSettings, write_feed
 from narrator.publish.index import write_index, write_pages
 from narrator.serve import serve as serve_folder
-from narrator.sources import DEFAULT_MAX_INPUT_MB, Source, max_bytes, read_source
+from narrator.sources import DEFAULT_MAX_INPUT_MB, Reader, max_bytes
 from narrator.text import decode_article, explain, format_explanation, load_lexicon, prepare
 from narrator.text.explain import Explained
 from narrator.text.ezafe import EZAFE_MODES, EzafeTagger, load_tagger, wants_ezafe
@@ -178,11 +178,10 @@ def _megabytes(value: str) -> float:
     return number
 
 
-def _reader(args: argparse.Namespace, stdin: TextIO) -> Callable[[str | Path], Source]:
-    """Reads one input as the options say: under --max-input-mb, ``-`` from ``stdin``."""
-    limit = max_bytes(args.max_input_mb)
+def _reader(args: argparse.Namespace, stdin: TextIO) -> Reader:
+    """Reads inputs as the options say: under --max-input-mb, ``-`` from ``stdin``."""
     stream: BinaryIO = stdin.buffer if hasattr(stdin, "buffer") else io.BytesIO(stdin.read().encode("utf-8"))
-    return lambda spec: read_source(spec, limit, stream)
+    return Reader(max_bytes(args.max_input_mb), stream)
 
 
 def _lexicon_option(parser: argparse.ArgumentParser) -> None:

@@ -8,6 +8,7 @@ for a web page, so a page whose ads or comments change keeps its checksum while 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -32,7 +33,7 @@ HTML_SUFFIXES = (".html", ".htm")
 ARTICLE_SUFFIXES = (".txt", *HTML_SUFFIXES)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _CHUNK = 1 << 20
-_UNSAFE = re.compile(r"[^\w.\-]+")
+_UNSAFE = re.compile(r"[^\w.\-\u200c]+")
 _STEM_MAX = 80
 
 Kind = Literal["file", "url", "stdin"]
@@ -178,6 +179,26 @@ def read_source(
         page = fetcher(spec, FetchLimits(max_bytes=limit))
         return from_bytes(page.body, "url", spec, spec, page.url, page.media_type, page.charset)
     return from_bytes(read_path(Path(spec), limit), "file", text, text)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Reads inputs as the options say: under ``limit`` bytes, ``-`` from ``stdin``."""
+
+    limit: int
+    stdin: BinaryIO | None = None
+    fetcher: Fetcher = fetch
+
+    def __call__(self, spec: str | Path) -> Source:
+        return read_source(spec, self.limit, self.stdin, self.fetcher)
+
+    def check(self, path: Path) -> None:
+        """Refuse now, before any work, a regular file that reading would refuse for its size (a
+        missing file is left to the job that reads it, which reports it with the other failures)."""
+        with contextlib.suppress(OSError, ValueError):
+            info = os.stat(path)
+            if stat.S_ISREG(info.st_mode) and info.st_size > self.limit:
+                raise too_large(str(path), self.limit)
 
 
 def _sha256(data: bytes) -> str:
