@@ -8,7 +8,6 @@ for a web page, so a page whose ads or comments change keeps its checksum while 
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import hashlib
 import os
@@ -195,10 +194,12 @@ class Reader:
     def check(self, path: Path) -> None:
         """Refuse now, before any work, a regular file that reading would refuse for its size (a
         missing file is left to the job that reads it, which reports it with the other failures)."""
-        with contextlib.suppress(OSError, ValueError):
+        try:
             info = os.stat(path)
-            if stat.S_ISREG(info.st_mode) and info.st_size > self.limit:
-                raise too_large(str(path), self.limit)
+        except (OSError, ValueError):
+            return
+        if stat.S_ISREG(info.st_mode) and info.st_size > self.limit:
+            raise too_large(str(path), self.limit)
 
 
 def _sha256(data: bytes) -> str:
