@@ -42,9 +42,12 @@ def expand_inputs(inputs: Sequence[str | Path], read: Reader | None = None) -> l
     With ``read``: standard input, URLs and FIFOs are read now (see
     :func:`narrator.sources.read_up_front`) and files too large for it are refused now."""
     found: list[Path | Source] = []
+    read_now: set[str] = set()
     for item in inputs:
         if read is not None and read_up_front(item):
-            found.append(read(item))
+            if str(item) not in read_now:  # `-` or a URL given twice is read (and narrated) once
+                read_now.add(str(item))
+                found.append(read(item))
             continue
         path = Path(item)
         if path.is_dir():
