@@ -20,6 +20,11 @@ INDEX_NAME = "index.html"
 FEED_NAME = "feed.xml"
 
 
+def is_audio_name(path: Path) -> bool:
+    """Whether ``path`` names an audio file narrator writes (rather than a folder)."""
+    return path.suffix.lower() in AUDIO_SUFFIXES
+
+
 @dataclass(frozen=True)
 class NarrationFiles:
     """Where a narration's files go, all beside the audio file and named after its stem."""

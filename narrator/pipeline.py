@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
 
+from narrator.atomic import temporary_beside
 from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
 from narrator.audio.loudness import Normalizer
 from narrator.audio.segments import Layout
@@ -20,7 +20,7 @@ from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.cache import CachedEngine, ClipCache
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
 from narrator.errors import EngineUnavailable, InputError, NarratorError, OutputError
-from narrator.files import NarrationFiles
+from narrator.files import NarrationFiles, is_audio_name
 from narrator.model import Article, ChapterMark, Clip, Cue, Timeline
 from narrator.progress import QuietReporter, Reporter
 from narrator.publish.cover import load_cover
@@ -125,9 +125,9 @@ def ready_engine(name: str, options: EngineOptions) -> Engine:
 
 
 def output_path(source: Path | Source, out: Path | None, default_dir: Path) -> Path:
-    """Where the MP3 for ``source`` goes: ``out`` if it names a .mp3, else ``<dir>/<stem>.mp3``
+    """Where the audio for ``source`` goes: ``out`` if it names an audio file, else ``<dir>/<stem>.mp3``
     (a URL's stem is its last path segment, standard input's is ``stdin``)."""
-    if out is not None and out.suffix.lower() == ".mp3":
+    if out is not None and is_audio_name(out):
         return out
     return (out or default_dir) / f"{source_stem(source)}.mp3"
 
@@ -178,6 +178,7 @@ def render(
     opts: NarrateOptions,
     on_sentence: SentenceDone | None = None,
     source: SourceInfo | None = None,
+    sidecars: bool = True,
 ) -> Result:
     """Synthesize, assemble, normalize, encode and tag ``article`` and write its sidecars and manifest.
 
@@ -185,9 +186,7 @@ def render(
     article's text).
     """
     cover = load_cover(opts.publish.cover) if opts.publish.cover is not None else None
-    fd, name = tempfile.mkstemp(prefix=".narrator-", suffix=".mp3.part", dir=target.parent)
-    os.close(fd)
-    partial = Path(name)
+    partial = temporary_beside(target, suffix=target.suffix + ".part")
     try:
         timeline, loudness = _encode(article, engine, target, partial, opts, on_sentence)
         details = EpisodeDetails(
@@ -200,7 +199,7 @@ def render(
             loudness=loudness,
             cover=cover,
         )
-        manifest = finish_episode(partial, target, article, timeline, details)
+        manifest = finish_episode(partial, target, article, timeline, details, sidecars)
     except BaseException:
         with contextlib.suppress(OSError):
             partial.unlink()

@@ -252,6 +252,18 @@ def source_stem(source: Path | Source) -> str:
     return Path(source.origin).stem
 
 
+def source_label(source: Path | Source) -> str:
+    """The name a narration of ``source`` records as its source (the manifest's ``source.name``)."""
+    return source.name if isinstance(source, Path) else source.label
+
+
+def source_path(source: Path | Source) -> Path | None:
+    """The file ``source`` was read from, if any (an output must never replace it)."""
+    if isinstance(source, Path):
+        return source
+    return Path(source.origin) if source.kind == "file" else None
+
+
 def source_key(source: Path | Source) -> object:
     """What makes two inputs the same input (a file given twice is narrated once)."""
     if isinstance(source, Path):

@@ -68,7 +68,13 @@ def test_auto_says_which_engine_it_used(tmp_path: Path, seed: Path) -> None:
     err = io.StringIO()
     code = main(["narrate", str(seed), "-o", str(tmp_path), "--no-cache"], stdout=io.StringIO(), stderr=err)
     assert code == 0
-    assert "engine auto chose espeak" in err.getvalue()
+    lines = err.getvalue().splitlines()
+    (line,) = [x for x in lines if "engine" in x]
+    assert line.startswith("narrator: engine espeak (auto") and len(line) < 100
+    err = io.StringIO()  # -v says why the others were passed over, after the choice
+    argv = ["narrate", str(seed), "-o", str(tmp_path / "again"), "--no-cache", "-v"]
+    assert main(argv, stdout=io.StringIO(), stderr=err) == 0
+    assert "passed over piper" in err.getvalue()
 
 
 def test_explicit_engine_never_falls_back(tmp_path: Path, seed: Path) -> None:

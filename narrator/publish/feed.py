@@ -32,6 +32,8 @@ FEED_NAME = "feed.xml"
 DEFAULT_AUTHOR = "narrator"
 DEFAULT_CATEGORY = "News"
 
+FEED_MARKER = b"<generator>narrator"  # what marks a feed narrator wrote (and may replace)
+
 
 @dataclass(frozen=True)
 class FeedSettings:

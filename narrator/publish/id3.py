@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mutagen import MutagenError
 from mutagen.id3 import (
     APIC,
     CHAP,
@@ -27,6 +28,7 @@ from mutagen.id3 import (
     TSSE,
     USLT,
     CTOCFlags,
+    ID3NoHeaderError,
     PictureType,
 )
 
@@ -129,3 +131,13 @@ def _add_descriptive(tags: ID3, info: TagInfo) -> None:
     if info.cover is not None:
         cover = info.cover
         tags.add(APIC(encoding=1, mime=cover.mime, type=PictureType.COVER_FRONT, desc="", data=cover.data))
+
+
+def written_by_narrator(path: Path) -> bool:
+    """Whether the audio file at ``path`` carries narrator's encoder tag (TSSE)."""
+    try:
+        tags = ID3(path)
+    except (ID3NoHeaderError, MutagenError, OSError):
+        return False
+    frame = tags.get("TSSE")
+    return frame is not None and any(str(t).startswith("narrator") for t in frame.text)

@@ -31,6 +31,8 @@ from narrator.publish.page import (
     write_page,
 )
 
+INDEX_MARKER = b'<meta name="generator" content="narrator">'  # marks an index narrator wrote
+
 
 @dataclass(frozen=True)
 class IndexEntry:

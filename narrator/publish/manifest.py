@@ -326,3 +326,17 @@ def _paragraph(f: _Fields) -> ParagraphEntry:
             for s in f.objects("sentences")
         ),
     )
+
+
+def narration_source(path: Path) -> str | None:
+    """The source label of the narration whose manifest is ``path``, or None if ``path`` is not a
+    narrator manifest (of any format version: an older narration may be replaced by a newer one)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    source = data.get("source")
+    name = source.get("name") if isinstance(source, dict) else None
+    return name if isinstance(name, str) else None
