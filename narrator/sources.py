@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from narrator.errors import InputError
 from narrator.fetch import FetchLimits, Page, fetch, is_url
-from narrator.text.html import decode_html, extract_article, looks_like_html
+from narrator.text.html import decode_html, extract_article, has_tags, looks_like_html
 from narrator.text.load import decode_article
 
 STDIN = "-"
@@ -153,7 +153,11 @@ def from_bytes(
 ) -> Source:
     """A Source from the bytes of an input: a web page's article is extracted, text is decoded."""
     suffix = Path(urlsplit(origin).path if url else origin).suffix.lower()
-    is_html = media_type in HTML_TYPES or suffix in HTML_SUFFIXES or looks_like_html(data)
+    is_html = (
+        media_type in HTML_TYPES
+        or looks_like_html(data)
+        or (suffix in HTML_SUFFIXES and has_tags(data))  # a fragment; plain text named .html is text
+    )
     if not is_html:
         text = decode_article(data, name)
         return Source(text=text, kind=kind, origin=origin, sha256=_sha256(data), url=url)

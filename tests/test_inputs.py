@@ -203,18 +203,28 @@ def test_process_substitution(seed: Path) -> None:
 # --- what is refused ---------------------------------------------------------------------------
 
 
+#: Runs a command and prints its exit code and peak memory (KiB). It runs in a fresh, small process:
+#: a child forked straight from pytest would report pytest's own peak (Linux keeps it across exec).
+_MEASURE = (
+    "import os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[1:])\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)\n"
+)
+
+
 def narrator_process(*argv: str, stdin: int | None = None) -> tuple[int, str, float, int]:
     """Run narrator in a process: exit code, stderr, seconds taken and peak memory (KiB)."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "narrator", *argv], stdin=stdin, stdout=subprocess.DEVNULL,
-            stderr=err, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        done = subprocess.run(
+            [sys.executable, "-c", _MEASURE, sys.executable, "-m", "narrator", *argv], stdin=stdin,
+            stdout=subprocess.PIPE, stderr=err, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            timeout=60, check=True,
         )
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
-        return child.returncode, err.read().decode(), time.monotonic() - started, usage.ru_maxrss
+        code, peak = (int(n) for n in done.stdout.split())
+        return code, err.read().decode(), time.monotonic() - started, peak
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])

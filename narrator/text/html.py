@@ -5,6 +5,7 @@ comments, footers and scripts."""
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 from dataclasses import dataclass
 
@@ -18,7 +19,12 @@ _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
 )
 _HTML_TAG = re.compile(rb"<(?:html|head|body|meta|title|div|p|article)\b[^>]*>", re.IGNORECASE)
+_ANY_TAG = re.compile(rb"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# Their complaints about odd pages must not reach stderr through logging's last-resort handler:
+# narrator says what went wrong in one line. An application that configures logging still sees them.
+for _logger in ("trafilatura", "htmldate", "courlan", "justext", "readability"):
+    logging.getLogger(_logger).addHandler(logging.NullHandler())
 _LINE_SPACE = re.compile(r"[ \t\u00a0]+")
 
 
@@ -52,6 +58,15 @@ def looks_like_html(data: bytes) -> bool:
     """
     head = data[:_SNIFF_BYTES].removeprefix(codecs.BOM_UTF8)
     return bool(_HTML_START.match(head)) or len(_HTML_TAG.findall(head)) >= 3
+
+
+def has_tags(data: bytes) -> bool:
+    """Whether ``data`` has any HTML tag near its start (for a file named ``.html``: a fragment).
+
+    >>> has_tags(b"<p>x</p>"), has_tags("متن ساده".encode())
+    (True, False)
+    """
+    return bool(_ANY_TAG.search(data[:_SNIFF_BYTES]))
 
 
 def meta_charset(data: bytes) -> str | None:
