@@ -3,6 +3,7 @@ streams in, a bounded number of redirects, and one clear line for every way it c
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import time
 from dataclasses import dataclass, field
@@ -53,7 +54,8 @@ def is_url(text: str) -> bool:
 
 
 def fetch(url: str, limits: FetchLimits, transport: httpx.BaseTransport | None = None) -> Page:
-    """GET ``url`` following redirects; FetchError (one line) on any failure.
+    """GET ``url`` following redirects; FetchError (one line) on any failure. Proxy settings and
+    certificates are taken from the environment (``HTTPS_PROXY``, ``SSL_CERT_FILE``…) as usual.
 
     Only web pages and plain text are accepted; a body larger than ``limits.max_bytes`` is refused
     as soon as the size is known (from Content-Length, or while it streams in).
@@ -66,7 +68,7 @@ def fetch(url: str, limits: FetchLimits, transport: httpx.BaseTransport | None =
     try:
         with httpx.Client(
             follow_redirects=True, max_redirects=limits.max_redirects, timeout=timeout,
-            headers=headers, transport=transport, trust_env=False,
+            headers=headers, transport=transport, trust_env=not _loopback(parts.hostname),
         ) as client, client.stream("GET", url) as response:
             return _read(url, response, limits)
     except httpx.TooManyRedirects:
@@ -79,6 +81,14 @@ def fetch(url: str, limits: FetchLimits, transport: httpx.BaseTransport | None =
         raise FetchError(f"{url}: not a valid address ({exc})") from None
     except httpx.HTTPError as exc:
         raise FetchError(f"{url}: the download failed ({_one_line(exc)})") from None
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: never reached through a proxy from the environment."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
 
 
 def _read(url: str, response: httpx.Response, limits: FetchLimits) -> Page:

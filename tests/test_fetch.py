@@ -71,6 +71,18 @@ def test_charset_from_the_header_and_from_meta() -> None:
             assert ARTICLE_LINE in out, path
 
 
+def test_plain_text_and_untyped_pages(seed: Path) -> None:
+    replies = {
+        "/plain": Reply(200, seed.read_bytes(), {"Content-Type": "text/plain; charset=utf-8"}),
+        "/untyped": Reply(200, PAGE.read_bytes()),
+    }
+    with StandinServer(lambda request: replies[request.path]) as server:
+        code, plain, err = run("text", "--ezafe", "off", f"{server.url}/plain")
+        assert code == 0 and plain == run("text", "--ezafe", "off", str(seed))[1], err
+        code, page, err = run("text", "--ezafe", "off", f"{server.url}/untyped")
+        assert code == 0 and page == run("text", "--ezafe", "off", str(PAGE))[1], err
+
+
 def test_connection_refused(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -21,6 +21,7 @@ from mutagen.id3 import ID3
 from narrator.batch import expand_inputs, plan
 from narrator.cli import main
 from narrator.sources import Source, max_bytes, read_source, url_stem
+from narrator.text.html import PageArticle, decode_html, looks_like_html, meta_charset
 from tests.standin import Reply, StandinServer, always
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -318,3 +319,25 @@ def test_url_stem_is_safe() -> None:
     assert url_stem("https://x.example/..") == "x.example"
     assert url_stem("https://x.example/a%2Fb") == "b"
     assert len(url_stem("https://x.example/" + "a" * 500)) == 80
+
+
+# --- the text zone's HTML step -----------------------------------------------------------------
+
+
+def test_headline_is_not_repeated_when_the_page_already_starts_with_it() -> None:
+    body = ("پاراگراف نخست خبر",)
+    assert PageArticle("تیتر خبر", ("تیتر خبر", *body)).text == "تیتر خبر\nپاراگراف نخست خبر\n"
+    assert PageArticle("تیتر خبر | سایت", ("تیتر خبر", *body)).text == "تیتر خبر\nپاراگراف نخست خبر\n"
+    assert PageArticle("تیتر خبر", body).text == "تیتر خبر\nپاراگراف نخست خبر\n"
+    assert PageArticle(None, body).text == "پاراگراف نخست خبر\n"
+
+
+def test_html_is_recognized_by_its_content() -> None:
+    assert looks_like_html(b"\xef\xbb\xbf  <!-- saved -->\n<!doctype html><html>")
+    assert looks_like_html(b"<div><p>a</p><p>b</p></div>")
+    assert not looks_like_html("خبر < و > نشانه‌ها".encode())
+    assert meta_charset(b'<meta charset="Windows-1256">') == "windows-1256"
+    text = "سلام"
+    assert decode_html(text.encode("cp1256"), "windows-1256", "x") == text
+    assert decode_html(text.encode("cp1256"), None, "x") == text  # not UTF-8: the legacy Persian codec
+    assert decode_html(text.encode("utf-8"), "no-such-charset", "x") == text

@@ -43,9 +43,15 @@ class PageArticle:
         """The article as narrator's plain-text input: the headline on the first line (when the page
         has one), then one paragraph per line."""
         lines = list(self.paragraphs)
-        if self.title and (not lines or lines[0] != self.title):
+        if self.title and not (lines and _same_headline(lines[0], self.title)):
             lines.insert(0, self.title)
         return "\n".join(lines) + "\n"
+
+
+def _same_headline(line: str, title: str) -> bool:
+    """Whether the article's first line already is its headline (perhaps with the site's name)."""
+    short, long = sorted((line, title), key=len)
+    return short in long and len(short) >= len(long) / 2
 
 
 def looks_like_html(data: bytes) -> bool:
