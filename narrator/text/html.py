@@ -121,15 +121,21 @@ def extract_article(html: str, name: str, url: str | None = None) -> PageArticle
 
     if not html.strip():
         raise InputError(f"{name}: the page is empty; there is nothing to narrate")
-    document = trafilatura.bare_extraction(
-        html, url=url, include_comments=False, include_tables=False, with_metadata=True
-    )
+    try:
+        document = trafilatura.bare_extraction(
+            html, url=url, include_comments=False, include_tables=False, with_metadata=True
+        )
+    except (ValueError, TypeError, LookupError, RecursionError) as exc:  # a page its parsers choke on
+        raise InputError(f"{name}: the page cannot be parsed ({exc.__class__.__name__})") from exc
     text = getattr(document, "text", None) if document is not None else None
     paragraphs = tuple(_paragraphs(text or ""))
     title = _clean(getattr(document, "title", None))
     words = sum(len(p.split()) for p in paragraphs if p != title)
     if words < MIN_ARTICLE_WORDS:
-        raise InputError(f"{name}: no article text found in the page ({words} words besides the headline)")
+        raise InputError(
+            f"{name}: no article text found in the page (fewer than {MIN_ARTICLE_WORDS} words besides "
+            "the headline)"
+        )
     return PageArticle(
         title=title,
         paragraphs=paragraphs,
