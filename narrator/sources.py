@@ -57,9 +57,10 @@ class Source:
 
     @property
     def label(self) -> str:
-        """How the source is named in tags and the manifest: the URL, the file name, or stdin."""
-        if self.url:
-            return self.url
+        """How the source is named in tags and the manifest: the URL as given, the file name, or
+        standard input."""
+        if self.kind == "url":
+            return self.origin
         if self.kind == "stdin":
             return "standard input"
         return Path(self.origin).name

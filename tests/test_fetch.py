@@ -15,6 +15,7 @@ import pytest
 import narrator.fetch
 from narrator.cli import main
 from narrator.fetch import FetchError, FetchLimits, fetch
+from narrator.sources import read_source
 from tests.standin import Received, Reply, StandinServer, always
 
 PAGE = Path(__file__).parent / "inputs" / "news_page.html"
@@ -53,6 +54,9 @@ def test_redirects_are_followed_and_the_final_address_kept() -> None:
         page = fetch(f"{server.url}/short", FetchLimits(max_bytes=1 << 20))
         assert page.url == f"{server.url}/news/full"
         assert [r.path for r in server.requests] == ["/short", "/news/full"]
+        source = read_source(f"{server.url}/short", 1 << 20)
+    assert source.url == f"{server.url}/news/full" and source.label == f"{server.url}/short"
+    assert source.title == "تکمیل ۱۶۰۰ واحد تولیدی در خوزستان" and source.html
 
 
 def test_charset_from_the_header_and_from_meta() -> None:
