@@ -12,19 +12,26 @@ from pathlib import Path
 from typing import Any
 
 from narrator.errors import InputError, NarratorError
-from narrator.files import NarrationFiles, is_audio_name
+from narrator.files import INDEX_NAME, PAGE_SUFFIX, NarrationFiles, is_audio_name
 from narrator.guard import check_outputs
 from narrator.pipeline import NarrateOptions, narrate, output_path
 from narrator.progress import Reporter
-
-ARTICLE_SUFFIX = ".txt"
+from narrator.sources import (
+    ARTICLE_SUFFIXES,
+    Reader,
+    Source,
+    read_up_front,
+    source_key,
+    source_label,
+    source_path,
+)
 
 
 @dataclass(frozen=True)
 class Job:
-    """One article to narrate and where its MP3 goes."""
+    """One article to narrate (a file, or an input already read) and where its MP3 goes."""
 
-    source: Path
+    source: Path | Source
     target: Path
 
 
@@ -37,22 +44,43 @@ class Outcome:
     duration_ms: int = 0
 
 
-def expand_inputs(inputs: Sequence[Path]) -> list[Path]:
-    """Files as given; each folder replaced by its ``*.txt`` files, sorted."""
-    found: list[Path] = []
-    for path in inputs:
+def expand_inputs(inputs: Sequence[str | Path], read: Reader | None = None) -> list[Path | Source]:
+    """Files as given; each folder replaced by its ``.txt``, ``.html`` and ``.htm`` files, sorted.
+    With ``read``: standard input, URLs and FIFOs are read now (see
+    :func:`narrator.sources.read_up_front`) and files too large for it are refused now."""
+    found: list[Path | Source] = []
+    read_now: set[str] = set()
+    for item in inputs:
+        if read is not None and read_up_front(item):
+            if str(item) not in read_now:  # `-` or a URL given twice is read (and narrated) once
+                read_now.add(str(item))
+                found.append(read(item))
+            continue
+        path = Path(item)
         if path.is_dir():
-            articles = sorted(p for p in path.iterdir() if p.suffix == ARTICLE_SUFFIX and p.is_file())
+            articles = sorted(p for p in path.iterdir() if _is_article(p))
             if not articles:
-                raise InputError(f"{path}: is a directory with no {ARTICLE_SUFFIX} articles in it")
+                raise InputError(f"{path}: is a directory with no .txt or .html articles in it")
             found.extend(articles)
         else:
             found.append(path)
+    if read is not None:
+        for source in found:
+            if isinstance(source, Path):
+                read.check(source)
     return found
 
 
+def _is_article(path: Path) -> bool:
+    """A folder's article: a text or HTML file that is not a page narrator wrote (listening page, index)."""
+    name = path.name.lower()
+    if path.suffix.lower() not in ARTICLE_SUFFIXES or name.endswith(PAGE_SUFFIX) or name == INDEX_NAME:
+        return False
+    return path.is_file()
+
+
 def plan(
-    sources: Sequence[Path], output: Path | None, default_dir: Path, label: str | None = None
+    sources: Sequence[Path | Source], output: Path | None, default_dir: Path, label: str | None = None
 ) -> list[Job]:
     """A job per source (a source given twice is narrated once); with several sources ``output``
     must be a folder. Refused up front, before any work: two articles whose files (audio, sidecars,
@@ -63,11 +91,12 @@ def plan(
         raise InputError("with several inputs, -o must name a folder, not an audio file")
     if output is not None and is_audio_name(output) and output.is_dir():
         raise InputError(f"{output}: is a folder, not an audio file")
-    named: dict[Path, Path] = {}
+    named: dict[object, Path | Source] = {}
     for source in sources:
-        named.setdefault(source.resolve(), source)
+        named.setdefault(source_key(source), source)
     jobs = [Job(s, output_path(s, output, default_dir)) for s in named.values()]
-    seen: dict[Path, Path] = {}
+    input_paths = [path for s in sources if (path := source_path(s)) is not None]
+    seen: dict[Path, Path | Source] = {}
     for job in jobs:
         for path in written_by(job.target):
             if len(os.fsencode(path.name)) > _name_max(path.parent):
@@ -75,8 +104,8 @@ def plan(
             other = seen.setdefault(path, job.source)
             if other != job.source:
                 raise InputError(f"{other} and {job.source} would both write {path}")
-        labels = [job.source.name] + ([label] if label else [])
-        check_outputs(job.source, job.target, sources, labels)
+        labels = [source_label(job.source)] + ([label] if label else [])
+        check_outputs(str(job.source), job.target, input_paths, labels)
     return jobs
 
 

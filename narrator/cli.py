@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from narrator import cli_voices
 from narrator.audio_settings import EncodeSettings, LoudnessTarget
@@ -35,13 +36,14 @@ from narrator.pipeline import (
     render,
     with_ezafe,
 )
-from narrator.progress import make_reporter
+from narrator.progress import NoteFirst, make_reporter
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import PublishSettings
 from narrator.publish.feed import FEED_MARKER, FeedSettings, write_feed
 from narrator.publish.index import INDEX_MARKER, write_index, write_pages
 from narrator.serve import serve as serve_folder
-from narrator.text import decode_article, explain, format_explanation, load_lexicon, prepare, read_article
+from narrator.sources import Reader, max_bytes
+from narrator.text import decode_article, explain, format_explanation, load_lexicon, prepare
 from narrator.text.explain import Explained
 from narrator.text.ezafe import EzafeTagger, load_tagger, wants_ezafe
 from narrator.text.models import missing_models
@@ -149,11 +151,10 @@ def _cmd_cache(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _read_raw(name: str, stdin: TextIO) -> str:
-    if name == "-":
-        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode("utf-8")
-        return decode_article(data, "standard input")
-    return read_article(Path(name))
+def _reader(args: argparse.Namespace, stdin: TextIO) -> Reader:
+    """Reads inputs as the options say: under --max-input-mb, ``-`` from ``stdin``."""
+    stream: BinaryIO = stdin.buffer if hasattr(stdin, "buffer") else io.BytesIO(stdin.read().encode("utf-8"))
+    return Reader(max_bytes(args.max_input_mb), stream)
 
 
 def _with_ezafe_note(item: Explained, tagger: EzafeTagger) -> Explained:
@@ -174,7 +175,7 @@ def _cmd_page(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_text(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    raw = _read_raw(args.input, stdin)
+    raw = _reader(args, stdin)(args.input).text
     lexicon = load_lexicon(args.lexicon) if args.lexicon else None
     _notice_models(args.ezafe != "off", err)
     mode = _checked_ezafe(args.ezafe, True, err)  # shows what an engine reading through espeak-ng gets
@@ -212,8 +213,8 @@ def _cmd_engines(out: TextIO) -> int:
     return 0
 
 
-def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    sources = expand_inputs(args.inputs)
+def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    sources = expand_inputs(args.inputs, _reader(args, stdin))
     jobs = plan(sources, args.output, DEFAULT_OUT)
     loudness, encode, publish = _podcast_settings(args)
     options = NarrateOptions(
@@ -227,6 +228,7 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         loudness=loudness,
         encode=encode,
         publish=publish,
+        max_input_bytes=max_bytes(args.max_input_mb),
     )
     if args.lexicon:
         load_lexicon(args.lexicon)  # a broken lexicon fails once, up front, not once per article
@@ -234,12 +236,14 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     reads = create_engine(options.engine, options.engine_options).reads_through_espeak
     for folder in sorted({job.target.parent for job in jobs}):
         ensure_writable_dir(folder)
-    if note and not args.quiet:
-        err.write(note + "\n")
     if not args.quiet:
         _notice_models(wants_ezafe(args.ezafe, reads), err)
     options = replace(options, ezafe=_checked_ezafe(args.ezafe, reads, err))
     reporter = make_reporter(err, len(jobs), quiet=args.quiet or (len(jobs) == 1 and not err.isatty()))
+    if not args.quiet:  # said when the first article starts (an input refused before that: one line)
+        reporter = NoteFirst(reporter, note, err) if not args.dask else reporter
+        if args.dask and note:
+            err.write(note + "\n")
     try:
         if args.dask:
             from narrator.cluster import open_dask, run_on_executor
@@ -295,7 +299,7 @@ def main(
             return 0
         if args.command == "feed":
             return _cmd_feed(args, out)
-        return _cmd_narrate(args, out, err)
+        return _cmd_narrate(args, out, err, inp)
     except NarratorError as exc:
         err.write(f"narrator: error: {exc}\n")
         return EXIT_FAILED

@@ -13,6 +13,7 @@ from narrator.engines.registry import DEFAULT_ENGINE
 from narrator.files import AUDIO_SUFFIXES, is_audio_name
 from narrator.publish.episode import DEFAULT_ALBUM
 from narrator.publish.feed import DEFAULT_AUTHOR
+from narrator.sources import DEFAULT_MAX_INPUT_MB
 from narrator.text.ezafe import EZAFE_MODES
 
 DEFAULT_OUT = Path("audio_out")
@@ -25,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     narrate = commands.add_parser("narrate", help="narrate article files into chaptered MP3s")
-    narrate.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="article text files")
+    narrate.add_argument("inputs", nargs="+", metavar="INPUT",
+                         help=".txt or .html article, http(s) URL, folder of them, or - for standard input")
     narrate.add_argument("-o", "--output", type=output_arg,
                          help=f"output .mp3, .m4b or .m4a file, or folder (default {DEFAULT_OUT}/)")
     voice_options(narrate)
@@ -42,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     narrate.add_argument("-v", "--verbose", action="store_true", help="say why auto passed over each engine")
     cache_options(narrate)
     narrate.add_argument("--no-cache", action="store_true", help="neither read nor write the synthesis cache")
+    input_limit_option(narrate)
     podcast_options(narrate)
 
     cache = commands.add_parser("cache", help="inspect or clear the synthesis cache")
@@ -49,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     cache_options(cache)
 
     text = commands.add_parser("text", help="print the speakable text an engine will receive")
-    text.add_argument("input", help="article text file, or - for standard input")
+    text.add_argument("input", help="article: .txt or .html file, http(s) URL, or - for standard input")
+    input_limit_option(text)
     text.add_argument("--explain", action="store_true",
                       help="show each sentence written and spoken, and every replacement made and why")
     ezafe_option(text)
@@ -112,6 +116,22 @@ def voice_options(parser: argparse.ArgumentParser) -> None:
 def ezafe_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ezafe", choices=EZAFE_MODES, default="auto",
                         help="mark the ezafe for the voice (auto: for engines that read through espeak-ng)")
+
+
+def input_limit_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-input-mb", type=megabytes, default=DEFAULT_MAX_INPUT_MB, metavar="MB",
+                        help="refuse inputs (files, pages, standard input) larger than this "
+                             f"(default {DEFAULT_MAX_INPUT_MB} MiB)")
+
+
+def megabytes(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of megabytes: {value!r}") from None
+    if not 0 < number < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {value}")
+    return number
 
 
 def lexicon_option(parser: argparse.ArgumentParser) -> None:

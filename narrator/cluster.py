@@ -1,6 +1,6 @@
 """Narrating a batch on a Dask cluster (``narrate --dask ADDRESS``), or on any executor.
 
-The client reads each input once and sends its bytes and the options; a worker narrates into a
+The client reads each input once and sends its text and the options; a worker narrates into a
 temporary folder of its own and returns every finished file as bytes; the client commits each
 article's files into the output folder as one set (narrator/atomic.py). Workers need no shared
 file system and keep their own synthesis cache. Dask reruns an article whose worker died, and a
@@ -27,19 +27,11 @@ from narrator.errors import InputError, NarratorError
 from narrator.files import NarrationFiles
 from narrator.pipeline import NarrateOptions, narrate
 from narrator.progress import Reporter
+from narrator.sources import Source, read_source
 
 LOCAL_PREFIX = "local:"
 CONNECT_TIMEOUT_S = 5
 RETRIES = 2  # an article whose task raised is tried this many more times (a dead worker's are rerun anyway)
-
-
-@dataclass(frozen=True)
-class Payload:
-    """What a worker needs for one article: the input's name and bytes, and the audio file's name."""
-
-    source_name: str
-    data: bytes
-    audio_name: str
 
 
 @dataclass(frozen=True)
@@ -50,27 +42,14 @@ class Finished:
     duration_ms: int
 
 
-def narrate_payload(payload: Payload, options: NarrateOptions) -> Finished:
-    """Narrate one article in a temporary folder of this process and return its files as bytes.
-
-    Runs on a worker. The input is written under its own name, so the narration records the same
-    source name and checksum as a local run would.
-    """
+def narrate_remote(source: Source, audio_name: str, options: NarrateOptions) -> Finished:
+    """Narrate one article read by the client in a temporary folder of this process, and return its
+    files as bytes. Runs on a worker; the narration records the same source as a local run would."""
     with tempfile.TemporaryDirectory(prefix=f"narrator-remote-{os.getpid()}-") as folder:
-        source = Path(folder) / "in" / payload.source_name
-        source.parent.mkdir()
-        source.write_bytes(payload.data)
-        target = Path(folder) / "out" / payload.audio_name
+        target = Path(folder) / audio_name
         result = narrate(source, target, options)
         files = tuple((p.name, p.read_bytes()) for p in NarrationFiles.beside(target).all() if p.is_file())
         return Finished(files, result.timeline.duration_ms)
-
-
-def _read_input(source: Path) -> bytes:
-    try:
-        return source.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{source}: cannot be read ({exc.strerror or exc})") from exc
 
 
 def _commit(job: Job, finished: Finished) -> None:
@@ -97,13 +76,15 @@ def run_on_executor(
     outcomes: dict[int, Outcome] = {}
     futures: dict[Future[Finished], int] = {}
     for index, job in enumerate(jobs):
-        try:
-            payload = Payload(job.source.name, _read_input(job.source), job.target.name)
+        try:  # read here, once: workers share no files with the client
+            source = job.source
+            if not isinstance(source, Source):
+                source = read_source(source, options.max_input_bytes)
         except NarratorError as exc:
             outcomes[index] = Outcome(job, error=str(exc))
             reporter.article_finished(str(job.source), str(exc))
             continue
-        futures[executor.submit(narrate_payload, payload, options)] = index
+        futures[executor.submit(narrate_remote, source, job.target.name, options)] = index
     pending = set(futures)
     try:
         while pending:

@@ -25,7 +25,7 @@ def _same(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def check_outputs(source: Path, target: Path, inputs: Iterable[Path], labels: Iterable[str]) -> None:
+def check_outputs(source: Path | str, target: Path, inputs: Iterable[Path], labels: Iterable[str]) -> None:
     """Raise InputError naming the first file a narration of ``source`` into ``target`` must not
     replace. ``inputs`` are every input of the run; ``labels`` the names an earlier narration of
     this same input would have recorded as its source."""

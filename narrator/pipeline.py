@@ -33,11 +33,11 @@ from narrator.publish.episode import (
     PublishSettings,
     finish_episode,
     source_of_article,
-    source_of_file,
 )
 from narrator.publish.manifest import Manifest, SourceInfo, load_manifest
+from narrator.sources import Source, max_bytes, read_source, source_stem
 from narrator.synth import SentenceDone, speak_article
-from narrator.text import load_lexicon, prepare, read_article, split_for_engine
+from narrator.text import load_lexicon, prepare, split_for_engine
 from narrator.text.ezafe import load_tagger, mark_article, wants_ezafe
 from narrator.text.prepare import opening_words
 
@@ -73,6 +73,7 @@ class NarrateOptions:
     publish: PublishSettings = field(default_factory=PublishSettings)
     ezafe: str = "auto"  # on, off, or auto: on for engines that read through espeak-ng
     lexicon: Path | None = None  # a user pronunciation lexicon (docs/reading.md)
+    max_input_bytes: int = field(default_factory=lambda: max_bytes(None))  # inputs larger are refused
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,23 @@ class Result:
     loudness: LoudnessReport | None = None
 
 
-def load_article(source: Path, title: str | None = None, lexicon: Path | None = None) -> Article:
+def load_article(source: Path | Source, title: str | None = None, lexicon: Path | None = None) -> Article:
     """Read and prepare the article at ``source``, with the user's pronunciation ``lexicon`` if any."""
-    return prepare(read_article(source), title=title, lexicon=load_lexicon(lexicon) if lexicon else None)
+    src = source if isinstance(source, Source) else read_source(source, max_bytes(None))
+    return prepare_source(src, title, lexicon)
+
+
+def prepare_source(src: Source, title: str | None, lexicon: Path | None) -> Article:
+    """The article of ``src``: titled ``title``, else the page's headline, else as ``prepare`` finds."""
+    return prepare(src.text, title=title or src.title, lexicon=load_lexicon(lexicon) if lexicon else None)
+
+
+def source_info(src: Source, label: str | None) -> SourceInfo:
+    """What the manifest and tags say about ``src``; ``label`` (``--source``) overrides its name."""
+    return SourceInfo(
+        name=label or src.label, sha256=src.sha256, url=src.url,
+        published=src.date, author=src.author, site=src.site,
+    )
 
 
 def with_ezafe(article: Article, mode: str, reads_through_espeak: bool) -> Article:
@@ -113,11 +128,12 @@ def ready_engine(name: str, options: EngineOptions) -> Engine:
     return engine
 
 
-def output_path(source: Path, out: Path | None, default_dir: Path) -> Path:
-    """Where the audio for ``source`` goes: ``out`` if it names an audio file, else ``<dir>/<stem>.mp3``."""
+def output_path(source: Path | Source, out: Path | None, default_dir: Path) -> Path:
+    """Where the audio for ``source`` goes: ``out`` if it names an audio file, else ``<dir>/<stem>.mp3``
+    (a URL's stem is its last path segment, standard input's is ``stdin``)."""
     if out is not None and is_audio_name(out):
         return out
-    return (out or default_dir) / f"{source.stem}.mp3"
+    return (out or default_dir) / f"{source_stem(source)}.mp3"
 
 
 def ensure_writable_dir(folder: Path) -> None:
@@ -133,12 +149,15 @@ def ensure_writable_dir(folder: Path) -> None:
 
 
 def narrate(
-    source: Path, target: Path, options: NarrateOptions | None = None, reporter: Reporter | None = None
+    source: Path | Source, target: Path, options: NarrateOptions | None = None,
+    reporter: Reporter | None = None,
 ) -> Result:
-    """Narrate the article at ``source`` into the MP3 ``target``, written atomically."""
+    """Narrate the article at ``source`` (a file, or an input already read) into the MP3 ``target``,
+    written atomically. A file is read once, under ``options.max_input_bytes``."""
     opts = options or NarrateOptions()
     report = reporter or QuietReporter()
-    article = load_article(source, opts.title, opts.lexicon)
+    src = source if isinstance(source, Source) else read_source(source, opts.max_input_bytes)
+    article = prepare_source(src, opts.title, opts.lexicon)
     engine: Engine = ready_engine(opts.engine, opts.engine_options)
     article = with_ezafe(article, opts.ezafe, engine.reads_through_espeak)
     cache = opts.cache.open() if opts.cache is not None else None
@@ -147,9 +166,9 @@ def narrate(
     ensure_writable_dir(target.parent)
     name = str(source)
     report.article_started(name, len(article.sentences))
-    source_info = source_of_file(source, opts.publish.source)
     result = render(
-        article, engine, target, opts, on_sentence=lambda: report.sentence_done(name), source=source_info
+        article, engine, target, opts, on_sentence=lambda: report.sentence_done(name),
+        source=source_info(src, opts.publish.source),
     )
     if cache is not None:
         cache.prune()

@@ -100,3 +100,30 @@ def make_reporter(stream: TextIO, total: int, quiet: bool) -> Reporter:
     if stream.isatty():
         return RichReporter(stream, total)
     return LogReporter(stream, total)
+
+
+class NoteFirst:
+    """A reporter that writes ``note`` (e.g. which engine speaks) once, when the first article starts
+    its work: an input refused before that gets its one error line and nothing else."""
+
+    def __init__(self, inner: Reporter, note: str, stream: TextIO) -> None:
+        self.inner, self.note, self.stream = inner, note, stream
+
+    def _say(self) -> None:
+        if self.note:
+            self.stream.write(self.note + "\n")
+            self.stream.flush()
+            self.note = ""
+
+    def article_started(self, name: str, sentences: int) -> None:
+        self._say()
+        self.inner.article_started(name, sentences)
+
+    def sentence_done(self, name: str) -> None:
+        self.inner.sentence_done(name)
+
+    def article_finished(self, name: str, error: str | None) -> None:
+        self.inner.article_finished(name, error)
+
+    def close(self) -> None:
+        self.inner.close()

@@ -35,7 +35,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_directory(tmp_path: Path) -> None:
     folder = tmp_path / "folder"
     folder.mkdir()
-    assert_refused(tmp_path, folder, "is a directory with no .txt articles")
+    assert_refused(tmp_path, folder, "is a directory with no .txt or .html articles")
 
 
 @pytest.mark.parametrize("content", [b"", b"   \n\t\n  "])

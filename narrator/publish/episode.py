@@ -64,11 +64,6 @@ class EpisodeDetails:
     cover: Cover | None = None
 
 
-def source_of_file(path: Path, label: str | None = None) -> SourceInfo:
-    """The source info of the article file at ``path`` (its bytes' checksum; label: its name)."""
-    return SourceInfo(name=label or path.name, sha256=sha256_hex(path.read_bytes()))
-
-
 def source_of_article(article: Article, label: str | None = None) -> SourceInfo:
     """Source info when no file is at hand: the checksum of the article's written text."""
     text = "\n\n".join([article.title, *(p.written for p in article.paragraphs)])
@@ -86,6 +81,9 @@ def tag_info(article: Article, details: EpisodeDetails) -> TagInfo:
         genre="Podcast",
         comment=details.source.name,
         lyrics="\n\n".join(p.written for p in article.paragraphs),
+        author=details.source.author,
+        publisher=details.source.site,
+        published=details.source.published,
         cover=details.cover,
         encoder=f"narrator {__version__}",
     )

@@ -25,10 +25,13 @@ from mutagen.id3 import (
     ID3,
     TALB,
     TCON,
+    TDOR,
     TDRC,
+    TEXT,
     TIT2,
     TLAN,
     TPE1,
+    TPUB,
     TSSE,
     USLT,
     CTOCFlags,
@@ -56,6 +59,9 @@ class TagInfo:
     genre: str | None = "Podcast"
     comment: str | None = None
     lyrics: str | None = None
+    author: str | None = None  # the article's writer (TEXT, lyricist/text writer)
+    publisher: str | None = None  # the site that published the article (TPUB)
+    published: str | None = None  # the article's date, ``YYYY-MM-DD``; v2.3 keeps its year (TORY)
     cover: Cover | None = None
 
 
@@ -176,6 +182,12 @@ def _add_descriptive(tags: ID3, info: TagInfo) -> None:
         tags.add(TDRC(encoding=1, text=[info.date]))  # mutagen writes TYER+TDAT+TIME for v2.3
     if info.genre:
         tags.add(TCON(encoding=1, text=[info.genre]))
+    if info.author:
+        tags.add(TEXT(encoding=1, text=[info.author]))
+    if info.publisher:
+        tags.add(TPUB(encoding=1, text=[info.publisher]))
+    if info.published and info.published[:4].isdigit():
+        tags.add(TDOR(encoding=1, text=[info.published]))  # mutagen writes TORY for v2.3
     if info.comment:
         tags.add(COMM(encoding=1, lang=info.language, desc="", text=[info.comment]))
     if info.lyrics:

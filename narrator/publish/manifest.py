@@ -27,10 +27,16 @@ GUID_NAMESPACE = uuid.UUID("6f1e3c52-6a0b-5d2e-9f1e-6e6172726174")
 
 @dataclass(frozen=True)
 class SourceInfo:
-    """The narrated input: a label (file name, URL or ``--source`` text) and the SHA-256 of its bytes."""
+    """The narrated input: a label (file name, URL or ``--source`` text), the SHA-256 of what was
+    narrated (a text file's bytes; a web page's extracted article text), and, for a web page, its
+    address and what it says about the article (absent in manifests of text files)."""
 
     name: str
     sha256: str
+    url: str | None = None
+    published: str | None = None  # the article's date as the page gives it (``2024-05-01``)
+    author: str | None = None
+    site: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +205,10 @@ class _Fields:
             raise _bad(self.path, f"field {self.where}{key!r} is not a number")
         return float(value)
 
+    def optional_text(self, key: str) -> str | None:
+        """A text field that may be missing or null (added to the format after version 1 was out)."""
+        return None if self.data.get(key) is None else self.text(key)
+
     def optional_number(self, key: str) -> float | None:
         return None if self._get(key) is None else self.number(key)
 
@@ -271,7 +281,14 @@ def _manifest(top: _Fields) -> Manifest:
         engine=top.text("engine"),
         voice=top.text("voice"),
         album=top.text("album"),
-        source=SourceInfo(name=source.text("name"), sha256=source.text("sha256")),
+        source=SourceInfo(
+            name=source.text("name"),
+            sha256=source.text("sha256"),
+            url=source.optional_text("url"),
+            published=source.optional_text("published"),
+            author=source.optional_text("author"),
+            site=source.optional_text("site"),
+        ),
         audio=AudioInfo(
             bytes=audio.whole("bytes"),
             sample_rate=audio.whole("sample_rate"),

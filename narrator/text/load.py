@@ -13,7 +13,10 @@ MAX_BYTES = 50 * 1024 * 1024
 
 
 def read_article(path: Path) -> str:
-    """Read the article at ``path`` as text (UTF-8, UTF-16 with a BOM, or Windows-1256)."""
+    """Read the article file at ``path`` as text (UTF-8, UTF-16 with a BOM, or Windows-1256).
+
+    A plain helper for scripts; narrator's commands read their inputs through narrator.sources.
+    """
     if str(path) == "-":
         raise InputError("'-' (standard input) must be read by the caller")
     if not path.exists():
@@ -21,16 +24,20 @@ def read_article(path: Path) -> str:
     if path.is_dir():
         raise InputError(f"{path}: is a directory, not an article file")
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB; is it an article?")
     return decode_article(data, str(path))
 
 
 def decode_article(data: bytes, name: str) -> str:
-    """Decode an article's bytes; refuse empty, binary or undecodable input with a clear message."""
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{name}: larger than {MAX_BYTES // (1024 * 1024)} MB; is it an article?")
+    """Decode an article's bytes; refuse empty, binary or undecodable input with a clear message.
+
+    The caller bounds the size (narrator.sources reads every input under a cap).
+    """
     text = _decode(data, name)
     if _CONTROL.search(text):
         raise InputError(f"{name}: looks like a binary file, not UTF-8 text")
