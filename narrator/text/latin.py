@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from narrator.text.english import english_word
 from narrator.text.lexicon import builtin_table
 from narrator.text.normalize import LETTERS, ZWNJ
 from narrator.text.numbers import cardinal
@@ -111,7 +112,7 @@ def read_latin(token: str) -> str:
             elif (piece.isupper() and len(piece) <= MAX_ACRONYM) or len(piece) == 1:
                 parts.append(spell(piece))
             else:
-                parts.append(names().get(piece.lower()) or transliterate(piece))
+                parts.append(names().get(piece.lower()) or english_word(piece) or transliterate(piece))
     joiner = " و " if "&" in token else " "
     return joiner.join(p for p in parts if p)
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from narrator.text.hazm_data import load_hazm_data
 from narrator.text.hazm_steps import HazmSteps
+from narrator.text.web import clean, latin_digits
 
 ZWNJ = "\u200c"
 # Persian letters as a character-class fragment: hamza to ghain, feh to yeh, and پ چ ژ ک گ ی
@@ -168,4 +169,5 @@ def normalize(text: str, steps: HazmSteps | None = None) -> str:
     'برنامه\u200cهای ما اجرا می\u200cشود'
     """
     steps = steps or hazm_steps()
-    return tidy_spaces(repair_zwnj(steps.normalize(canonical_chars(text)), steps))
+    text = steps.normalize(canonical_chars(clean(text)))
+    return latin_digits(tidy_spaces(repair_zwnj(text, steps)))

@@ -1,0 +1,115 @@
+"""Two numbers joined by a dash or a plus: a score, a range, or an added amount, by context.
+
+- A **score** (``چهار بر دو``, in the written order) when both numbers are small and the match is
+  sport: a sport word in the sentence, a score cue just before (``با نتیجه``, ``با حساب``), or a
+  team on each side (``ایران ۲-۱ ژاپن``).
+- A **range** otherwise, read in increasing order (bidi editing often types ``1980- 1975`` for
+  1975 to 1980). Two consecutive small numbers before a counted noun are read the way people say
+  them, without ``تا`` (``5-4 نفر`` -> ``چهار پنج نفر``).
+- ``۴۵+۲`` (stoppage time, ``۵+۱``) is ``چهل و پنج به علاوه دو``.
+
+>>> from narrator.text.rules import apply_rules
+>>> " ".join(apply_rules(RULES, "۵-۴ نفر").split())
+'۴ ۵ نفر'
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from narrator.text.lexicon import builtin_table
+from narrator.text.normalize import LETTERS, ZWNJ
+from narrator.text.numbers import ascii_digits
+from narrator.text.rules import Rule
+
+NUMBER = r"(?:\d{1,3}(?:[,٬]\d{3})+|\d+)(?:[٫./]\d+)?"
+_BEFORE = r"(?<![\d٫.,٬/])"
+_WORD = f"[{LETTERS}{ZWNJ}]+"
+SPORTS = re.compile(
+    f"(?<![{LETTERS}])(?:تیم|بازی|مسابقه|دیدار|گل(?![{LETTERS}])|لیگ|جام(?![{LETTERS}])|فوتبال|فوتسال|"
+    "والیبال|بسکتبال|هندبال|واترپلو|تنیس|پیروز|شکست|برتری|مساوی|تساوی|قهرمان|حریف|امتیاز|"
+    "پرسپولیس|استقلال|سپاهان|تراکتور|گلزن|دروازه|مغلوب|باخت|ست(?![{LETTERS}])|نیمه اول|نیمه دوم)"
+)
+_SCORE_CUES = frozenset({"نتیجه", "حساب", "امتیاز", "برد", "باخت", "شکست", "پیروزی", "تساوی"})
+# Words that are counted: a number range before them is a quantity, never a score.
+COUNTED = frozenset(
+    "نفر تن سال ماه روز هفته ساعت دقیقه ثانیه بار مورد عدد دستگاه کیلومتر متر درصد هزار میلیون "
+    "میلیارد برابر کشور شهر استان بازی دیدار گل نوبت مرحله قسمت فصل سانتی‌متر کیلوگرم گرم لیتر "
+    "تومان ریال دلار یورو واحد خانوار کودک زن مرد خودرو فروند قطعه رأس راس شب سالگی ساله روزه "
+    "ماهه هفته‌ای ساعته نفره".split()
+)
+# Things counted one by one: ``5-4 نفر`` is «چهار پنج نفر» (but ``۲-۳ درصد`` is «دو تا سه درصد»).
+COUNTABLE = frozenset(
+    "نفر تن سال ماه روز هفته ساعت دقیقه بار مورد عدد دستگاه کشور شهر بازی دیدار گل نوبت مرحله "
+    "قسمت فصل خانوار کودک زن مرد خودرو فروند قطعه رأس راس شب".split()
+)
+_NEXT_WORD = re.compile(f" ?({_WORD})")
+_PREVIOUS_WORD = re.compile(f"({_WORD}) ?$")
+_SMALL = 30
+
+
+@lru_cache(maxsize=1)
+def teams() -> frozenset[str]:
+    """Countries and clubs that play matches (``narrator/text/data/teams.tsv``)."""
+    return frozenset(builtin_table("teams.tsv"))
+
+
+def _value(literal: str) -> float:
+    text = ascii_digits(literal).replace(",", "").replace("٬", "")
+    return float(re.sub("[٫/]", ".", text))
+
+
+def _next_word(text: str, end: int) -> str:
+    match = _NEXT_WORD.match(text, end)
+    return match.group(1) if match else ""
+
+
+def _previous_word(text: str, start: int) -> str:
+    match = _PREVIOUS_WORD.search(text, 0, start)
+    return match.group(1) if match else ""
+
+
+def is_score(text: str, start: int, end: int, first: str, second: str) -> bool:
+    """Whether the two numbers at ``text[start:end]`` are a match score."""
+    if not (first.isdigit() and second.isdigit() and max(int(first), int(second)) <= _SMALL):
+        return False
+    after, before = _next_word(text, end), _previous_word(text, start)
+    if after in COUNTED or after.endswith(("ساله", "روزه", "نفره")):
+        return False
+    if before in _SCORE_CUES or (before in teams() and after in teams()):
+        return True
+    return SPORTS.search(text) is not None
+
+
+def _score_or_range(match: re.Match[str]) -> str:
+    first, second = match.group(1), match.group(2)
+    text = match.string
+    if is_score(text, match.start(), match.end(), first, second):
+        return f" {first} بر {second} "
+    low, high = (first, second) if _value(first) <= _value(second) else (second, first)
+    after = _next_word(text, match.end())
+    consecutive = low.isdigit() and high.isdigit() and int(high) - int(low) == 1 and int(high) <= 10
+    if consecutive and after in COUNTABLE:
+        return f" {low} {high} "
+    return f" {low} تا {high} "
+
+
+RULES = (
+    Rule(
+        "score-or-range",
+        "range",
+        re.compile(rf"{_BEFORE}({NUMBER}) ?[-–—] ?({NUMBER})(?![\d])"),
+        _score_or_range,
+        needs=re.compile(r"\d ?[-–—] ?\d"),
+    ),
+    Rule(
+        "plus",
+        "range",
+        re.compile(rf"{_BEFORE}({NUMBER}) ?\+ ?({NUMBER})(?![\d])"),
+        lambda m: f" {m.group(1)} به علاوه {m.group(2)} ",
+        needs=re.compile(r"\d ?\+ ?\d"),
+    ),
+)
+
+__all__ = ["COUNTABLE", "COUNTED", "RULES", "SPORTS", "is_score", "teams"]
