@@ -51,7 +51,9 @@ UNITS.update({unit.translate(_PERSIAN_DIGITS): words for unit, words in list(UNI
 _UNIT_ALTERNATION = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 
 FRACTIONS = {"½": "نیم", "¼": "یک چهارم", "¾": "سه چهارم", "⅓": "یک سوم", "⅔": "دو سوم",
-             "⅕": "یک پنجم", "⅛": "یک هشتم", "⅒": "یک دهم"}  # fmt: skip
+             "⅕": "یک پنجم", "⅖": "دو پنجم", "⅗": "سه پنجم", "⅘": "چهار پنجم", "⅙": "یک ششم",
+             "⅚": "پنج ششم", "⅐": "یک هفتم", "⅛": "یک هشتم", "⅜": "سه هشتم", "⅝": "پنج هشتم",
+             "⅞": "هفت هشتم", "⅑": "یک نهم", "⅒": "یک دهم"}  # fmt: skip
 
 _ID_CONTEXT = "شماره|پیامک|تلفن|تماس|همراه|نمابر|فکس|کد|پلاک|شناسه|شبا|حساب|کارت|سریال"
 
@@ -195,6 +197,13 @@ NUMBER_RULES = (
         re.compile(rf"{_BEFORE}(\d)/(\d{{1,2}})(?= ?نهایی)"),
         lambda m: spaced(read_fraction(int(m.group(1)), int(m.group(2)))),
         needs=re.compile("نهایی"),
+    ),
+    Rule(
+        "fraction-slash",
+        "fraction",
+        re.compile(rf"{_BEFORE}(\d{{1,3}})\u2044(\d{{1,3}})(?!\d)"),
+        lambda m: spaced(read_fraction(int(m.group(1)), int(m.group(2)))) if int(m.group(2)) > 1 else None,
+        needs=re.compile("\u2044"),
     ),
     Rule(
         "fraction",
