@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
+from narrator.text import ranges
 from narrator.text.normalize import LETTERS, ZWNJ
 from narrator.text.numbers import MAX_CARDINAL, cardinal, decimal, digit_groups, ordinal, ordinal_adjective
-from narrator.text import ranges
 from narrator.text.rules import Rule, spaced
 
 _DIGIT = re.compile(r"\d")

@@ -75,7 +75,8 @@ def rule_groups() -> tuple[tuple[re.Pattern[str] | None, tuple[Rule, ...]], ...]
     fraction = next(rule for rule in quantities.NUMBER_RULES if rule.name == "fraction")
     numbers = tuple(rule for rule in quantities.NUMBER_RULES if rule is not fraction)
     return (
-        (None, (SCRIPT_DIGITS, *latin.RULES[:2], *web.RULES, abbreviations.abbreviation_rule(), *roman.RULES)),
+        (None, (SCRIPT_DIGITS, *latin.RULES[:2], *web.RULES, abbreviations.abbreviation_rule())),
+        (None, roman.RULES),
         (_DIGIT, (*dates.RULES, abbreviations.ERA, abbreviations.SHORT_YEAR_ERA, quantities.RULES[0])),
         (None, quantities.RULES[1:]),
         (None, (latin.RULES[2], fraction)),
