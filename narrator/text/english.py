@@ -35,13 +35,15 @@ _CONSONANTS = (
     ("t", "ت"), ("d", "د"), ("k", "ک"), ("ɡ", "گ"), ("g", "گ"), ("f", "ف"), ("v", "و"), ("θ", "ت"),
     ("ð", "د"), ("s", "س"), ("z", "ز"), ("ʃ", "ش"), ("ʒ", "ژ"), ("h", "ه"), ("m", "م"), ("n", "ن"),
     ("l", "ل"), ("ɫ", "ل"), ("ɹ", "ر"), ("r", "ر"), ("ɾ", "ت"), ("j", "ی"), ("w", "و"), ("x", "خ"),
-    ("ʔ", ""), ("ç", "ه"), ("ɬ", "ل"), ("n̩", "ن"), ("l̩", "ل"),
+    ("ʔ", "ت"), ("ç", "ه"), ("ɬ", "ل"), ("n̩", "ن"), ("l̩", "ل"),
 )  # fmt: skip
 _SOUNDS = sorted(
     [(ipa, (start, inside, end)) for ipa, start, inside, end in _VOWELS]
     + [(ipa, (persian, persian, persian)) for ipa, persian in _CONSONANTS],
     key=lambda item: -len(item[0]),
 )
+_LONG_WORD = 3  # vowels
+_LONG_AE = ("آ", "ا", "ا")
 _VOWEL_IPA = frozenset(ipa for ipa, *_ in _VOWELS)
 _IGNORED = re.compile("[ˈˌˑ.‿\u0303-]")
 _S_CLUSTER = re.compile("^[sʃ][ptkmnlwfɹ]")
@@ -71,10 +73,14 @@ def from_ipa(ipa: str) -> str:
     """Persian letters for one word's English IPA: ``'ˈæpəl'`` -> ``'اپل'``.
 
     A vowel is spelled by where it stands (a carrier ``ا``/``آ`` at the start, short vowels
-    unwritten inside the word); an initial ``s`` cluster takes a leading ``ا`` (``استارلینک``).
+    unwritten inside the word, but /æ/ written in names of three vowels or more); an initial
+    ``s`` cluster takes a leading ``ا`` (``استارلینک``).
     """
     plain = _IGNORED.sub("", ipa)
     sounds = _sounds(ipa)
+    if sum(sound in _VOWEL_IPA for sound, _ in sounds) >= _LONG_WORD:
+        # In longer names /æ/ is written (آتلانتا, آلاباما); in short ones not (جکسون, مکس).
+        sounds = [(s, _LONG_AE) if s == "æ" else (s, spelled) for s, spelled in sounds]
     letters: list[str] = []
     for index, (sound, (start, inside, end)) in enumerate(sounds):
         if index == 0:

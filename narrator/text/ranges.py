@@ -26,16 +26,18 @@ from narrator.text.rules import Rule
 NUMBER = r"(?:\d{1,3}(?:[,٬]\d{3})+|\d+)(?:[٫./]\d+)?"
 _BEFORE = r"(?<![\d٫.,٬/])"
 _WORD = f"[{LETTERS}{ZWNJ}]+"
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 SPORTS = re.compile(
     f"(?<![{LETTERS}])(?:تیم|بازی|مسابقه|دیدار|گل(?![{LETTERS}])|لیگ|جام(?![{LETTERS}])|فوتبال|فوتسال|"
     "والیبال|بسکتبال|هندبال|واترپلو|تنیس|پیروز|شکست|برتری|مساوی|تساوی|قهرمان|حریف|امتیاز|"
     "پرسپولیس|استقلال|سپاهان|تراکتور|گلزن|دروازه|مغلوب|باخت|ست(?![{LETTERS}])|نیمه اول|نیمه دوم)"
 )
 _SCORE_CUES = frozenset({"نتیجه", "حساب", "امتیاز", "برد", "باخت", "شکست", "پیروزی", "تساوی"})
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 # Words that are counted: a number range before them is a quantity, never a score.
@@ -53,6 +55,16 @@ COUNTABLE = _words(
 _NEXT_WORD = re.compile(f" ?({_WORD})")
 _PREVIOUS_WORD = re.compile(f"({_WORD}) ?$")
 _SMALL = 30
+_SPORT_MAX = 99  # a basketball score can reach two digits
+_SMALL_ALONE = 20  # a score with no sport word needs small numbers
+# Words after which two numbers are a range (a page, a year, a clause), never a score.
+RANGE_CUES = _words(
+    "از بین حدود تا طی ص صفحه صفحات سال سال‌های سالهای دهه دهه‌های تحصیلی زراعی نیمسال فصل "
+    "ماده مواد بند اصل کلاس پایه سن سنین بازه فاصله حداقل حداکثر تقریبا تقریباً هر شماره دوره ردیف "
+    "قیمت نرخ"
+)
+# Words before a season or school year: two consecutive years are read one after the other.
+SEASONS = _words("تحصیلی زراعی نیمسال فصل مالی")
 
 
 @lru_cache(maxsize=1)
@@ -76,16 +88,30 @@ def _previous_word(text: str, start: int) -> str:
     return match.group(1) if match else ""
 
 
+def _counted(word: str) -> bool:
+    """Whether ``word`` is a counted noun, also as an adjective (``درصدی``, ``ساله``, ``روزه``)."""
+    for suffix in ("", "ی", "ه", "\u200cای", "ای", "\u200cی"):
+        if word.endswith(suffix) and word[: len(word) - len(suffix)] in COUNTED:
+            return True
+    return False
+
+
 def is_score(text: str, start: int, end: int, first: str, second: str) -> bool:
     """Whether the two numbers at ``text[start:end]`` are a match score."""
-    if not (first.isdigit() and second.isdigit() and max(int(first), int(second)) <= _SMALL):
+    if not (first.isdigit() and second.isdigit()):
         return False
+    high = max(int(first), int(second))
     after, before = _next_word(text, end), _previous_word(text, start)
-    if after in COUNTED or after.endswith(("ساله", "روزه", "نفره")):
+    if high <= _SMALL and before in _SCORE_CUES:
+        return True  # «شکست ۵-۰ سال گذشته», «پیروزی ۳-۱ برابر ...»
+    if high > _SPORT_MAX or _counted(after) or before in RANGE_CUES:
         return False
-    if before in _SCORE_CUES or (before in teams() and after in teams()):
+    if before in teams() and after in teams():
         return True
-    return SPORTS.search(text) is not None
+    if SPORTS.search(text) is not None:
+        return True
+    # Between two words, with nothing that counts: a result line («اتلتیکو مادرید ۵-۰ مالمو»).
+    return high <= _SMALL_ALONE and bool(before) and bool(after) and after not in RANGE_CUES
 
 
 def _score_or_range(match: re.Match[str]) -> str:
@@ -94,10 +120,13 @@ def _score_or_range(match: re.Match[str]) -> str:
     if is_score(text, match.start(), match.end(), first, second):
         return f" {first} بر {second} "
     low, high = (first, second) if _value(first) <= _value(second) else (second, first)
-    after = _next_word(text, match.end())
-    consecutive = low.isdigit() and high.isdigit() and int(high) - int(low) == 1 and int(high) <= 10
-    if consecutive and after in COUNTABLE:
-        return f" {low} {high} "
+    after, before = _next_word(text, match.end()), _previous_word(text, match.start())
+    whole = low.isdigit() and high.isdigit()
+    if whole and int(low) == int(high):
+        return f" {low} {high} "  # «۵۰-۵۰» is «پنجاه پنجاه»
+    consecutive = whole and int(high) - int(low) == 1
+    if consecutive and ((int(high) <= 10 and after in COUNTABLE) or before in SEASONS):
+        return f" {low} {high} "  # «چهار پنج نفر», «سال تحصیلی نود و سه نود و چهار»
     return f" {low} تا {high} "
 
 

@@ -45,13 +45,20 @@ def _other_digit(match: re.Match[str]) -> str:
 
 SCRIPT_DIGITS = Rule("digits-other-scripts", "characters", _OTHER_DIGIT, _other_digit)
 SYMBOLS = Rule("symbol", "symbol", _SYMBOL, lambda m: _SYMBOLS[m.group(0)])
-_ELLIPSIS = re.compile(r"…|\.{2,}")
+_ELLIPSIS = re.compile(r"(?:…|\.{2,})[.…]*")
 _CLOSING = " »\"')]}"
 
 
+_AND_BEFORE = re.compile(f"(?<![{LETTERS}{ZWNJ}])و ?$")
+
+
 def _ellipsis(match: re.Match[str]) -> str:
-    """A pause: a comma inside the sentence, a full stop at its end."""
-    return ". " if not match.string[match.end() :].strip(_CLOSING) else "، "
+    """A pause: a comma inside the sentence, a full stop at its end; after «و» it is «و غیره»
+    (``تهران و … تشکیل شد`` -> ``تهران و غیره تشکیل شد``)."""
+    at_end = not match.string[match.end() :].strip(_CLOSING + ".")
+    if _AND_BEFORE.search(match.string, 0, match.start()):
+        return " غیره. " if at_end else " غیره "
+    return ". " if at_end else "، "
 
 
 ELLIPSIS = Rule("ellipsis", "symbol", _ELLIPSIS, _ellipsis, needs=re.compile(r"…|\.\."))
