@@ -35,7 +35,7 @@ def _words(text: str) -> frozenset[str]:
 SPORTS = re.compile(
     f"(?<![{LETTERS}])(?:تیم|بازی|مسابقه|دیدار|گل(?![{LETTERS}])|لیگ|جام(?![{LETTERS}])|فوتبال|فوتسال|"
     "والیبال|بسکتبال|هندبال|واترپلو|تنیس|پیروز|شکست|برتری|مساوی|تساوی|قهرمان|حریف|امتیاز|"
-    "پرسپولیس|استقلال|سپاهان|تراکتور|گلزن|دروازه|مغلوب|باخت|ست(?![{LETTERS}])|نیمه اول|نیمه دوم)"
+    f"پرسپولیس|استقلال|سپاهان|تراکتور|گلزن|دروازه|مغلوب|باخت|ست(?![{LETTERS}])|نیمه اول|نیمه دوم)"
 )
 _SCORE_CUES = frozenset({"نتیجه", "حساب", "امتیاز", "برد", "باخت", "شکست", "پیروزی", "تساوی"})
 
@@ -56,15 +56,15 @@ _NEXT_WORD = re.compile(f" ?({_WORD})")
 _PREVIOUS_WORD = re.compile(f"({_WORD}) ?$")
 _SMALL = 30
 _SPORT_MAX = 99  # a basketball score can reach two digits
-_SMALL_ALONE = 20  # a score with no sport word needs small numbers
+_SMALL_ALONE = 9  # a score with no sport word: one digit each («۱۰ - ۲۰ مسئول» is a range)
 # Words after which two numbers are a range (a page, a year, a clause), never a score.
 RANGE_CUES = _words(
     "از بین حدود تا طی ص صفحه صفحات سال سال‌های سالهای دهه دهه‌های تحصیلی زراعی نیمسال فصل "
     "ماده مواد بند اصل کلاس پایه سن سنین بازه فاصله حداقل حداکثر تقریبا تقریباً هر شماره دوره ردیف "
     "قیمت نرخ"
 )
-# Words before a season or school year: two consecutive years are read one after the other.
-SEASONS = _words("تحصیلی زراعی نیمسال فصل مالی")
+# Before a season or school year, two consecutive years are read one after the other.
+SEASON = re.compile(f"(?:تحصیلی|زراعی|نیمسال|نیم{ZWNJ}?سال|نیم سال|فصل|مالی)(?: (?:اول|دوم))? ?$")
 
 
 @lru_cache(maxsize=1)
@@ -120,13 +120,15 @@ def _score_or_range(match: re.Match[str]) -> str:
     if is_score(text, match.start(), match.end(), first, second):
         return f" {first} بر {second} "
     low, high = (first, second) if _value(first) <= _value(second) else (second, first)
-    after, before = _next_word(text, match.end()), _previous_word(text, match.start())
+    after = _next_word(text, match.end())
     whole = low.isdigit() and high.isdigit()
     if whole and int(low) == int(high):
         return f" {low} {high} "  # «۵۰-۵۰» is «پنجاه پنجاه»
     consecutive = whole and int(high) - int(low) == 1
-    if consecutive and ((int(high) <= 10 and after in COUNTABLE) or before in SEASONS):
-        return f" {low} {high} "  # «چهار پنج نفر», «سال تحصیلی نود و سه نود و چهار»
+    season = SEASON.search(text, max(0, match.start() - 20), match.start()) is not None
+    if consecutive and ((int(high) <= 10 and after in COUNTABLE) or season):
+        # A pause between two long years, so «...دو» and «هزار...» do not run together.
+        return f" {low} {high} " if int(high) < 100 else f" {low}، {high} "  # «چهار پنج نفر», «سال تحصیلی نود و سه نود و چهار»
     return f" {low} تا {high} "
 
 
