@@ -14,8 +14,6 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from narrator.text.normalize import ZWNJ
-
 Phonemizer = Callable[[str], str]
 
 # Sounds, longest first; each: (IPA, at the start, inside, at the end).
@@ -109,8 +107,10 @@ def _cached(word: str, phonemizer: Phonemizer) -> str | None:
         ipa = phonemizer(word)
     except (OSError, ImportError, RuntimeError):
         return None  # no espeak-ng here: the caller falls back to spelling rules
-    words = [from_ipa(part) for part in ipa.split()]
-    spelled = ZWNJ.join(w for w in words if w)
+    parts = ipa.split()
+    if len(parts) != 1:
+        return None  # espeak expanded it («xiv» -> «Roman fourteen»): not a plain word
+    spelled = from_ipa(parts[0])
     return spelled if spelled and _PERSIAN_ONLY.match(spelled) else None
 
 

@@ -45,12 +45,12 @@ COUNTED = _words(
     "نفر تن سال ماه روز هفته ساعت دقیقه ثانیه بار مورد عدد دستگاه کیلومتر متر درصد هزار میلیون "
     "میلیارد برابر کشور شهر استان بازی دیدار گل نوبت مرحله قسمت فصل سانتی‌متر کیلوگرم گرم لیتر "
     "تومان ریال دلار یورو واحد خانوار کودک زن مرد خودرو فروند قطعه رأس راس شب سالگی ساله روزه "
-    "ماهه هفته‌ای ساعته نفره"
+    "ماهه هفته‌ای ساعته نفره بازیکن مربی ورزشکار"
 )
 # Things counted one by one: ``5-4 نفر`` is «چهار پنج نفر» (but ``۲-۳ درصد`` is «دو تا سه درصد»).
 COUNTABLE = _words(
     "نفر تن سال ماه روز هفته ساعت دقیقه بار مورد عدد دستگاه کشور شهر بازی دیدار گل نوبت مرحله "
-    "قسمت فصل خانوار کودک زن مرد خودرو فروند قطعه رأس راس شب"
+    "قسمت فصل خانوار کودک زن مرد خودرو فروند قطعه رأس راس شب بازیکن مربی ورزشکار"
 )
 _NEXT_WORD = re.compile(f" ?({_WORD})")
 _PREVIOUS_WORD = re.compile(f"({_WORD}) ?$")
@@ -59,7 +59,7 @@ _SPORT_MAX = 99  # a basketball score can reach two digits
 _SMALL_ALONE = 9  # a score with no sport word: one digit each («۱۰ - ۲۰ مسئول» is a range)
 # Words after which two numbers are a range (a page, a year, a clause), never a score.
 RANGE_CUES = _words(
-    "از بین حدود تا طی ص صفحه صفحات سال سال‌های سالهای دهه دهه‌های تحصیلی زراعی نیمسال فصل "
+    "از بین حدود طی ص صفحه صفحات سال سال‌های سالهای دهه دهه‌های تحصیلی زراعی نیمسال فصل "
     "ماده مواد بند اصل کلاس پایه سن سنین بازه فاصله حداقل حداکثر تقریبا تقریباً هر شماره دوره ردیف "
     "قیمت نرخ"
 )
@@ -128,7 +128,7 @@ def _score_or_range(match: re.Match[str]) -> str:
     season = SEASON.search(text, max(0, match.start() - 20), match.start()) is not None
     if consecutive and ((int(high) <= 10 and after in COUNTABLE) or season):
         # A pause between two long years, so «...دو» and «هزار...» do not run together.
-        return f" {low} {high} " if int(high) < 100 else f" {low}، {high} "  # «چهار پنج نفر», «سال تحصیلی نود و سه نود و چهار»
+        return f" {low} {high} " if int(high) < 100 else f" {low}، {high} "
     return f" {low} تا {high} "
 
 

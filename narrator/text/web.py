@@ -1,5 +1,6 @@
 """Text as it comes from the web: HTML entities decoded, emoji dropped, hashtags read as words,
-mentions not read, and Latin tokens kept as written in the transcript.
+mentions and footnote markers (``[12]``, ``[xiv]``) not read, and Latin tokens kept as written
+in the transcript.
 
 >>> clean("AT&amp;T و خانه&zwnj;ها 😀")
 'AT&T و خانه\u200cها '
@@ -25,6 +26,8 @@ _LATIN_WITH_DIGITS = re.compile(
 )
 # A model number after a Latin name: ``iPhone 15``, ``Windows 11``, ``PlayStation 5``.
 _MODEL_NUMBER = re.compile(r"(?<=[A-Za-z]{2} )[۰-۹]{1,3}(?![\d۰-۹٫.,٬/:])")
+# A footnote marker: ``[12]``, ``[۳]``, ``[xiv]``.
+_FOOTNOTE = re.compile(r"\[(?:[\d]{1,3}|[ivxlc]{1,7}|[IVXLC]{1,7})\]")
 _HASHTAG = re.compile(r"(?<![\w&])#([^\W_][\w\u200c]*)")
 _MENTION = re.compile(r"(?<![\w.@])@[A-Za-z\d_](?:[A-Za-z\d_.]*[A-Za-z\d_])?")
 
@@ -65,6 +68,7 @@ def _hashtag(match: re.Match[str]) -> str:
 
 
 RULES = (
+    Rule("footnote", "web", _FOOTNOTE, lambda m: " ", needs=re.compile(r"\[")),
     Rule("hashtag", "web", _HASHTAG, _hashtag, needs=re.compile("#")),
     Rule("mention", "web", _MENTION, lambda m: " ", needs=re.compile("@")),
 )
