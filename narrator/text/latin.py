@@ -121,8 +121,22 @@ def _drop(match: re.Match[str]) -> str:
     return " "
 
 
+# Three or more capitalized words in a row are a title in capitals, not acronyms.
+_CAPITALS_RUN = re.compile(r"(?<![A-Za-z])[A-Z][A-Z']+(?: [A-Z][A-Z']*){2,}(?![A-Za-z])")
+
+
+def _in_capitals_run(match: re.Match[str]) -> bool:
+    text = match.string
+    if not match.group(0).isupper() or not _CAPITALS_RUN.search(text):
+        return False
+    return any(run.start() <= match.start() < run.end() for run in _CAPITALS_RUN.finditer(text))
+
+
 def _latin(match: re.Match[str]) -> str:
-    return spaced(read_latin(match.group(0)))
+    token = match.group(0)
+    if _in_capitals_run(match) and token.lower() not in names() and len(token) > 1:
+        return spaced(read_latin(token.capitalize()))
+    return spaced(read_latin(token))
 
 
 RULES = (
