@@ -45,12 +45,12 @@ COUNTED = _words(
     "نفر تن سال ماه روز هفته ساعت دقیقه ثانیه بار مورد عدد دستگاه کیلومتر متر درصد هزار میلیون "
     "میلیارد برابر کشور شهر استان بازی دیدار گل نوبت مرحله قسمت فصل سانتی‌متر کیلوگرم گرم لیتر "
     "تومان ریال دلار یورو واحد خانوار کودک زن مرد خودرو فروند قطعه رأس راس شب سالگی ساله روزه "
-    "ماهه هفته‌ای ساعته نفره بازیکن مربی ورزشکار"
+    "ماهه هفته‌ای ساعته نفره بازیکن مربی ورزشکار کرنر شوت موقعیت اخطار"
 )
 # Things counted one by one: ``5-4 نفر`` is «چهار پنج نفر» (but ``۲-۳ درصد`` is «دو تا سه درصد»).
 COUNTABLE = _words(
     "نفر تن سال ماه روز هفته ساعت دقیقه بار مورد عدد دستگاه کشور شهر بازی دیدار گل نوبت مرحله "
-    "قسمت فصل خانوار کودک زن مرد خودرو فروند قطعه رأس راس شب بازیکن مربی ورزشکار"
+    "قسمت فصل خانوار کودک زن مرد خودرو فروند قطعه رأس راس شب بازیکن مربی ورزشکار کرنر شوت موقعیت"
 )
 _NEXT_WORD = re.compile(f" ?({_WORD})")
 _PREVIOUS_WORD = re.compile(f"({_WORD}) ?$")
@@ -64,7 +64,12 @@ RANGE_CUES = _words(
     "قیمت نرخ"
 )
 # Before a season or school year, two consecutive years are read one after the other.
-SEASON = re.compile(f"(?:تحصیلی|زراعی|نیمسال|نیم{ZWNJ}?سال|نیم سال|فصل|مالی)(?: (?:اول|دوم))? ?$")
+SEASON = re.compile(
+    f"(?:تحصیلی|زراعی|نیمسال|نیم{ZWNJ}?سال|نیم سال|فصل|مالی|سال|سال{ZWNJ}?های|لیگ)(?: (?:اول|دوم))? ?$"
+)
+_NOT_A_TEAM = _words("تا از بین و یا که")
+# Stoppage time typed backwards by bidi editing: «۴+۹۰» is 90+4.
+_HALF_ENDS = frozenset({45, 90, 105, 120})
 
 
 @lru_cache(maxsize=1)
@@ -110,8 +115,33 @@ def is_score(text: str, start: int, end: int, first: str, second: str) -> bool:
         return True
     if SPORTS.search(text) is not None:
         return True
-    # Between two words, with nothing that counts: a result line («اتلتیکو مادرید ۵-۰ مالمو»).
-    return high <= _SMALL_ALONE and bool(before) and bool(after) and after not in RANGE_CUES
+    # Between two words, with nothing that counts: a result line («اتلتیکو مادرید ۵-۰ مالمو»,
+    # «آتالانتا ایتالیا ۱۳ - ۰ گاندینزه ایتالیا»: after a country, up to twenty).
+    limit = _SMALL if before in teams() else _SMALL_ALONE
+    return high <= limit and bool(before) and bool(after) and after not in _NOT_A_TEAM
+
+
+def _split_season(first: str, second: str) -> str | None:
+    """A season written with its second year cut to two digits, either way round:
+    ``۲۰۱۹-۲۰``/``۲۰-۲۰۱۹`` -> «دو هزار و نوزده، بیست»."""
+    pair = sorted((first, second), key=len)
+    if not (pair[0].isdigit() and pair[1].isdigit() and len(pair[0]) == 2 and len(pair[1]) == 4):
+        return None
+    if (int(pair[1]) + 1) % 100 != int(pair[0]):
+        return None
+    return f" {pair[1]}، {pair[0]} "
+
+
+def _plus(match: re.Match[str]) -> str:
+    first, second = match.group(1), match.group(2)
+    if first.isdigit() and second.isdigit() and int(second) in _HALF_ENDS and int(first) < 16:
+        first, second = second, first
+    return f" {first} به علاوه {second} "
+
+
+def _chain(match: re.Match[str]) -> str:
+    """Numbers joined by dashes, three or more (a formation ``۴-۴-۲``): read one by one."""
+    return " " + " ".join(re.findall(r"\d+", match.group(0))) + " "
 
 
 def _score_or_range(match: re.Match[str]) -> str:
@@ -119,13 +149,16 @@ def _score_or_range(match: re.Match[str]) -> str:
     text = match.string
     if is_score(text, match.start(), match.end(), first, second):
         return f" {first} بر {second} "
+    season = SEASON.search(text, max(0, match.start() - 20), match.start()) is not None
+    split = _split_season(first, second)
+    if split is not None:
+        return split  # «فصل ۲۱-۲۰۲۰» is the season 2020-21
     low, high = (first, second) if _value(first) <= _value(second) else (second, first)
     after = _next_word(text, match.end())
     whole = low.isdigit() and high.isdigit()
     if whole and int(low) == int(high):
         return f" {low} {high} "  # «۵۰-۵۰» is «پنجاه پنجاه»
     consecutive = whole and int(high) - int(low) == 1
-    season = SEASON.search(text, max(0, match.start() - 20), match.start()) is not None
     if consecutive and ((int(high) <= 10 and after in COUNTABLE) or season):
         # A pause between two long years, so «...دو» and «هزار...» do not run together.
         return f" {low} {high} " if int(high) < 100 else f" {low}، {high} "
@@ -133,6 +166,13 @@ def _score_or_range(match: re.Match[str]) -> str:
 
 
 RULES = (
+    Rule(
+        "number-chain",
+        "range",
+        re.compile(rf"{_BEFORE}\d{{1,2}}(?: ?[-–] ?\d{{1,2}}){{2,}}(?![\d٫./-])"),
+        _chain,
+        needs=re.compile(r"\d ?[-–] ?\d{1,2} ?[-–] ?\d"),
+    ),
     Rule(
         "score-or-range",
         "range",
@@ -144,7 +184,7 @@ RULES = (
         "plus",
         "range",
         re.compile(rf"{_BEFORE}({NUMBER}) ?\+ ?({NUMBER})(?![\d])"),
-        lambda m: f" {m.group(1)} به علاوه {m.group(2)} ",
+        _plus,
         needs=re.compile(r"\d ?\+ ?\d"),
     ),
 )

@@ -28,7 +28,7 @@ _LATIN_WITH_DIGITS = re.compile(
 _MODEL_NUMBER = re.compile(r"(?<=[A-Za-z]{2} )[۰-۹]{1,3}(?![\d۰-۹٫.,٬/:])")
 # A footnote marker: ``[12]``, ``[۳]``, ``[xiv]``.
 _FOOTNOTE = re.compile(r"\[(?:[\d]{1,3}|[ivxlc]{1,7}|[IVXLC]{1,7})\]")
-_HASHTAG = re.compile(r"(?<![\w&])#([^\W_][\w\u200c]*)")
+_HASHTAG = re.compile(r"(?<![\w&])#([^\W\d_][\w\u200c]*)")
 _MENTION = re.compile(r"(?<![\w.@])@[A-Za-z\d_](?:[A-Za-z\d_.]*[A-Za-z\d_])?")
 
 
