@@ -111,7 +111,8 @@ def _cached(word: str, phonemizer: Phonemizer) -> str | None:
     if len(parts) != 1:
         return None  # espeak expanded it («xiv» -> «Roman fourteen»): not a plain word
     spelled = from_ipa(parts[0])
-    return spelled if spelled and _PERSIAN_ONLY.match(spelled) else None
+    # A single letter would be read as its name («د» is «dāl»).
+    return spelled if len(spelled) > 1 and _PERSIAN_ONLY.match(spelled) else None
 
 
 def english_word(word: str, phonemizer: Phonemizer | None = None) -> str | None:

@@ -36,6 +36,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _TOKEN = re.compile(r"[A-Za-z\d]*[A-Za-z][A-Za-z\d]*(?:[-'&.][A-Za-z\d]+)*")
 _PIECE = re.compile(r"[A-Za-z]+|\d+")
 _HAS_LATIN = re.compile("[A-Za-z]")
+_NO_VOWEL = re.compile("^[^aeiouyAEIOUY]{1,6}$")  # «sms», «mb»: letters, not a word
 _HAS_LINK = re.compile(r"[A-Za-z\d]\.[A-Za-z]|www\.|://")
 
 _DIGRAPHS = (
@@ -109,7 +110,7 @@ def read_latin(token: str) -> str:
         for piece in _PIECE.findall(part):
             if piece.isdigit():
                 parts.append(cardinal(int(piece)))
-            elif (piece.isupper() and len(piece) <= MAX_ACRONYM) or len(piece) == 1:
+            elif (piece.isupper() and len(piece) <= MAX_ACRONYM) or len(piece) == 1 or _NO_VOWEL.match(piece):
                 parts.append(spell(piece))
             else:
                 parts.append(names().get(piece.lower()) or english_word(piece) or transliterate(piece))
