@@ -1,4 +1,4 @@
-"""A network engine (gtts, English) against a stand-in server that answers after a delay."""
+"""A network engine (gtts, English) against a stand-in of Google's endpoint that answers after a delay."""
 
 from __future__ import annotations
 
@@ -7,27 +7,24 @@ import time
 from pathlib import Path
 
 from narrator.engines.base import EngineOptions
-from narrator.engines.gtts import BATCHEXECUTE_PATH, GttsEngine
+from narrator.engines.gtts import GttsEngine
 from narrator.model import Article, Paragraph, Sentence
 from narrator.pipeline import NarrateOptions, render
-from tests.standin import Received, Reply, StandinServer
-from tests.test_gtts import batchexecute_answer, expected_ms, spoken_request, tone_mp3
+from tests.google_standin import GoogleStandin, Received, Reply, speak
 
 
 def network_speedup(sentences: int, delay: float, concurrency: int) -> dict[str, object]:
     """Time one narration with requests one by one and with ``concurrency`` at once."""
 
     def answer(request: Received) -> Reply:
-        if request.path != "/" + BATCHEXECUTE_PATH:
-            return Reply(404)
-        text, _ = spoken_request(request)
-        return Reply(200, batchexecute_answer(tone_mp3(expected_ms(text))), delay=delay)
+        reply = speak(request)
+        return Reply(reply.status, reply.body, reply.headers, delay=delay)
 
     texts = [f"Sentence number {n} of the benchmark article." for n in range(sentences)]
     article = Article("bench", tuple(Paragraph((Sentence(t, t),)) for t in texts))
     timings: dict[int, float] = {}
-    with StandinServer(answer) as server, tempfile.TemporaryDirectory() as folder:
-        engine = GttsEngine(EngineOptions(lang="en", base_url=server.url))
+    with GoogleStandin(answer), tempfile.TemporaryDirectory() as folder:
+        engine = GttsEngine(EngineOptions(lang="en"))
         for workers in (1, concurrency):
             start = time.perf_counter()
             render(article, engine, Path(folder) / f"n{workers}.mp3", NarrateOptions(concurrency=workers))

@@ -7,8 +7,11 @@ reader sees the whole old file or the whole new one, never half of either.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import json
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +20,8 @@ from narrator.errors import OutputError
 
 TEMP_PREFIX = ".narrator-"
 TEMP_SUFFIX = ".part"
+JOURNAL_PREFIX = ".narrator-commit-"  # a commit in progress: which targets it replaces, and their backups
+BACKUP_PREFIX = ".narrator-old-"  # hard links to the files a commit replaces, until it is complete
 
 
 def _cannot(target: Path, exc: OSError) -> OutputError:
@@ -81,11 +86,9 @@ class Stage:
         self._pending.append((temporary, target))
 
     def commit(self) -> None:
-        """Move every staged file into place, in the order added."""
-        while self._pending:
-            temporary, target = self._pending[0]
-            replace(temporary, target)
-            self._pending.pop(0)
+        """Move every staged file into place as one set (see :func:`commit_set`)."""
+        commit_set(self._pending)
+        self._pending.clear()
 
     def discard(self) -> None:
         """Delete every staged file that was not moved into place."""
@@ -103,3 +106,119 @@ def staged_files() -> Iterator[Stage]:
         yield stage
     finally:
         stage.discard()
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (flock on the folder itself: no lock file left behind).
+
+    Commits into one folder take turns, so two narrations to the same target never interleave
+    their files: the later one replaces the whole set of the earlier one.
+    """
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def commit_set(pairs: list[tuple[Path, Path]]) -> None:
+    """Move each finished temporary onto its target, all or nothing.
+
+    Under the folder's lock, every file about to be replaced is first hard-linked to a backup and
+    the plan is written to a journal; then the temporaries are renamed into place. If a rename
+    fails, the files already moved are put back from their backups (and new ones removed), so the
+    folder holds the complete old set again. A commit killed half-way is rolled back the same way
+    by the next commit into that folder. On success the backups and the journal are removed.
+    """
+    if not pairs:
+        return
+    folder = pairs[0][1].parent
+    if any(target.parent != folder for _, target in pairs):
+        raise ValueError("a commit set must lie in one folder")
+    try:
+        with folder_lock(folder):
+            recover(folder)
+            _swap(folder, pairs)
+    except OutputError:
+        raise
+    except OSError as exc:  # the folder could not be opened or locked
+        raise _cannot(pairs[0][1], exc) from exc
+
+
+def _swap(folder: Path, pairs: list[tuple[Path, Path]]) -> None:
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    journal = folder / f"{JOURNAL_PREFIX}{token}.json"
+    entries: list[dict[str, str | None]] = []
+    try:
+        for index, (_, target) in enumerate(pairs):
+            backup: Path | None = None
+            if target.is_file():
+                backup = folder / f"{BACKUP_PREFIX}{token}-{index}"
+                os.link(target, backup)
+            entries.append({"target": target.name, "backup": backup.name if backup else None})
+        with journal.open("w", encoding="utf-8") as handle:
+            json.dump(entries, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _fsync_folder(folder)
+    except OSError as exc:
+        _forget(folder, journal, entries)
+        raise _cannot(pairs[0][1], exc) from exc
+    for temporary, target in pairs:
+        try:
+            replace(temporary, target)
+        except OutputError:
+            _roll_back(folder, entries)
+            _forget(folder, journal, entries)
+            raise
+    _fsync_folder(folder)
+    _forget(folder, journal, entries)
+
+
+def _roll_back(folder: Path, entries: list[dict[str, str | None]]) -> None:
+    """Put every target of ``entries`` back as it was before the commit began."""
+    for entry in entries:
+        target = folder / str(entry["target"])
+        backup = entry["backup"]
+        with contextlib.suppress(OSError):
+            if backup is not None:
+                os.replace(folder / backup, target)
+            else:
+                target.unlink(missing_ok=True)
+
+
+def _forget(folder: Path, journal: Path, entries: list[dict[str, str | None]]) -> None:
+    for entry in entries:
+        if entry["backup"] is not None:
+            with contextlib.suppress(OSError):
+                (folder / entry["backup"]).unlink()
+    with contextlib.suppress(OSError):
+        journal.unlink()
+
+
+def recover(folder: Path) -> None:
+    """Roll back any commit into ``folder`` that was killed half-way (call under the folder lock)."""
+    with contextlib.suppress(OSError):
+        for journal in sorted(folder.glob(f"{JOURNAL_PREFIX}*.json")):
+            try:
+                entries = json.loads(journal.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                entries = []
+            if isinstance(entries, list):
+                valid = [e for e in entries if isinstance(e, dict) and isinstance(e.get("target"), str)]
+                _roll_back(folder, valid)
+                _forget(folder, journal, valid)
+        for orphan in folder.glob(f"{BACKUP_PREFIX}*"):  # backups made before a journal was written
+            with contextlib.suppress(OSError):
+                orphan.unlink()

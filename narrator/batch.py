@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from narrator.errors import InputError, NarratorError
-from narrator.files import NarrationFiles
+from narrator.files import NarrationFiles, is_audio_name
+from narrator.guard import check_outputs
 from narrator.pipeline import NarrateOptions, narrate, output_path
 from narrator.progress import Reporter
 
 ARTICLE_SUFFIX = ".txt"
-INDEX_STEM = "index"  # index.html is the folder's list of narrations
 
 
 @dataclass(frozen=True)
@@ -51,31 +51,32 @@ def expand_inputs(inputs: Sequence[Path]) -> list[Path]:
     return found
 
 
-def plan(sources: Sequence[Path], output: Path | None, default_dir: Path) -> list[Job]:
+def plan(
+    sources: Sequence[Path], output: Path | None, default_dir: Path, label: str | None = None
+) -> list[Job]:
     """A job per source (a source given twice is narrated once); with several sources ``output``
-    must be a folder. Refused up front, before any work: two articles whose files (MP3, sidecars,
-    page) would land on the same path, an article named like the folder's index page, and an
-    ``.mp3`` output that is a folder."""
-    if len(sources) > 1 and output is not None and output.suffix.lower() == ".mp3":
-        raise InputError("with several inputs, -o must name a folder, not an .mp3 file")
-    if output is not None and output.suffix.lower() == ".mp3" and output.is_dir():
-        raise InputError(f"{output}: is a folder, not an .mp3 file")
+    must be a folder. Refused up front, before any work: two articles whose files (audio, sidecars,
+    page) would land on the same path, names too long for the file system, an audio output that is
+    a folder, and any output that would replace an input or a file narrator did not write for this
+    same input (``label``: the ``--source`` text, if given; see narrator/guard.py)."""
+    if len(sources) > 1 and output is not None and is_audio_name(output):
+        raise InputError("with several inputs, -o must name a folder, not an audio file")
+    if output is not None and is_audio_name(output) and output.is_dir():
+        raise InputError(f"{output}: is a folder, not an audio file")
     named: dict[Path, Path] = {}
     for source in sources:
         named.setdefault(source.resolve(), source)
     jobs = [Job(s, output_path(s, output, default_dir)) for s in named.values()]
     seen: dict[Path, Path] = {}
     for job in jobs:
-        if job.target.stem == INDEX_STEM:
-            raise InputError(
-                f"{job.source}: '{INDEX_STEM}' is kept for the folder's index page; rename the article"
-            )
         for path in written_by(job.target):
             if len(os.fsencode(path.name)) > _name_max(path.parent):
                 raise InputError(f"{job.source}: the name is too long for the files it makes ({path.name})")
             other = seen.setdefault(path, job.source)
             if other != job.source:
                 raise InputError(f"{other} and {job.source} would both write {path}")
+        labels = [job.source.name] + ([label] if label else [])
+        check_outputs(job.source, job.target, sources, labels)
     return jobs
 
 

@@ -11,13 +11,33 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from narrator.atomic import TEMP_PREFIX, write_atomic
 from narrator.cache_dir import default_cache_dir
 
 DEFAULT_LIMIT_BYTES = 1024 * 1024 * 1024
+_SEAL = b"NBC1"  # entry format: magic, payload length (8 bytes), BLAKE2b-128 of the payload, payload
+_DIGEST = 16
+_HEADER = len(_SEAL) + 8 + _DIGEST
+
+
+def seal(data: bytes) -> bytes:
+    """``data`` with the header that lets :func:`unseal` prove it whole."""
+    digest = hashlib.blake2b(data, digest_size=_DIGEST).digest()
+    return _SEAL + len(data).to_bytes(8, "little") + digest + data
+
+
+def unseal(stored: bytes) -> bytes | None:
+    """The payload of a sealed entry, or None if it is not exactly what was sealed."""
+    if len(stored) < _HEADER or not stored.startswith(_SEAL):
+        return None
+    size = int.from_bytes(stored[4:12], "little")
+    data = stored[_HEADER:]
+    if len(data) != size or hashlib.blake2b(data, digest_size=_DIGEST).digest() != stored[12:_HEADER]:
+        return None
+    return data
 
 
 def default_audio_cache_dir() -> Path:
@@ -59,37 +79,39 @@ class BlobCache:
         return self.folder / key[:2] / f"{key}.{kind}"
 
     def get(self, key: str, kind: str) -> bytes | None:
-        """The entry's bytes (and its use recorded for eviction), or None."""
+        """The entry's bytes (and its use recorded for eviction), or None.
+
+        Every entry carries its length and a BLAKE2b digest of its bytes; an entry that fails the
+        check (cut short, overwritten, written by an older narrator) is deleted and counts as missing,
+        so the caller builds it again instead of using it.
+        """
         path = self._path(key, kind)
         try:
-            data = path.read_bytes()
+            stored = path.read_bytes()
         except OSError:
+            return None
+        data = unseal(stored)
+        if data is None:
+            with contextlib.suppress(OSError):
+                path.unlink()
             return None
         with contextlib.suppress(OSError):
             os.utime(path)
         return data
 
     def put(self, key: str, kind: str, data: bytes) -> None:
-        """Store ``data`` atomically; a cache that cannot be written is silently skipped."""
+        """Store ``data`` atomically with its checksum; a cache that cannot be written is skipped."""
         path = self._path(key, kind)
-        tmp: str | None = None
-        try:
+        with contextlib.suppress(OSError):  # OutputError is an OSError too
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except OSError:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+            write_atomic(path, seal(data), mode=None)
 
     def _entries(self) -> list[tuple[float, int, Path]]:
         found: list[tuple[float, int, Path]] = []
         if not self.folder.is_dir():
             return found
         for path in self.folder.glob("??/*.*"):
-            if path.name.startswith(".tmp-"):
+            if path.name.startswith(TEMP_PREFIX):
                 continue
             with contextlib.suppress(OSError):
                 stat = path.stat()

@@ -16,3 +16,15 @@ def default_cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("narrator"))
+
+
+def cache_problem(folder: Path | None = None) -> str | None:
+    """Why files cannot be written in the cache ``folder`` (default: narrator's), or None if they can."""
+    place = folder or default_cache_dir()
+    try:
+        place.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"{place}: {exc.strerror or exc}"
+    if not place.is_dir() or not os.access(place, os.W_OK | os.X_OK):
+        return f"{place}: not writable"
+    return None

@@ -22,6 +22,7 @@ _DEFAULT_PITCH = 50
 RATE_RANGE = (-50, 200)
 
 
+
 def words_per_minute(rate: int | None) -> int:
     """espeak-ng's speed for a percent change of the default 175 words a minute.
 
@@ -35,8 +36,31 @@ def words_per_minute(rate: int | None) -> int:
         raise InputError(f"--rate {rate} is out of range for espeak ({low} to +{high} percent)")
     return round(_DEFAULT_WPM * (100 + rate) / 100)
 
+_EVENT_LIST_TERMINATED = 0
+_EVENT_WORD = 1
+
+
+class _EventId(ctypes.Union):
+    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
+
+
+class _Event(ctypes.Structure):
+    """``espeak_EVENT`` of speak_lib.h: what the synthesis callback reports besides audio."""
+
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),  # in characters, from 1
+        ("length", ctypes.c_int),  # in characters
+        ("audio_position", ctypes.c_int),  # ms from the start of the text
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", _EventId),
+    ]
+
+
 _SynthCallback = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
 )
 
 
@@ -48,6 +72,7 @@ class _Library:
 
         self.lock = threading.Lock()
         self._chunks: list[bytes] = []
+        self._words: list[tuple[int, int, int]] = []
         lib = ctypes.cdll.LoadLibrary(espeakng_loader.get_library_path())
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_Initialize.restype = ctypes.c_int
@@ -74,9 +99,17 @@ class _Library:
         lib.espeak_SetSynthCallback(self._callback)
         self.lib = lib
 
-    def _collect(self, wav: ctypes._Pointer[ctypes.c_short], count: int, _events: int) -> int:
+    def _collect(
+        self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: ctypes._Pointer[_Event]
+    ) -> int:
         if count > 0 and wav:
             self._chunks.append(ctypes.string_at(wav, count * 2))
+        index = 0
+        while events and events[index].type != _EVENT_LIST_TERMINATED:
+            event = events[index]
+            if event.type == _EVENT_WORD:
+                self._words.append((event.text_position, event.length, event.audio_position))
+            index += 1
         return 0
 
     def set_voice(self, voice: str, rate: int | None, pitch: int | None) -> None:
@@ -85,13 +118,15 @@ class _Library:
         self.lib.espeak_SetParameter(_ESPEAK_RATE, words_per_minute(rate), 0)
         self.lib.espeak_SetParameter(_ESPEAK_PITCH, min(100, max(0, _DEFAULT_PITCH + (pitch or 0))), 0)
 
-    def synth(self, text: str) -> bytes:
+    def synth(self, text: str) -> tuple[bytes, list[tuple[int, int, int]]]:
+        """The audio of ``text`` and its word events (character position, length, ms)."""
         self._chunks = []
+        self._words = []
         data = text.encode("utf-8")
         status = self.lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _ESPEAK_CHARS_UTF8, None, None)
         if status != 0 or self.lib.espeak_Synchronize() != 0:
             raise EngineError(f"espeak-ng failed to speak (status {status})")
-        return b"".join(self._chunks)
+        return b"".join(self._chunks), self._words
 
     def phonemes(self, text: str) -> str:
         pointer = ctypes.c_char_p(text.encode("utf-8"))

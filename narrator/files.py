@@ -15,9 +15,15 @@ SRT_SUFFIX = ".srt"
 CHAPTERS_SUFFIX = ".chapters.json"
 MANIFEST_SUFFIX = ".json"
 PAGE_SUFFIX = ".page.html"  # never ``.html``: an HTML article narrated in its own folder must survive
-AUDIO_SUFFIXES = (".mp3",)
+MP4_SUFFIXES = (".m4b", ".m4a")  # AAC in MP4
+AUDIO_SUFFIXES = (".mp3", *MP4_SUFFIXES)
 INDEX_NAME = "index.html"
 FEED_NAME = "feed.xml"
+
+
+def is_audio_name(path: Path) -> bool:
+    """Whether ``path`` names an audio file narrator writes (rather than a folder)."""
+    return path.suffix.lower() in AUDIO_SUFFIXES
 
 
 @dataclass(frozen=True)

@@ -88,8 +88,20 @@ class ChapterMark:
 
 @dataclass(frozen=True)
 class Timeline:
-    """Where every chapter and sentence lies in the finished audio."""
+    """Where every chapter and sentence lies in the finished audio.
+
+    ``cues`` has one cue per sentence. ``captions`` are the short cues of the transcripts (two lines
+    joined by ``\n``; empty: use ``cues``). ``words`` has, for each sentence, its written words'
+    times when the engine reported word times (an empty tuple for a sentence without them).
+    """
 
     duration_ms: int
     chapters: tuple[ChapterMark, ...]
     cues: tuple[Cue, ...]
+    captions: tuple[Cue, ...] = ()
+    words: tuple[tuple[Cue, ...], ...] = ()
+
+    @property
+    def caption_cues(self) -> tuple[Cue, ...]:
+        """The cues transcripts show: the short captions, else one per sentence."""
+        return self.captions or self.cues

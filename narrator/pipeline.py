@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
 
+from narrator.atomic import temporary_beside
 from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
 from narrator.audio.loudness import Normalizer
+from narrator.audio.mp4 import is_mp4
+from narrator.audio.pcm import trim_silence
 from narrator.audio.segments import Layout
 from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
 from narrator.blobcache import DEFAULT_LIMIT_BYTES, default_audio_cache_dir
+from narrator.cues import sentence_cues, written_word_times
 from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.cache import CachedEngine, ClipCache
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
 from narrator.errors import EngineUnavailable, InputError, NarratorError, OutputError
-from narrator.files import NarrationFiles
-from narrator.model import Article, ChapterMark, Clip, Cue, Timeline
+from narrator.files import NarrationFiles, is_audio_name
+from narrator.model import Article, ChapterMark, Clip, Cue, Timeline, WordTime
+from narrator.mp4out import continuous_layout, encode_mp4
 from narrator.progress import QuietReporter, Reporter
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import (
@@ -30,7 +34,6 @@ from narrator.publish.episode import (
     finish_episode,
     source_of_article,
     source_of_file,
-    voice_label,
 )
 from narrator.publish.manifest import Manifest, SourceInfo, load_manifest
 from narrator.synth import SentenceDone, speak_article
@@ -89,12 +92,13 @@ def load_article(source: Path, title: str | None = None, lexicon: Path | None = 
     return prepare(read_article(source), title=title, lexicon=load_lexicon(lexicon) if lexicon else None)
 
 
-def with_ezafe(article: Article, mode: str, engine: str) -> Article:
-    """``article`` with the ezafe marked in its spoken forms when ``mode`` asks for it for ``engine``.
+def with_ezafe(article: Article, mode: str, reads_through_espeak: bool) -> Article:
+    """``article`` with the ezafe marked in its spoken forms when ``mode`` asks for it for an engine
+    that does (or does not) read through espeak-ng.
 
     If the tagger cannot be loaded the article is returned unmarked (the CLI says why, once).
     """
-    if not wants_ezafe(mode, engine):
+    if not wants_ezafe(mode, reads_through_espeak):
         return article
     tagger = load_tagger()
     return article if isinstance(tagger, str) else mark_article(article, tagger)
@@ -110,8 +114,8 @@ def ready_engine(name: str, options: EngineOptions) -> Engine:
 
 
 def output_path(source: Path, out: Path | None, default_dir: Path) -> Path:
-    """Where the MP3 for ``source`` goes: ``out`` if it names a .mp3, else ``<dir>/<stem>.mp3``."""
-    if out is not None and out.suffix.lower() == ".mp3":
+    """Where the audio for ``source`` goes: ``out`` if it names an audio file, else ``<dir>/<stem>.mp3``."""
+    if out is not None and is_audio_name(out):
         return out
     return (out or default_dir) / f"{source.stem}.mp3"
 
@@ -136,7 +140,7 @@ def narrate(
     report = reporter or QuietReporter()
     article = load_article(source, opts.title, opts.lexicon)
     engine: Engine = ready_engine(opts.engine, opts.engine_options)
-    article = with_ezafe(article, opts.ezafe, engine.name)
+    article = with_ezafe(article, opts.ezafe, engine.reads_through_espeak)
     cache = opts.cache.open() if opts.cache is not None else None
     if cache is not None:
         engine = CachedEngine(engine, cache)
@@ -159,6 +163,7 @@ def render(
     opts: NarrateOptions,
     on_sentence: SentenceDone | None = None,
     source: SourceInfo | None = None,
+    sidecars: bool = True,
 ) -> Result:
     """Synthesize, assemble, normalize, encode and tag ``article`` and write its sidecars and manifest.
 
@@ -166,14 +171,12 @@ def render(
     article's text).
     """
     cover = load_cover(opts.publish.cover) if opts.publish.cover is not None else None
-    fd, name = tempfile.mkstemp(prefix=".narrator-", suffix=".mp3.part", dir=target.parent)
-    os.close(fd)
-    partial = Path(name)
+    partial = temporary_beside(target, suffix=target.suffix + ".part")
     try:
         timeline, loudness = _encode(article, engine, target, partial, opts, on_sentence)
         details = EpisodeDetails(
             engine=engine.name,
-            voice=voice_label(engine, opts.engine_options),
+            voice=engine.voice_label,
             album=opts.publish.album,
             source=source or source_of_article(article, opts.publish.source),
             created=opts.publish.created or datetime.now(UTC),
@@ -181,7 +184,7 @@ def render(
             loudness=loudness,
             cover=cover,
         )
-        manifest = finish_episode(partial, target, article, timeline, details)
+        manifest = finish_episode(partial, target, article, timeline, details, sidecars)
     except BaseException:
         with contextlib.suppress(OSError):
             partial.unlink()
@@ -218,15 +221,43 @@ def _encode(
     if not first:
         raise InputError("the article has no sentences to narrate")
     rate = first[0].sample_rate
-    stream: Iterator[list[Clip]] = chain([first], paragraphs)
+    words: list[tuple[WordTime, ...]] = []
+    stream = _recording_words(chain([first], paragraphs), words)
     cache = opts.cache.open() if opts.cache is not None else None
     with Normalizer(rate, opts.loudness) as normalizer:  # measured while spooled, then encoded
         spans = list(assemble(stream, normalizer, rate, opts.pauses))
+        if is_mp4(target):
+            layout = continuous_layout(spans, normalizer.frames_written, rate)
+            timeline = build_timeline(article, spans, rate, layout)
+            mp4_report = encode_mp4(
+                normalizer, partial, opts.encode, timeline.chapters,
+                audiobook=target.suffix.lower() == ".m4b", normalize=opts.loudness is not None,
+            )
+            return with_captions(timeline, article, words), mp4_report
         report, layout = normalizer.encode_segments(
             partial, opts.encode, [s.chapter.start for s in spans], cache, ENCODE_WORKERS,
             normalize=opts.loudness is not None, reuse_gain_db=_earlier_gain(target, opts),
         )
-    return build_timeline(article, spans, rate, layout), report
+    return with_captions(build_timeline(article, spans, rate, layout), article, words), report
+
+
+def _recording_words(stream: Iterator[list[Clip]], words: list[tuple[WordTime, ...]]) -> Iterator[list[Clip]]:
+    """``stream`` unchanged, appending each clip's word times (as assembly trims it) to ``words``."""
+    for clips in stream:
+        words.extend(trim_silence(c).words if c.words else () for c in clips)
+        yield clips
+
+
+def with_captions(timeline: Timeline, article: Article, spoken: list[tuple[WordTime, ...]]) -> Timeline:
+    """``timeline`` with short caption cues and, where the engine timed words, written word times."""
+    captions: list[Cue] = []
+    words: list[tuple[Cue, ...]] = []
+    for sentence, cue, times in zip(article.sentences, timeline.cues, spoken, strict=True):
+        written = written_word_times(sentence.written, times, cue.end_ms - cue.start_ms)
+        captions.extend(sentence_cues(cue.start_ms, cue.end_ms, written) or [cue])
+        timed = tuple(Cue(cue.start_ms + w.start_ms, cue.start_ms + w.end_ms, w.text) for w in written)
+        words.append(timed if times else ())
+    return replace(timeline, captions=tuple(captions), words=tuple(words))
 
 
 def build_timeline(article: Article, spans: list[AssembledParagraph], rate: int, layout: Layout) -> Timeline:

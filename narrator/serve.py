@@ -27,6 +27,8 @@ HOST = "127.0.0.1"
 CHUNK = 64 * 1024
 MIME_TYPES = {
     ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".m4b": "audio/mp4",
     ".vtt": "text/vtt; charset=utf-8",
     ".srt": "application/x-subrip; charset=utf-8",
     ".json": "application/json",

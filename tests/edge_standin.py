@@ -1,40 +1,44 @@
-"""A stand-in for Microsoft's Edge Read Aloud WebSocket service, on 127.0.0.1.
+"""A stand-in for Microsoft's Edge Read Aloud service, played to edge-tts itself.
 
-It speaks the protocol edge-tts speaks (see ``edge_tts/communicate.py``): it checks the connection
-URL's query (``TrustedClientToken``, ``ConnectionId``, ``Sec-MS-GEC``, ``Sec-MS-GEC-Version``) and
-headers, reads the ``speech.config`` and ``ssml`` text messages, and answers ``turn.start``, then
-``audio.metadata`` boundary events interleaved with binary ``Path:audio`` frames carrying a real MP3
-(2-byte header length, headers, MP3 bytes), an empty closing audio frame, and ``turn.end``.
+edge-tts (``edge_tts.Communicate`` and ``edge_tts.list_voices``) accepts an aiohttp connector; the
+stand-in hands out an :class:`aiohttp.UnixConnector` to its own socket, so edge-tts's real client
+code (URL with token, headers, ``speech.config`` and ``ssml`` messages, frame parsing) talks to this
+server instead of ``speech.platform.bing.com``. Nothing of edge-tts is patched; no network is used.
+
+The server plays the service's side: it checks the connection URL's query (``TrustedClientToken``,
+``ConnectionId``, ``Sec-MS-GEC``, ``Sec-MS-GEC-Version``) and headers, reads the two request
+messages, and answers ``turn.start``, ``audio.metadata`` boundary events interleaved with binary
+``Path:audio`` frames carrying a real MP3 (2-byte header length, headers, MP3 bytes), an empty
+closing audio frame, and ``turn.end``. It also serves the voice list.
 
 The "speech" is a tone burst per word separated by silences, encoded with LAME at the service's
 format (24 kHz, 48 kbit/s, mono); each word's boundary event covers exactly its burst, so tests can
 check that reported timings land on the sound. Each connection follows the next :class:`Plan`
-(the last one repeats): speak, drop the connection mid-stream, stay silent, send no audio, or refuse
-the handshake with an HTTP status. Anything the client does that the real service would not accept
-is recorded in ``problems``.
+(the last one repeats): speak, drop the connection mid-stream, stay silent, send no audio, refuse
+the handshake with an HTTP status, or never answer the handshake. Anything the client does that the
+real service would not accept is recorded in ``problems``.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import json
 import re
 import socket
+import tempfile
 import threading
-import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
+import aiohttp
 import lameenc
 import numpy as np
-from edge_tts.constants import TRUSTED_CLIENT_TOKEN
-from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request, Response
-from websockets.sync.server import Server, ServerConnection, serve
+from aiohttp import web
 
 SAMPLE_RATE = 24000
 BASE_PATH = "/consumer/speech/synthesize/readaloud"
@@ -43,8 +47,9 @@ MS_PER_CHAR, MIN_WORD_MS = 60, 120
 TICKS_PER_MS = 10_000
 _BYTES_PER_MS = 48_000 // 8 // 1000  # 48 kbit/s CBR
 _SSML_NS = "{http://www.w3.org/2001/10/synthesis}"
+VOICES = ("fa-IR-DilaraNeural", "fa-IR-FaridNeural", "en-US-EmmaMultilingualNeural")
 
-Behaviour = Literal["speak", "drop", "silent", "no_audio", "refuse"]
+Behaviour = Literal["speak", "drop", "silent", "no_audio", "refuse", "mute"]
 
 
 @dataclass(frozen=True)
@@ -122,48 +127,80 @@ def metadata_message(request_id: str, kind: str, text: str, start_ms: int, end_m
     return text_message(request_id, "audio.metadata", body)
 
 
+def voice_entry(short_name: str) -> dict[str, object]:
+    """One entry of the service's voice list."""
+    lang, region, name = short_name.split("-", 2)
+    return {
+        "Name": f"Microsoft Server Speech Text to Speech Voice ({lang}-{region}, {name})",
+        "ShortName": short_name, "Gender": "Female", "Locale": f"{lang}-{region}",
+        "SuggestedCodec": "audio-24khz-48kbitrate-mono-mp3", "FriendlyName": short_name,
+        "Status": "GA", "VoiceTag": {"ContentCategories": ["News"], "VoicePersonalities": ["Friendly"]},
+    }
+
+
 def _headers(block: str) -> dict[str, str]:
     return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in block.split("\r\n")) if k}
 
 
 class EdgeStandin:
-    """The stand-in server; use as a context manager and point the engine at :attr:`url`."""
+    """The stand-in server; use as a context manager and give the engine :meth:`connector`."""
 
-    def __init__(self, *plans: Plan, chunk_bytes: int = 1500) -> None:
+    def __init__(self, *plans: Plan, chunk_bytes: int = 1500, voices: tuple[str, ...] = VOICES,
+                 mute_voice_list: bool = False) -> None:
         self.plans = plans or (Plan(),)
+        self.mute_voice_list = mute_voice_list
         self.chunk_bytes = chunk_bytes
+        self.voices = voices
         self.problems: list[str] = []
         self.spoken: list[Spoken] = []
         self.connections = 0
+        self.voice_lists = 0
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._plans: dict[ServerConnection, Plan] = {}
-        self._server: Server | None = None
-        self._thread: threading.Thread | None = None
+        self._folder = tempfile.TemporaryDirectory(prefix="edge-standin-")
+        self.path = str(Path(self._folder.name) / "service.sock")
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._stopping: asyncio.Event | None = None
+        self._runner: web.AppRunner | None = None
 
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the stand-in is not running")
-        port = self._server.socket.getsockname()[1]
-        return f"ws://127.0.0.1:{port}{BASE_PATH}"
+    def connector(self) -> aiohttp.BaseConnector:
+        """A new connector whose every connection reaches this stand-in (edge-tts takes one per call)."""
+        return aiohttp.UnixConnector(path=self.path)
+
+    def kept_connector(self) -> aiohttp.BaseConnector:
+        """A connector that outlives the session closing it: after a 403, edge-tts's ``stream()``
+        tries once more through the connector its first session has closed."""
+        return KeptUnixConnector(path=self.path)
 
     def __enter__(self) -> EdgeStandin:
-        self._server = serve(self._handle, "127.0.0.1", 0, process_request=self._handshake,
-                             open_timeout=5, close_timeout=1)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
-        self._stop.set()
-        if self._server is not None:
-            self._server.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+        self._folder.cleanup()
 
-    # --- per connection ----------------------------------------------------------------------
+    async def _start(self) -> None:
+        self._stopping = asyncio.Event()
+        app = web.Application()
+        app.router.add_get(f"{BASE_PATH}/edge/v1", self._synthesis)
+        app.router.add_get(f"{BASE_PATH}/voices/list", self._voice_list)
+        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
+        await self._runner.setup()
+        await web.UnixSite(self._runner, self.path).start()
+
+    async def _stop(self) -> None:
+        if self._stopping is not None:
+            self._stopping.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- per request ---------------------------------------------------------------------------
 
     def _plan(self) -> Plan:
         with self._lock:
@@ -175,41 +212,34 @@ class EdgeStandin:
         with self._lock:
             self.problems.append(text)
 
-    def _handshake(self, connection: ServerConnection, request: Request) -> Response | None:
-        plan = self._plan()
-        with self._lock:
-            self._plans[connection] = plan
-        self._check_request(request)
-        if plan.behaviour == "refuse":
-            response = connection.respond(plan.status, f"refused with {plan.status}\n")
-            for name, value in plan.headers.items():
-                response.headers[name] = value
-            return response
-        return None
-
-    def _check_request(self, request: Request) -> None:
-        path, _, raw_query = request.path.partition("?")
-        query = dict(urllib.parse.parse_qsl(raw_query))
-        if path != f"{BASE_PATH}/edge/v1":
-            self._problem(f"path {path}")
-        if query.get("TrustedClientToken") != TRUSTED_CLIENT_TOKEN:
-            self._problem(f"TrustedClientToken {query.get('TrustedClientToken')}")
-        if not re.fullmatch(r"[0-9a-f]{32}", query.get("ConnectionId", "")):
-            self._problem(f"ConnectionId {query.get('ConnectionId')}")
-        if not re.fullmatch(r"[0-9A-F]{16}-[0-9A-F]{64}|[0-9A-F]{64}", query.get("Sec-MS-GEC", "")):
+    def _check_token(self, query: Mapping[str, str], token_name: str) -> None:
+        if not re.fullmatch(r"[0-9A-F]{32}", query.get(token_name, "")):
+            self._problem(f"{token_name} {query.get(token_name)}")
+        if not re.fullmatch(r"([0-9A-F]{16}-)?[0-9A-F]{64}", query.get("Sec-MS-GEC", "")):
             self._problem(f"Sec-MS-GEC {query.get('Sec-MS-GEC')}")
         if not re.fullmatch(r"\d-[\d.]+", query.get("Sec-MS-GEC-Version", "")):
             self._problem(f"Sec-MS-GEC-Version {query.get('Sec-MS-GEC-Version')}")
+
+    def _check_request(self, request: web.Request) -> None:
+        query = dict(request.query)
+        self._check_token(query, "TrustedClientToken")
+        if not re.fullmatch(r"[0-9a-f]{32}", query.get("ConnectionId", "")):
+            self._problem(f"ConnectionId {query.get('ConnectionId')}")
         if request.headers.get("Origin") != "chrome-extension://jdiccldimpdaibmpdkjnbmckianbfold":
             self._problem(f"Origin {request.headers.get('Origin')}")
         if not re.fullmatch(r"muid=[0-9A-F]{32};", request.headers.get("Cookie", "")):
             self._problem(f"Cookie {request.headers.get('Cookie')}")
 
-    def _read_request(self, connection: ServerConnection) -> Spoken | None:
-        first, second = connection.recv(timeout=5), connection.recv(timeout=5)
-        if not isinstance(first, str) or not isinstance(second, str):
-            self._problem("a request message was binary")
-            return None
+    async def _voice_list(self, request: web.Request) -> web.Response:
+        with self._lock:
+            self.voice_lists += 1
+        self._check_token(dict(request.query), "trustedclienttoken")
+        if self.mute_voice_list:
+            assert self._stopping is not None
+            await self._stopping.wait()
+        return web.json_response([voice_entry(v) for v in self.voices])
+
+    def _read_request(self, first: str, second: str, query: Mapping[str, str]) -> Spoken | None:
         head1, _, body1 = first.partition("\r\n\r\n")
         head2, _, body2 = second.partition("\r\n\r\n")
         h1, h2 = _headers(head1), _headers(head2)
@@ -231,38 +261,50 @@ class EdgeStandin:
         except (ValueError, KeyError, TypeError, ET.ParseError) as exc:
             self._problem(f"unreadable request: {exc}")
             return None
-        _, _, raw_query = (connection.request.path if connection.request else "").partition("?")
         spoken = Spoken(
-            query=dict(urllib.parse.parse_qsl(raw_query)), config=config, voice=voice.get("name", ""),
-            rate=prosody.get("rate", ""), pitch=prosody.get("pitch", ""), volume=prosody.get("volume", ""),
-            text=prosody.text or "",
+            query=query, config=config, voice=voice.get("name", ""), rate=prosody.get("rate", ""),
+            pitch=prosody.get("pitch", ""), volume=prosody.get("volume", ""), text=prosody.text or "",
         )
         with self._lock:
             self.spoken.append(spoken)
         return spoken
 
-    def _handle(self, connection: ServerConnection) -> None:
-        with self._lock:
-            plan = self._plans.pop(connection)
+    async def _synthesis(self, request: web.Request) -> web.StreamResponse:
+        plan = self._plan()
+        self._check_request(request)
+        if plan.behaviour == "refuse":
+            return web.Response(status=plan.status, text=f"refused with {plan.status}\n",
+                                headers=dict(plan.headers))
+        if plan.behaviour == "mute":  # the handshake's answer never comes
+            assert self._stopping is not None
+            await self._stopping.wait()
+            return web.Response(status=503)
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
         try:
-            spoken = self._read_request(connection)
-            if spoken is None:
-                connection.close(1007, "bad request")
-                return
-            if plan.behaviour == "silent":
-                self._stop.wait()
-                return
-            request_id = uuid.uuid4().hex
-            connection.send(text_message(request_id, "turn.start", '{"context":{"serviceTag":"standin"}}'))
-            if plan.behaviour == "no_audio":
-                connection.send(audio_message(request_id, b""))
-                connection.send(text_message(request_id, "turn.end", "{}"))
-                return
-            self._speak(connection, request_id, spoken, drop=plan.behaviour == "drop")
-        except ConnectionClosed:
-            return
+            first, second = await ws.receive_str(timeout=5), await ws.receive_str(timeout=5)
+        except (TypeError, TimeoutError, asyncio.CancelledError):
+            self._problem("the request messages did not come as text")
+            return ws
+        spoken = self._read_request(first, second, dict(request.query))
+        if spoken is None:
+            await ws.close(code=1007, message=b"bad request")
+            return ws
+        if plan.behaviour == "silent":
+            assert self._stopping is not None
+            await self._stopping.wait()
+            return ws
+        request_id = uuid.uuid4().hex
+        await ws.send_str(text_message(request_id, "turn.start", '{"context":{"serviceTag":"standin"}}'))
+        if plan.behaviour == "no_audio":
+            await ws.send_bytes(audio_message(request_id, b""))
+            await ws.send_str(text_message(request_id, "turn.end", "{}"))
+        else:
+            await self._speak(ws, request, request_id, spoken, drop=plan.behaviour == "drop")
+        return ws
 
-    def _speak(self, connection: ServerConnection, request_id: str, spoken: Spoken, drop: bool) -> None:
+    async def _speak(self, ws: web.WebSocketResponse, request: web.Request, request_id: str,
+                     spoken: Spoken, drop: bool) -> None:
         plan = layout(spoken.text)
         mp3 = render_mp3(plan)
         options = spoken.config["context"]["synthesis"]["audio"]["metadataoptions"]  # type: ignore[index]
@@ -275,58 +317,38 @@ class EdgeStandin:
             sentence = metadata_message(request_id, "SentenceBoundary", spoken.text, LEAD_MS, end)
             events.append((LEAD_MS, sentence))
         events.sort(key=lambda e: e[0])
+        if drop:  # the connection breaks in the middle of the middle word, after its announcement
+            _, start, end = plan.words[len(plan.words) // 2]
+            mp3 = mp3[: (start + end) // 2 * _BYTES_PER_MS]
         chunks = [mp3[i : i + self.chunk_bytes] for i in range(0, len(mp3), self.chunk_bytes)]
         sent_bytes = 0
-        for index, chunk in enumerate(chunks):
-            if drop and index == len(chunks) // 2:
-                connection.socket.shutdown(socket.SHUT_RDWR)  # no close frame: a dropped connection
-                return
+        for chunk in chunks:
             while events and events[0][0] * _BYTES_PER_MS <= sent_bytes + len(chunk):
-                connection.send(events.pop(0)[1])
-            connection.send(audio_message(request_id, chunk))
+                await ws.send_str(events.pop(0)[1])
+            await ws.send_bytes(audio_message(request_id, chunk))
             sent_bytes += len(chunk)
+        if drop:
+            transport = request.transport
+            if transport is not None:
+                transport.abort()  # no close frame, no turn.end: a dropped connection
+            return
         for _, message in events:
-            connection.send(message)
-        connection.send(audio_message(request_id, b""))
-        connection.send(text_message(request_id, "turn.end", "{}"))
+            await ws.send_str(message)
+        await ws.send_bytes(audio_message(request_id, b""))
+        await ws.send_str(text_message(request_id, "turn.end", "{}"))
 
 
-class SilentTcpServer:
-    """A TCP server on 127.0.0.1 that accepts connections and never says a word."""
+class KeptUnixConnector(aiohttp.UnixConnector):
+    """A Unix socket connector whose ``close()`` leaves it open (see ``EdgeStandin.kept_connector``)."""
 
-    def __init__(self) -> None:
-        self._socket = socket.create_server(("127.0.0.1", 0))
-        self._accepted: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self._socket.getsockname()[1]}{BASE_PATH}"
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._socket.accept()
-            except OSError:
-                return
-            self._accepted.append(client)
-
-    def __enter__(self) -> SilentTcpServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        with contextlib.suppress(OSError):
-            self._socket.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
-        self._socket.close()
-        for client in self._accepted:
-            client.close()
-        self._thread.join(timeout=5)
+    def close(self, *, abort_ssl: bool = False) -> Awaitable[None]:
+        return asyncio.sleep(0)
 
 
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (for "unreachable" cases)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def refusing_socket(folder: Path) -> str:
+    """The path of a Unix socket that exists but accepts nothing: connecting to it is refused."""
+    path = str(folder / "refusing.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(path)
+    sock.close()  # bound, never listening: connect() gets ECONNREFUSED
+    return path

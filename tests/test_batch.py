@@ -65,8 +65,15 @@ class SlowEngine:
     active: int = 0
     peak: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    online: bool = False
+    languages: frozenset[str] = frozenset({"fa"})
+    reads_through_espeak: bool = False
+    voice_label: str = "slow"
 
     def available(self) -> str | None:
+        return None
+
+    def probe(self) -> str | None:
         return None
 
     def settings_key(self) -> str:

@@ -64,7 +64,7 @@ def test_no_temporary_files_are_left(tmp_path: Path) -> None:
     engine = CachedEngine(ToneEngine(), ClipCache(tmp_path))
     for n in range(5):
         engine.synthesize("متن" * (n + 1))
-    assert [p.name for p in tmp_path.rglob(".tmp-*")] == []
+    assert [p.name for p in tmp_path.rglob(".narrator-*")] == []
 
 
 def test_cache_info_and_clear_commands(tmp_path: Path) -> None:

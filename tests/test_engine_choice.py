@@ -11,26 +11,34 @@ import pytest
 
 from narrator.cli import main
 from narrator.engines.base import Engine, EngineOptions
+from narrator.engines.cache import CachedEngine, ClipCache
 from narrator.engines.espeak import words_per_minute
-from narrator.engines.registry import choose_engine
+from narrator.engines.registry import Choice, choose_engine, create_engine, engine_names, engines_speaking
 from narrator.errors import InputError
 from narrator.model import Clip
 
 
 @dataclass
 class Stub:
-    """An engine whose availability and reachability are set by the test."""
+    """An engine whose facts, availability and reachability are set by the test."""
 
     name: str
     reason: str | None = None
     unreachable: str | None = None
+    online: bool = False
+    languages: frozenset[str] = frozenset({"fa"})
+    reads_through_espeak: bool = False
     max_chars: int = 100
     probed: int = 0
+
+    @property
+    def voice_label(self) -> str:
+        return self.name
 
     def available(self) -> str | None:
         return self.reason
 
-    def reachable(self) -> str | None:
+    def probe(self) -> str | None:
         self.probed += 1
         return self.unreachable
 
@@ -48,13 +56,58 @@ def builder(stubs: dict[str, Stub]) -> Callable[[str, EngineOptions], Engine]:
     return build
 
 
+def stubs_like_the_real_engines(**reasons: str) -> dict[str, Stub]:
+    return {
+        "piper": Stub("piper", reason=reasons.get("piper")),
+        "edge": Stub("edge", online=True),
+        "espeak": Stub("espeak", languages=frozenset({"fa", "en"})),
+        "gtts": Stub("gtts", online=True, languages=frozenset({"en", "de"})),
+    }
+
+
 def test_piper_first_when_a_voice_is_installed() -> None:
-    stubs = {"piper": Stub("piper"), "edge": Stub("edge"), "espeak": Stub("espeak")}
+    stubs = stubs_like_the_real_engines()
     assert choose_engine(EngineOptions(), True, builder(stubs)).name == "piper"
 
 
+def test_auto_takes_only_engines_that_speak_the_language() -> None:
+    stubs = stubs_like_the_real_engines(piper="no voice")
+    stubs["espeak"].reason = "libespeak-ng did not load"
+    persian = choose_engine(EngineOptions(), True, builder(stubs))
+    assert persian.name == "edge" and stubs["gtts"].probed == 0
+    german = choose_engine(EngineOptions(lang="de"), True, builder(stubs))
+    assert german == Choice("gtts", ())
+    assert engines_speaking("en", build=builder(stubs)) == ["espeak", "gtts"]
+
+
+def test_the_real_engines_state_their_facts() -> None:
+    facts = {
+        name: (engine.online, engine.reads_through_espeak, "fa" in engine.languages)
+        for name in engine_names()
+        for engine in [create_engine(name, EngineOptions())]
+    }
+    assert facts == {
+        "piper": (False, True, True), "edge": (True, False, True),
+        "espeak": (False, True, True), "gtts": (True, False, False),
+    }
+    assert engines_speaking("fa") == ["piper", "edge", "espeak"]
+    assert "en" in create_engine("gtts", EngineOptions(lang="en")).languages
+    assert "en" in create_engine("espeak", EngineOptions()).languages
+    assert create_engine("espeak", EngineOptions(voice="fa")).voice_label == "fa"
+    assert create_engine("edge", EngineOptions(voice="fa-IR-FaridNeural")).voice_label == "fa-IR-FaridNeural"
+    assert create_engine("gtts", EngineOptions(lang="en", voice="co.uk")).voice_label == "co.uk"
+    assert create_engine("espeak", EngineOptions()).probe() is None  # offline: nothing to reach
+
+
+def test_the_cache_forwards_the_engines_facts(tmp_path: Path) -> None:
+    inner = Stub("edge", online=True, reads_through_espeak=True, unreachable="down")
+    cached = CachedEngine(inner, ClipCache(tmp_path))
+    assert (cached.online, cached.reads_through_espeak, cached.languages) == (True, True, frozenset({"fa"}))
+    assert cached.voice_label == "edge" and cached.probe() == "down" and inner.probed == 1
+
+
 def test_edge_only_when_online_is_allowed_and_reachable() -> None:
-    stubs = {"piper": Stub("piper", reason="no voice"), "edge": Stub("edge"), "espeak": Stub("espeak")}
+    stubs = stubs_like_the_real_engines(piper="no voice")
     offline = choose_engine(EngineOptions(), False, builder(stubs))
     assert offline.name == "espeak" and stubs["edge"].probed == 0
     assert any("online engines are off" in p for p in offline.passed_over)
@@ -68,7 +121,13 @@ def test_auto_says_which_engine_it_used(tmp_path: Path, seed: Path) -> None:
     err = io.StringIO()
     code = main(["narrate", str(seed), "-o", str(tmp_path), "--no-cache"], stdout=io.StringIO(), stderr=err)
     assert code == 0
-    assert "engine auto chose espeak" in err.getvalue()
+    lines = err.getvalue().splitlines()
+    (line,) = [x for x in lines if "engine" in x]
+    assert line.startswith("narrator: engine espeak (auto") and len(line) < 100
+    err = io.StringIO()  # -v says why the others were passed over, after the choice
+    argv = ["narrate", str(seed), "-o", str(tmp_path / "again"), "--no-cache", "-v"]
+    assert main(argv, stdout=io.StringIO(), stderr=err) == 0
+    assert "passed over piper" in err.getvalue()
 
 
 def test_explicit_engine_never_falls_back(tmp_path: Path, seed: Path) -> None:
@@ -88,6 +147,8 @@ def test_engines_command_lists_every_engine() -> None:
     out = io.StringIO()
     assert main(["engines"], stdout=out) == 0
     text = out.getvalue()
+    lines = [line.split("\t")[0] for line in text.splitlines() if not line.startswith(" ")]
+    assert lines == ["piper", "edge", "espeak", "gtts", "auto"]
     for name in ["espeak\tusable", "piper\t", "edge\t", "gtts\tunusable", "auto\t"]:
         assert name in text
 

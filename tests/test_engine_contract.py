@@ -1,9 +1,10 @@
 """One contract every speech engine keeps, run on each engine that works here offline.
 
 Engines: ``espeak`` (in-process), ``piper`` (the real piper-tts + onnxruntime code on a tiny ONNX
-voice the tests build), ``edge`` (against the WebSocket stand-in) and ``gtts`` (English, against the
-HTTP stand-in of Google's endpoint). To add an engine, add a harness to ``HARNESSES``: how to build
-it working, how to build it broken, and the error type its documentation promises for that fault.
+voice the tests build), ``edge`` (edge-tts against the stand-in of Microsoft's service) and
+``gtts`` (English, gTTS against the request-level stand-in of Google's endpoint). To add an engine,
+add a harness to ``HARNESSES``: how to build it working, how to build it broken, and the error type
+its documentation promises for that fault.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import aiohttp
 import pytest
+import requests
 
 from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.edge import EdgeEngine
@@ -22,10 +25,9 @@ from narrator.engines.gtts import GttsEngine
 from narrator.engines.piper import PiperEngine
 from narrator.engines.retry import RetryPolicy
 from narrator.errors import EngineError, EngineUnavailable, NetworkError
-from tests.edge_standin import EdgeStandin, free_port
+from tests.edge_standin import EdgeStandin, refusing_socket
+from tests.google_standin import GoogleStandin, Received, Reply, speak
 from tests.piper_model import write_voice
-from tests.standin import StandinServer
-from tests.test_gtts import google
 
 PERSIAN = (
     "سلام.",
@@ -79,27 +81,34 @@ def piper(stack: ExitStack, tmp: Path) -> Harness:
 
 def edge(stack: ExitStack, tmp: Path) -> Harness:
     server = stack.enter_context(EdgeStandin())
-    unreachable = EngineOptions(base_url=f"ws://127.0.0.1:{free_port()}/readaloud", retries=1, timeout=1.0)
+    nowhere = refusing_socket(tmp)
+    unreachable = EngineOptions(retries=1, timeout=1.0)
 
     def build(options: EngineOptions) -> Engine:
-        aimed = replace(options, base_url=server.url)
-        return EdgeEngine(aimed, policy=no_wait(aimed))
+        return EdgeEngine(options, policy=no_wait(options), connector=server.connector)
 
     return Harness(
         name="edge", sentences=PERSIAN, build=build,
-        broken=lambda: EdgeEngine(unreachable, policy=no_wait(unreachable)),
+        broken=lambda: EdgeEngine(unreachable, policy=no_wait(unreachable),
+                                  connector=lambda: aiohttp.UnixConnector(path=nowhere)),
         fault=NetworkError, broken_knows_early=False,
     )
 
 
+def google_but_uk_is_down(request: Received) -> Reply | requests.RequestException:
+    """Google's answer, except from translate.google.co.uk, which refuses every connection."""
+    if ".co.uk/" in request.url:
+        return requests.ConnectionError(ConnectionRefusedError(111, "Connection refused"))
+    return speak(request)
+
+
 def gtts(stack: ExitStack, tmp: Path) -> Harness:
-    server = stack.enter_context(StandinServer(google))
-    nowhere = f"http://127.0.0.1:{free_port()}"
-    unreachable = EngineOptions(lang="en", base_url=nowhere, retries=1, timeout=1.0)
+    stack.enter_context(GoogleStandin(google_but_uk_is_down))
+    unreachable = EngineOptions(lang="en", voice="co.uk", retries=1, timeout=1.0)
 
     def build(options: EngineOptions) -> Engine:
-        aimed = replace(options, lang="en", base_url=server.url)
-        return GttsEngine(aimed, policy=no_wait(aimed))
+        english = replace(options, lang="en")
+        return GttsEngine(english, policy=no_wait(english))
 
     return Harness(
         name="gtts", sentences=ENGLISH, build=build,
@@ -121,8 +130,11 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
 
 def test_engine_is_available_and_named(harness: Harness) -> None:
     engine = harness.build(EngineOptions())
-    assert engine.available() is None
-    assert engine.name == harness.name
+    assert engine.available() is None and engine.probe() is None
+    assert engine.name == harness.name and engine.voice_label
+    assert engine.online == (harness.name in ("edge", "gtts"))
+    assert engine.reads_through_espeak == (harness.name in ("espeak", "piper"))
+    assert ("fa" in engine.languages) == (harness.sentences is PERSIAN)
     assert engine.max_chars >= max(len(s) for s in harness.sentences)
 
 

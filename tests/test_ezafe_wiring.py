@@ -8,6 +8,11 @@ from pathlib import Path
 from mutagen.id3 import ID3
 
 from narrator.cli import main
+from narrator.engines.base import EngineOptions
+from narrator.engines.cache import CachedEngine, ClipCache
+from narrator.engines.registry import create_engine
+from narrator.pipeline import with_ezafe
+from narrator.text import prepare
 
 MARKS = ("\u0650", "\u0654")  # kasra, hamza above
 
@@ -43,3 +48,18 @@ def test_transcripts_and_tags_keep_the_written_text(tmp_path: Path, seed: Path) 
     assert len(readable) > 12
     for text in readable:
         assert "\u0650" not in text, text[:80]
+
+
+def test_auto_marks_the_ezafe_only_for_engines_that_read_through_espeak() -> None:
+    article = prepare("قیمت نفت خام امروز بالا رفت.")
+    spoken = {
+        name: with_ezafe(article, "auto", create_engine(name, EngineOptions()).reads_through_espeak)
+        .sentences[0].spoken
+        for name in ("espeak", "piper", "edge")
+    }
+    assert "\u0650" in spoken["espeak"] and spoken["piper"] == spoken["espeak"]
+    assert spoken["edge"] == article.sentences[0].spoken and "\u0650" not in spoken["edge"]
+    assert with_ezafe(article, "on", False).sentences[0].spoken == spoken["espeak"]
+    assert with_ezafe(article, "off", True) == article
+    inner = create_engine("piper", EngineOptions())
+    assert CachedEngine(inner, ClipCache(Path("/nonexistent"))).reads_through_espeak is True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import io
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import pytest
 
 from narrator.cli import main
 from narrator.publish.feed import ITUNES, PODCAST, podcast_guid
+from narrator.publish.jalali import persian_date
 from narrator.publish.manifest import Manifest, load_manifest
 from tests.podcast_fixtures import narrate_tones, tone_article
 
@@ -105,7 +107,9 @@ def test_items_are_newest_first_and_every_item_is_complete(parsed: Any, folder: 
         assert entry.podcast_chapters["type"] == "application/json+chapters"
         chapters = json.loads(served_file(folder, entry.podcast_chapters["url"]).read_text("utf-8"))
         assert chapters["version"] == "1.2.0"
-        assert entry.summary == manifest.paragraphs[0].text
+        jalali = persian_date(EPISODES[stem][1])
+        assert entry.summary == f"{jalali} — {manifest.paragraphs[0].text}", "a Jalali date, then the text"
+        assert re.fullmatch("[۰-۹]+ [آ-ی]+ ۱۴[۰-۹]{2}", jalali)
 
 
 def test_every_item_lists_both_transcripts(feed: Path, folder: Path) -> None:
@@ -166,7 +170,7 @@ def test_a_folder_without_narrations_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes.json").write_text('{"hello": 1}', "utf-8")
     code, _, err = run(["feed", str(tmp_path), "--base-url", BASE])
     assert code == 1
-    reason = "has no narrations (no manifest <name>.json beside a <name>.mp3)"
+    reason = "has no narrations (no manifest <name>.json beside a <name>.mp3, .m4b or .m4a)"
     assert err == f"narrator: error: {tmp_path}: {reason}\n"
     assert not (tmp_path / "feed.xml").exists()
 

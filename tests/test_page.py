@@ -10,6 +10,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -329,7 +330,8 @@ def test_index_and_pages_come_from_manifests_when_present(tmp_path: Path) -> Non
     assert entries[0].page is None  # pages were removed; the index links the MP3
     assert sorted(p.name for p in write_pages(tmp_path)) == ["newer.page.html", "older.page.html"]
     page = (tmp_path / "older.page.html").read_text(encoding="utf-8")
-    assert page == render_page("قدیمی", "older.mp3", older.timeline)
+    assert page == render_page("قدیمی", "older.mp3", older.timeline, datetime(2030, 1, 1, tzinfo=UTC))
+    assert '<time datetime="2030-01-01T00:00:00+00:00">۱۲ دی ۱۴۰۸</time>' in page
     stale = json.loads((tmp_path / "older.json").read_text(encoding="utf-8"))
     stale["format_version"] = 0
     (tmp_path / "older.json").write_text(json.dumps(stale), encoding="utf-8")

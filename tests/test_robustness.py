@@ -39,13 +39,6 @@ def test_articles_whose_files_would_collide_are_refused_before_any_work(tmp_path
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
-def test_an_article_named_index_is_refused(tmp_path: Path, seed: Path) -> None:
-    index = tmp_path / "index.txt"
-    shutil.copy(seed, index)
-    code, _, err = run(["narrate", str(index), "-o", str(tmp_path / "out")])
-    assert code == 1 and "kept for the folder's index page" in err
-
-
 def test_an_mp3_output_that_is_a_folder_is_refused_up_front(tmp_path: Path, seed: Path) -> None:
     folder = tmp_path / "x.mp3"
     folder.mkdir()

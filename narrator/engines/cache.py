@@ -75,8 +75,27 @@ class CachedEngine:
     def max_chars(self) -> int:
         return self.inner.max_chars
 
+    @property
+    def online(self) -> bool:
+        return self.inner.online
+
+    @property
+    def languages(self) -> frozenset[str]:
+        return self.inner.languages
+
+    @property
+    def reads_through_espeak(self) -> bool:
+        return self.inner.reads_through_espeak
+
+    @property
+    def voice_label(self) -> str:
+        return self.inner.voice_label
+
     def available(self) -> str | None:
         return self.inner.available()
+
+    def probe(self) -> str | None:
+        return self.inner.probe()
 
     def settings_key(self) -> str:
         return self.inner.settings_key()

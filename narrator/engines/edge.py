@@ -1,21 +1,12 @@
-"""Microsoft's neural voices (Edge "Read Aloud") over a WebSocket, speaking edge-tts's protocol.
+"""Microsoft's neural voices (Edge "Read Aloud") through edge-tts's public API.
 
-edge-tts's ``Communicate`` has its service URL as a module constant, so narrator runs the small
-exchange itself (with ``websockets``' synchronous client) and borrows edge-tts for everything that
-must match the service exactly: the access token (``Sec-MS-GEC``), headers, voice-name
-normalization, SSML and the SSML message. One synthesis is one connection:
-
-1. connect to ``{base}/edge/v1?TrustedClientToken=…&ConnectionId=…&Sec-MS-GEC=…&Sec-MS-GEC-Version=…``;
-2. send the ``Path:speech.config`` text message (MP3 output, word or sentence boundaries on),
-   then the ``Path:ssml`` message with the text inside ``<voice><prosody>``;
-3. receive ``turn.start``, ``audio.metadata`` (JSON ``WordBoundary``/``SentenceBoundary`` with
-   ``Offset``/``Duration`` in 100-ns ticks), binary frames (2-byte big-endian header length, headers
-   with ``Path:audio``, then MP3 bytes) and finally ``turn.end``.
-
-The MP3 is decoded to PCM and the boundaries become :class:`WordTime` values. Timeouts, refused
-connections, dropped connections and 429/5xx answers are retried under the shared
-:class:`RetryPolicy`; ``options.base_url`` points the engine at another server (tests use
-``ws://127.0.0.1:PORT/...``).
+One try is one ``edge_tts.Communicate(...).stream()``: MP3 chunks, and ``WordBoundary`` events
+(offset and duration in 100-ns ticks) that become :class:`WordTime` values. edge-tts owns the
+protocol (access token, headers, SSML, frames, clock-skew correction); narrator uses only the names
+in ``edge_tts.__all__`` and changes none of edge-tts's state. Timeouts, refused or dropped
+connections and 429/5xx answers are tried again under the shared :class:`RetryPolicy`; everything
+else is one clear :class:`EngineError`. ``connector`` makes the aiohttp connector edge-tts connects
+through (tests hand it one that reaches a stand-in server).
 
 Options: ``voice`` (``fa-IR-DilaraNeural`` by default, or ``fa-IR-FaridNeural``), ``rate`` (percent
 change of speed, -50…+100), ``pitch`` (Hz change, -50…+50); ``volume`` (percent change, -100…+100)
@@ -24,37 +15,38 @@ is a constructor argument.
 
 from __future__ import annotations
 
-import json
-import ssl
-import urllib.parse
-import uuid
-from collections.abc import Iterator
+import asyncio
+import math
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
-from xml.sax.saxutils import escape, unescape
 
-from narrator.engines.base import EngineOptions
+from narrator.engines.base import EngineOptions, primary_language
 from narrator.engines.retry import RETRYABLE_STATUSES, Retryable, RetryPolicy, parse_retry_after
 from narrator.errors import EngineError, InputError
 from narrator.ffmpeg import decode_audio
 from narrator.model import Clip, WordTime
 
 if TYPE_CHECKING:
-    from edge_tts.data_classes import TTSConfig
-    from websockets.datastructures import Headers
-    from websockets.sync.client import ClientConnection
+    import aiohttp
+    from edge_tts import Communicate
 
-DEFAULT_BASE_URL = "wss://speech.platform.bing.com/consumer/speech/synthesize/readaloud"
 PERSIAN_VOICES = ("fa-IR-DilaraNeural", "fa-IR-FaridNeural")
-OUTPUT_FORMAT = "audio-24khz-48kbitrate-mono-mp3"
+#: The voice for a language other than Persian when none is named: Microsoft's multilingual voice.
+MULTILINGUAL_VOICE = "en-US-EmmaMultilingualNeural"
+SERVICE = "Microsoft's speech service"
 SAMPLE_RATE = 24000
 TICKS_PER_MS = 10_000
-#: edge-tts sends at most 4096 bytes of escaped text per request.
-MAX_TEXT_BYTES = 4096
 RATE_RANGE, PITCH_RANGE, VOLUME_RANGE = (-50, 100), (-50, 50), (-100, 100)
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: A word may end this much after the decoded audio (MP3 padding) before the audio counts as cut.
+CUT_TOLERANCE_MS = 60
+PROBE_TIMEOUT = 2.0
 
 Boundary = Literal["word", "sentence"]
+ConnectorFactory = Callable[[], "aiohttp.BaseConnector"]
+#: One item of ``Communicate.stream()``: ``type`` "audio" with ``data``, or a boundary with
+#: ``offset``, ``duration`` (100-ns ticks) and ``text``.
+Chunk = Mapping[str, object]
 
 
 @dataclass(frozen=True)
@@ -67,12 +59,16 @@ class BoundaryEvent:
     end_ms: int
 
 
-@dataclass(frozen=True)
-class Turn:
-    """Everything one request received: the MP3 bytes and the boundary events."""
-
-    audio: bytes
-    events: tuple[BoundaryEvent, ...]
+def boundary_event(chunk: Chunk) -> BoundaryEvent:
+    """A boundary chunk of ``Communicate.stream()`` in milliseconds."""
+    offset, duration = chunk.get("offset", 0), chunk.get("duration", 0)
+    if not isinstance(offset, int | float) or not isinstance(duration, int | float):
+        raise EngineError(f"edge: a boundary event has no times ({dict(chunk)})")
+    start = int(offset)
+    return BoundaryEvent(
+        kind=str(chunk.get("type")), text=str(chunk.get("text", "")),
+        start_ms=start // TICKS_PER_MS, end_ms=(start + int(duration)) // TICKS_PER_MS,
+    )
 
 
 def _signed(value: int | None, unit: str, bounds: tuple[int, int], what: str) -> str:
@@ -97,99 +93,47 @@ def prosody(rate: int | None, pitch: int | None, volume: int | None) -> tuple[st
     )
 
 
-def speech_config_message(timestamp: str, boundary: Boundary) -> str:
-    """The ``speech.config`` text message that opens every request."""
-    words = "true" if boundary == "word" else "false"
-    sentences = "false" if boundary == "word" else "true"
-    return (
-        f"X-Timestamp:{timestamp}\r\n"
-        "Content-Type:application/json; charset=utf-8\r\n"
-        "Path:speech.config\r\n\r\n"
-        '{"context":{"synthesis":{"audio":{"metadataoptions":{'
-        f'"sentenceBoundaryEnabled":"{sentences}","wordBoundaryEnabled":"{words}"'
-        "},"
-        f'"outputFormat":"{OUTPUT_FORMAT}"'
-        "}}}}\r\n"
-    )
-
-
-def parse_text_frame(frame: str) -> tuple[dict[str, str], str]:
-    """Headers and body of a text message (``Name:value`` lines, a blank line, the body)."""
-    head, _, body = frame.partition("\r\n\r\n")
-    return _headers(head.encode("utf-8")), body
-
-
-def parse_binary_frame(frame: bytes) -> tuple[dict[str, str], bytes]:
-    """Headers and payload of a binary message: 2-byte big-endian header length, headers, payload."""
-    if len(frame) < 2:
-        raise EngineError("edge: a binary message from the service is too short to have headers")
-    length = int.from_bytes(frame[:2], "big")
-    if length + 2 > len(frame):
-        raise EngineError("edge: a binary message's header length exceeds the message")
-    return _headers(frame[2 : 2 + length]), frame[2 + length :]
-
-
-def _headers(block: bytes) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for line in block.decode("utf-8", "replace").split("\r\n"):
-        name, sep, value = line.partition(":")
-        if sep:
-            headers[name.strip()] = value.strip()
-    return headers
-
-
-def parse_metadata(body: str) -> list[BoundaryEvent]:
-    """The word and sentence boundaries in an ``audio.metadata`` body (ticks become ms)."""
-    try:
-        items = json.loads(body)["Metadata"]
-        events = []
-        for item in items:
-            if item["Type"] not in ("WordBoundary", "SentenceBoundary"):
-                continue
-            data = item["Data"]
-            offset, duration = int(data["Offset"]), int(data["Duration"])
-            events.append(BoundaryEvent(
-                kind=item["Type"],
-                text=unescape(str(data["text"]["Text"])),
-                start_ms=offset // TICKS_PER_MS,
-                end_ms=(offset + duration) // TICKS_PER_MS,
-            ))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise EngineError(f"edge: the service sent boundary metadata that cannot be read ({exc})") from exc
-    return events
+def _spoken(events: tuple[BoundaryEvent, ...]) -> list[BoundaryEvent]:
+    """Word boundaries, or sentence boundaries when there are none; punctuation-only ones left out."""
+    chosen = [e for e in events if e.kind == "WordBoundary"] or [
+        e for e in events if e.kind == "SentenceBoundary"
+    ]
+    return [e for e in chosen if any(ch.isalnum() for ch in e.text)]
 
 
 def word_times(events: tuple[BoundaryEvent, ...], duration_ms: int) -> tuple[WordTime, ...]:
-    """Word timings from boundary events, clamped inside the audio; sentence boundaries stand in
-    when the service sent no word boundaries. Punctuation-only boundaries are left out."""
-    words = [e for e in events if e.kind == "WordBoundary"] or [
-        e for e in events if e.kind == "SentenceBoundary"
-    ]
+    """Word timings from boundary events, clamped inside the audio."""
     times: list[WordTime] = []
-    for event in words:
-        if not any(ch.isalnum() for ch in event.text):
-            continue
+    for event in _spoken(events):
         start = min(max(0, event.start_ms), duration_ms)
         end = min(max(start, event.end_ms), duration_ms)
         times.append(WordTime(text=event.text, start_ms=start, end_ms=end))
     return tuple(times)
 
 
-def _clean(text: str) -> str:
-    from edge_tts.communicate import remove_incompatible_characters
+def cut_short(events: tuple[BoundaryEvent, ...], duration_ms: int) -> bool:
+    """True when a word the service announced ends after the audio received: the connection
+    closed mid-stream (edge-tts ends such a stream without an error)."""
+    return any(e.end_ms > duration_ms + CUT_TOLERANCE_MS for e in _spoken(events))
 
-    return escape(remove_incompatible_characters(text)).strip()
+
+def _header(headers: object, name: str) -> str | None:
+    if isinstance(headers, Mapping):
+        value = headers.get(name)
+        return None if value is None else str(value)
+    return None
 
 
 @dataclass
 class EdgeEngine:
-    """Microsoft's neural voices (``fa-IR-DilaraNeural``, ``fa-IR-FaridNeural``) through the Edge
-    Read Aloud service; online, with word timings."""
+    """Microsoft's neural voices (``fa-IR-DilaraNeural``, ``fa-IR-FaridNeural``) through edge-tts;
+    online, with word timings."""
 
     options: EngineOptions
     volume: int | None = None
     boundary: Boundary = "word"
     policy: RetryPolicy | None = field(default=None, repr=False)
+    connector: ConnectorFactory | None = field(default=None, repr=False)
     name: str = "edge"
     max_chars: int = 1000
 
@@ -202,24 +146,37 @@ class EdgeEngine:
         """The voice's short name, e.g. ``fa-IR-DilaraNeural``."""
         if self.options.voice:
             return self.options.voice
-        if self.options.lang.lower().startswith("fa"):
-            return PERSIAN_VOICES[0]
-        from edge_tts.constants import DEFAULT_VOICE
-
-        return DEFAULT_VOICE
+        return PERSIAN_VOICES[0] if primary_language(self.options.lang) == "fa" else MULTILINGUAL_VOICE
 
     @property
-    def base_url(self) -> str:
-        return (self.options.base_url or DEFAULT_BASE_URL).rstrip("/")
+    def online(self) -> bool:
+        return True
 
-    def _config(self) -> TTSConfig:
-        from edge_tts.data_classes import TTSConfig
+    @property
+    def languages(self) -> frozenset[str]:
+        """The language of the voice (Microsoft's voice names begin with it)."""
+        return frozenset({primary_language(self.voice)})
+
+    @property
+    def reads_through_espeak(self) -> bool:
+        return False
+
+    @property
+    def voice_label(self) -> str:
+        return self.voice
+
+    def _communicate(self, text: str, connector: aiohttp.BaseConnector | None = None) -> Communicate:
+        """edge-tts's client for ``text``; InputError for settings it does not accept."""
+        from edge_tts import Communicate
 
         rate, pitch, volume = prosody(self.options.rate, self.options.pitch, self.volume)
+        seconds = max(1, math.ceil(self.options.timeout))
         try:
-            if self.boundary == "word":
-                return TTSConfig(self.voice, rate, volume, pitch, "WordBoundary")
-            return TTSConfig(self.voice, rate, volume, pitch, "SentenceBoundary")
+            return Communicate(
+                text, self.voice, rate=rate, volume=volume, pitch=pitch,
+                boundary="WordBoundary" if self.boundary == "word" else "SentenceBoundary",
+                connector=connector, connect_timeout=seconds, receive_timeout=seconds,
+            )
         except (TypeError, ValueError) as exc:
             raise InputError(
                 f"edge voice {self.voice!r} is not a Microsoft neural voice name such as "
@@ -227,180 +184,124 @@ class EdgeEngine:
             ) from exc
 
     def available(self) -> str | None:
-        """None when the settings are valid; it does not touch the network (see :meth:`reachable`)."""
+        """None when edge-tts is installed and accepts the settings; no network (see :meth:`probe`)."""
         try:
-            import edge_tts  # noqa: F401
-            import websockets  # noqa: F401
+            self._communicate("-")
         except ImportError as exc:
-            return f"edge needs the edge-tts and websockets packages: {exc}"
-        try:
-            self._config()
+            return f"edge needs the edge-tts package: {exc}"
         except InputError as exc:
             return str(exc)
         return None
 
-    def reachable(self, timeout: float = 2.0) -> str | None:
-        """Open (and close) one connection to the service: None if it answers within ``timeout``."""
+    def probe(self) -> str | None:
+        """Fetch the service's voice list (within two seconds): None if it answers and has the voice."""
+        from edge_tts import list_voices
+
+        async def voices() -> list[str]:
+            connector = self.connector() if self.connector is not None else None
+            return [v["ShortName"] for v in await list_voices(connector=connector)]
+
         try:
-            with self._connect(timeout):
-                return None
-        except Retryable as failure:
-            return f"edge: {self._where()} is not reachable ({failure.reason})"
-        except EngineError as exc:
-            return str(exc)
+            names = asyncio.run(asyncio.wait_for(voices(), PROBE_TIMEOUT))
+        except Exception as exc:  # aiohttp, ssl and JSON errors alike mean "not usable now"
+            failure = self._failure(exc, PROBE_TIMEOUT, 0) or exc
+            detail = failure.reason if isinstance(failure, Retryable) else str(failure)
+            return f"edge: {SERVICE} is not reachable ({detail})"
+        if self.voice not in names:
+            return f"edge: {SERVICE} has no voice {self.voice}"
+        return None
 
     def settings_key(self) -> str:
         rate, pitch, volume = prosody(self.options.rate, self.options.pitch, self.volume)
-        return f"edge|{self.voice}|rate={rate}|pitch={pitch}|volume={volume}|{OUTPUT_FORMAT}"
+        return f"edge|{self.voice}|rate={rate}|pitch={pitch}|volume={volume}|{self.boundary}|mp3-24k-48k"
 
     def synthesize(self, text: str) -> Clip:
-        config = self._config()
-        body = _clean(text)
-        if not body:
+        self._communicate("-")  # bad settings fail at once, before any try
+        if not any(ch.isalnum() for ch in text):
             raise EngineError("edge: there is no text to speak")
-        if len(body.encode("utf-8")) > MAX_TEXT_BYTES:
-            raise EngineError(f"edge: text is longer than the service's {MAX_TEXT_BYTES} bytes per request")
-        from edge_tts.communicate import date_to_string, mkssml, ssml_headers_plus_data
-
-        messages = (
-            speech_config_message(date_to_string(), self.boundary),
-            ssml_headers_plus_data(uuid.uuid4().hex, date_to_string(), mkssml(config, body)),
-        )
         policy = self.policy or RetryPolicy.from_options(self.options)
-        turn = policy.run(lambda: self._exchange(messages), label=self.name, target=self._where())
-        clip = decode_audio(turn.audio, sample_rate=SAMPLE_RATE)
-        words = word_times(turn.events, clip.duration_ms)
-        return Clip(pcm=clip.pcm, sample_rate=clip.sample_rate, words=words)
+        return policy.run(lambda: self._attempt(text), label=self.name, target=SERVICE)
 
     # --- one try ---------------------------------------------------------------------------
 
-    def _where(self) -> str:
-        parts = urllib.parse.urlsplit(self.base_url)
-        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else self.base_url
+    def _attempt(self, text: str) -> Clip:
+        audio, events = asyncio.run(self._receive(text))
+        decoded = decode_audio(audio, sample_rate=SAMPLE_RATE)
+        if cut_short(events, decoded.duration_ms):
+            raise Retryable(f"connection dropped after {len(audio)} bytes of audio", answered=True)
+        words = word_times(events, decoded.duration_ms)
+        return Clip(pcm=decoded.pcm, sample_rate=decoded.sample_rate, words=words)
 
-    def url(self) -> str:
-        """The WebSocket URL of one new connection, with a fresh connection id and token."""
-        from edge_tts.constants import SEC_MS_GEC_VERSION, TRUSTED_CLIENT_TOKEN
-        from edge_tts.drm import DRM
-
-        query = urllib.parse.urlencode({
-            "TrustedClientToken": TRUSTED_CLIENT_TOKEN,
-            "ConnectionId": uuid.uuid4().hex,
-            "Sec-MS-GEC": DRM.generate_sec_ms_gec(),
-            "Sec-MS-GEC-Version": SEC_MS_GEC_VERSION,
-        })
-        return f"{self.base_url}/edge/v1?{query}"
-
-    def _connect(self, timeout: float) -> ClientConnection:
-        from edge_tts.constants import WSS_HEADERS
-        from edge_tts.drm import DRM
-        from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
-        from websockets.sync.client import connect
-
-        url = self.url()
-        parts = urllib.parse.urlsplit(url)
-        headers = {k: v for k, v in WSS_HEADERS.items() if k not in ("User-Agent", "Sec-WebSocket-Version")}
-        headers["Cookie"] = f"muid={DRM.generate_muid()};"
-        context = None
-        if parts.scheme == "wss":
-            import certifi
-
-            context = ssl.create_default_context(cafile=certifi.where())
-        try:
-            return connect(
-                url,
-                ssl=context,
-                additional_headers=headers,
-                user_agent_header=WSS_HEADERS["User-Agent"],
-                proxy=None if parts.hostname in _LOOPBACK_HOSTS else True,
-                open_timeout=timeout,
-                close_timeout=1.0,
-                max_size=None,
-            )
-        except InvalidStatus as exc:
-            raise self._refused(exc.response.status_code, exc.response.headers) from exc
-        except InvalidURI as exc:
-            raise EngineError(f"edge: {self.base_url!r} is not a WebSocket address ({exc})") from exc
-        except TimeoutError as exc:
-            raise Retryable(f"no connection within {timeout:g} s", answered=False) from exc
-        except (OSError, InvalidHandshake) as exc:
-            raise Retryable(_reason(exc), answered=False) from exc
-
-    def _refused(self, status: int, headers: Headers) -> Exception:
-        from edge_tts.drm import DRM
-
-        get = headers.get
-        policy = self.policy or RetryPolicy.from_options(self.options)
-        if status == 429:
-            wait = parse_retry_after(get("Retry-After"), now=policy.clock())
-            return Retryable("HTTP 429: rate limited by the service", answered=True, retry_after=wait)
-        if status in RETRYABLE_STATUSES:
-            wait = parse_retry_after(get("Retry-After"), now=policy.clock())
-            return Retryable(f"HTTP {status}", answered=True, retry_after=wait)
-        if status == 403:
-            # The token depends on the clock: correct for the server's Date, as edge-tts does.
-            server = DRM.parse_rfc2616_date(get("Date") or "")
-            if server is not None:
-                DRM.adj_clock_skew_seconds(server - DRM.get_unix_timestamp())
-            return Retryable("HTTP 403: the access token was refused (clock skew?)", answered=True)
-        return EngineError(f"edge: {self._where()} refused the connection (HTTP {status})")
-
-    def _exchange(self, messages: tuple[str, str]) -> Turn:
-        from websockets.exceptions import ConnectionClosed
-
+    async def _receive(self, text: str) -> tuple[bytes, tuple[BoundaryEvent, ...]]:
+        """The MP3 and boundary events of one stream; each chunk must come within the timeout."""
         timeout = self.options.timeout
-        with self._connect(timeout) as connection:
-            audio: list[bytes] = []
-            events: list[BoundaryEvent] = []
-            try:
-                for message in messages:
-                    connection.send(message)
-                for frame in _frames(connection, timeout):
-                    if isinstance(frame, bytes):
-                        audio.append(_audio_payload(frame))
-                        continue
-                    headers, body = parse_text_frame(frame)
-                    path = headers.get("Path")
-                    if path == "audio.metadata":
-                        events.extend(parse_metadata(body))
-                    elif path == "turn.end":
-                        break
-                    elif path not in ("turn.start", "response"):
-                        raise EngineError(f"edge: the service sent an unknown message (Path:{path})")
-            except ConnectionClosed as exc:
-                received = sum(map(len, audio))
-                raise Retryable(
-                    f"connection dropped after {received} bytes of audio ({exc})", answered=True
-                ) from exc
-        if not any(audio):
-            raise EngineError(
+        connector = self.connector() if self.connector is not None else None
+        stream: AsyncGenerator[Chunk, None] = self._communicate(text, connector).stream()
+        audio: list[bytes] = []
+        events: list[BoundaryEvent] = []
+        try:
+            while (chunk := await asyncio.wait_for(_next(stream), timeout)) is not None:
+                data = chunk.get("data")
+                if isinstance(data, bytes):
+                    audio.append(data)
+                elif chunk.get("type") in ("WordBoundary", "SentenceBoundary"):
+                    events.append(boundary_event(chunk))
+        except Exception as exc:
+            failure = self._failure(exc, timeout, sum(map(len, audio)))
+            if failure is None:
+                raise
+            raise failure from exc
+        finally:
+            await stream.aclose()
+        return b"".join(audio), tuple(events)
+
+    def _failure(self, error: Exception, timeout: float, received: int) -> Exception | None:
+        """The Retryable or EngineError that says what ``error`` from edge-tts or aiohttp means
+        (None: not a failure of the service)."""
+        import aiohttp
+        from edge_tts import exceptions
+
+        if isinstance(error, exceptions.NoAudioReceived):
+            return EngineError(
                 f"edge: no audio received for voice {self.voice}; check the voice name and that the "
                 "text has something to say"
             )
-        return Turn(audio=b"".join(audio), events=tuple(events))
+        if isinstance(error, aiohttp.ClientResponseError):
+            return self._refused(error.status, _header(error.headers, "Retry-After"))
+        if isinstance(error, TimeoutError):
+            return Retryable(f"no answer within {timeout:g} s", answered=False)
+        if isinstance(error, aiohttp.ClientConnectorError):
+            return Retryable(_reason(error.os_error), answered=False)
+        if isinstance(error, aiohttp.ClientError | exceptions.WebSocketError):
+            return Retryable(f"connection dropped after {received} bytes of audio ({error})", answered=True)
+        if isinstance(error, exceptions.EdgeTTSException):
+            return EngineError(
+                f"edge: {SERVICE} answered in a way edge-tts does not understand ({error}); "
+                "a newer edge-tts may fix this"
+            )
+        return None
+
+    def _refused(self, status: int, retry_after: str | None) -> Exception:
+        policy = self.policy or RetryPolicy.from_options(self.options)
+        wait = parse_retry_after(retry_after, now=policy.clock())
+        if status == 429:
+            return Retryable("HTTP 429: rate limited by the service", answered=True, retry_after=wait)
+        if status in RETRYABLE_STATUSES:
+            return Retryable(f"HTTP {status}", answered=True, retry_after=wait)
+        if status == 403:
+            return EngineError(
+                f"edge: {SERVICE} refused the access token (HTTP 403) after edge-tts corrected its "
+                "clock; a newer edge-tts may be needed"
+            )
+        return EngineError(f"edge: {SERVICE} refused the connection (HTTP {status})")
 
 
-def _frames(connection: ClientConnection, timeout: float) -> Iterator[str | bytes]:
-    """The messages of one turn, each within ``timeout`` seconds of the previous one."""
-    while True:
-        try:
-            yield connection.recv(timeout=timeout)
-        except TimeoutError as exc:
-            raise Retryable(f"no answer within {timeout:g} s", answered=False) from exc
-
-
-def _audio_payload(frame: bytes) -> bytes:
-    headers, payload = parse_binary_frame(frame)
-    if headers.get("Path") != "audio":
-        raise EngineError(f"edge: a binary message with Path:{headers.get('Path')} is not audio")
-    content_type = headers.get("Content-Type")
-    if content_type is None and not payload:
-        return b""  # the service ends a stream with an empty, untyped audio message
-    if content_type != "audio/mpeg" or not payload:
-        raise EngineError(
-            f"edge: unexpected audio message (Content-Type {content_type}, {len(payload)} bytes)"
-        )
-    return payload
+async def _next(stream: AsyncIterator[Chunk]) -> Chunk | None:
+    """The next chunk of ``stream``, or None at its end."""
+    try:
+        return await anext(stream)
+    except StopAsyncIteration:
+        return None
 
 
 def _reason(error: BaseException) -> str:

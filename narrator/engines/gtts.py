@@ -1,47 +1,40 @@
-"""Google Translate's voice through gTTS: gTTS prepares the requests, narrator sends them.
+"""Google Translate's voice through gTTS's public API: ``gTTS(...).write_to_fp``.
 
-Google's endpoint takes at most 100 characters per request, so the text is cut into pieces of that
-size (gTTS's pre-processors, then whole clauses packed together: :func:`split_for_google`). gTTS
-packs each piece into a token-less ``batchexecute`` POST (``_package_rpc``); the answer carries the
-piece's MP3 in base64 under the ``jQ1olc`` RPC id. Sending is ours, through an injected
-:data:`Transport` under the shared :class:`RetryPolicy`, so timeouts and retries follow the user's
-options and tests can point the engine at a stand-in server (``EngineOptions.base_url``).
+Google's endpoint takes at most 100 characters per request. narrator cuts the text into pieces of
+that size itself (gTTS's pre-processors, then whole clauses packed together:
+:func:`split_for_google`) and speaks each piece with its own ``gTTS`` object, so each request is
+tried again on its own under the shared :class:`RetryPolicy` (timeouts, refused connections, 429 with
+its ``Retry-After`` and 5xx); a ``gTTSError`` carries the HTTP answer it failed on. gTTS sends the
+requests (``requests``), builds them and reads the audio out of the answers.
 
-Google's voice has no Persian (gTTS lists no ``fa``), so Persian is refused before any request.
+Google's voice has no Persian (gTTS lists no ``fa``), so Persian is refused before any request;
+the engine speaks the other languages gTTS lists (``--lang en``, ``de``, ``fr``…).
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
+import io
 import re
-import urllib.parse
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING
 
-from narrator.engines.base import PERSIAN_ENGINES, EngineOptions
-from narrator.engines.retry import (
-    HttpRequest,
-    RetryPolicy,
-    Transport,
-    UrllibTransport,
-    fetch,
-    origin,
-)
+from narrator.engines.base import EngineOptions, primary_language
+from narrator.engines.retry import RETRYABLE_STATUSES, Retryable, RetryPolicy, parse_retry_after
 from narrator.errors import EngineError, EngineUnavailable
 from narrator.ffmpeg import decode_audio
 from narrator.model import Clip
 
+if TYPE_CHECKING:
+    from gtts import gTTSError
+
 #: Google's MP3 is 24 kHz mono; decoding at that rate avoids resampling.
 SAMPLE_RATE = 24000
-#: The path gTTS posts to on ``translate.google.<tld>``.
-BATCHEXECUTE_PATH = "_/TranslateWebserverUi/data/batchexecute"
-_PERSIAN_TAGS = frozenset({"fa", "fas", "per", "pes", "prs"})
-_TLD = re.compile(r"^[a-z]{2,3}(\.[a-z]{2,3})?$")
-_AUDIO = re.compile(r'jQ1olc","\[\\"(.*)\\"]')
 #: gTTS's limit: Google's endpoint takes at most this many characters per request.
 GOOGLE_MAX_CHARS = 100
+PROBE_TIMEOUT = 2.0
+_TLD = re.compile(r"^[a-z]{2,3}(\.[a-z]{2,3})?$")
 #: Punctuation that ends a clause (Latin, Arabic-script and CJK), followed by a space.
 _CLAUSE_END = re.compile(r"[.?!？！…‥,;:،؛؟。，、：)\]]+(?= )")
 _NOTHING_TO_SAY = re.compile(r"^[\W_]*$")
@@ -64,34 +57,17 @@ def resolve_language(lang: str) -> str | None:
     """
     by_lower = {tag.lower(): tag for tag in google_languages()}
     wanted = lang.strip().lower()
-    return by_lower.get(wanted) or by_lower.get(wanted.split("-")[0])
+    return by_lower.get(wanted) or by_lower.get(primary_language(wanted))
 
 
 def persian_refusal() -> str:
     """Why this engine cannot read Persian, naming the engines that can."""
+    from narrator.engines.registry import engines_speaking
+
     return (
         "Google's voice has no Persian (gTTS lists no 'fa'); "
-        f"engines that can speak Persian: {', '.join(PERSIAN_ENGINES)}"
+        f"engines that can speak Persian: {', '.join(engines_speaking('fa'))}"
     )
-
-
-def parse_batchexecute(body: bytes) -> bytes:
-    """The MP3 bytes in a ``batchexecute`` answer (every ``jQ1olc`` line, joined); b"" if none.
-
-    Raises EngineError when a ``jQ1olc`` line carries no audio or audio that is not base64.
-    """
-    parts: list[bytes] = []
-    for line in body.decode("utf-8", "replace").splitlines():
-        if "jQ1olc" not in line:
-            continue
-        found = _AUDIO.search(line)
-        if found is None:
-            raise EngineError("gtts: the answer names the speech call but holds no audio")
-        try:
-            parts.append(base64.b64decode(found.group(1).encode("ascii"), validate=True))
-        except (binascii.Error, UnicodeEncodeError) as error:
-            raise EngineError(f"gtts: the audio in the answer is not base64 ({error})") from error
-    return b"".join(parts)
 
 
 def split_for_google(text: str, limit: int = GOOGLE_MAX_CHARS) -> list[str]:
@@ -134,17 +110,37 @@ def _cut_point(window: str, limit: int) -> int:
     return space if space > 0 else limit
 
 
+def _no_answer_reason(error: BaseException | None) -> str:
+    """What kept a request from being answered, from the ``requests`` error behind a gTTSError."""
+    import requests
+
+    if isinstance(error, requests.Timeout):
+        return "timed out"
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.strerror:
+            return error.strerror.lower()
+        if "refused" in str(error).lower():
+            return "connection refused"
+        nested = [a for a in error.args if isinstance(a, BaseException)]
+        error = error.__cause__ or error.__context__ or getattr(error, "reason", None) or (
+            nested[0] if nested else None)
+        if not isinstance(error, BaseException):
+            break
+    return "could not connect"
+
+
 @dataclass
 class GttsEngine:
     """Google Translate's voice, for any language gTTS lists except the Persian it lacks.
 
     ``options.voice`` picks the Google host's top-level domain (``com``, ``co.uk``, ``com.au``…),
-    which gives the accent; ``options.base_url`` replaces that host (tests, proxies).
-    ``options.rate`` and ``options.pitch`` have no meaning for this voice and are ignored.
+    which gives the accent. ``options.rate`` and ``options.pitch`` have no meaning for this voice and
+    are ignored.
     """
 
     options: EngineOptions
-    transport: Transport = field(default_factory=UrllibTransport, repr=False)
     policy: RetryPolicy | None = field(default=None, repr=False)
     name: str = "gtts"
     #: gTTS sends at most 100 characters per request; a call may need up to ten of them.
@@ -159,9 +155,31 @@ class GttsEngine:
         """Top-level domain of the Google host, which sets the accent."""
         return (self.options.voice or "com").strip().lower()
 
+    @property
+    def host(self) -> str:
+        """The Google host gTTS sends to, as messages name it."""
+        return f"https://translate.google.{self.tld}"
+
+    @property
+    def online(self) -> bool:
+        return True
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Every language gTTS lists for Google's voice (never Persian)."""
+        return frozenset(primary_language(tag) for tag in google_languages())
+
+    @property
+    def reads_through_espeak(self) -> bool:
+        return False
+
+    @property
+    def voice_label(self) -> str:
+        return self.options.voice or self.options.lang
+
     def available(self) -> str | None:
         lang = self.options.lang
-        if lang.strip().lower().split("-")[0] in _PERSIAN_TAGS:
+        if primary_language(lang) in {"fa", "fas", "per", "pes", "prs"}:
             return persian_refusal()
         if resolve_language(lang) is None:
             return (
@@ -172,23 +190,18 @@ class GttsEngine:
             return f"gtts voice {self.tld!r} is not a Google top-level domain such as com or co.uk"
         return None
 
+    def probe(self) -> str | None:
+        """One HEAD request to the Google host (within two seconds): None if it answers at all."""
+        import requests
+
+        try:
+            requests.head(self.host + "/", timeout=PROBE_TIMEOUT, allow_redirects=False).close()
+        except requests.RequestException as error:
+            return f"gtts: {self.host} is not reachable ({_no_answer_reason(error)})"
+        return None
+
     def settings_key(self) -> str:
         return f"gtts|lang={resolve_language(self.options.lang) or self.options.lang}|tld={self.tld}"
-
-    def chunks(self, text: str) -> list[str]:
-        """The pieces of ``text`` sent one request each (see :func:`split_for_google`)."""
-        return split_for_google(text)
-
-    def request_for(self, chunk: str) -> HttpRequest:
-        """The POST gTTS would send for one piece, aimed at ``base_url`` when one is set."""
-        gtts = self._gtts(chunk)
-        return HttpRequest(
-            method="POST",
-            url=self._url(),
-            headers=dict(gtts.GOOGLE_TTS_HEADERS),
-            body=str(gtts._package_rpc(chunk)).encode("utf-8"),
-            timeout=self.options.timeout,
-        )
 
     def synthesize(self, text: str) -> Clip:
         """Speak ``text``: one request per piece, in order, the MP3 parts decoded and joined.
@@ -202,27 +215,43 @@ class GttsEngine:
             raise EngineError(f"gtts: text of {len(text)} characters exceeds {self.max_chars}")
         policy = self.policy or RetryPolicy.from_options(self.options)
         pcm: list[bytes] = []
-        for chunk in self.chunks(text):
-            request = self.request_for(chunk)
-            response = fetch(request, transport=self.transport, policy=policy, label=self.name)
-            mp3 = parse_batchexecute(response.body)
-            if not mp3:
-                raise EngineError(f"gtts: the answer from {origin(request.url)} holds no audio")
+        for piece in split_for_google(text):
+            mp3 = policy.run(partial(self._speak, piece), label=self.name, target=self.host)
             try:
                 pcm.append(decode_audio(mp3, sample_rate=SAMPLE_RATE).pcm)
             except EngineError as error:
                 raise EngineError(f"gtts: {error}") from error
         return Clip(pcm=b"".join(pcm), sample_rate=SAMPLE_RATE)
 
-    def _gtts(self, text: str) -> Any:
-        from gtts import gTTS
+    def _speak(self, piece: str) -> bytes:
+        """One request: the MP3 Google returns for ``piece`` (at most 100 characters)."""
+        from gtts import gTTS, gTTSError
 
         lang = resolve_language(self.options.lang) or self.options.lang
-        return gTTS(text, tld=self.tld, lang=lang, lang_check=False)
+        tts = gTTS(piece, tld=self.tld, lang=lang, lang_check=False, pre_processor_funcs=[],
+                   timeout=self.options.timeout)
+        mp3 = io.BytesIO()
+        try:
+            tts.write_to_fp(mp3)
+        except gTTSError as error:
+            raise self._failure(error) from error
+        except binascii.Error as error:
+            raise EngineError(f"gtts: the audio from {self.host} is not base64 ({error})") from error
+        if not mp3.getvalue():
+            raise EngineError(f"gtts: the answer from {self.host} holds no audio")
+        return mp3.getvalue()
 
-    def _url(self) -> str:
-        if self.options.base_url:
-            return urllib.parse.urljoin(self.options.base_url.rstrip("/") + "/", BATCHEXECUTE_PATH)
-        from gtts.utils import _translate_url
-
-        return str(_translate_url(tld=self.tld, path=BATCHEXECUTE_PATH))
+    def _failure(self, error: gTTSError) -> Exception:
+        """What a gTTSError means: try again (no answer, 429, 5xx) or stop (any other answer)."""
+        response = error.rsp
+        if response is None:
+            return Retryable(_no_answer_reason(error.__context__), answered=False)
+        status = int(response.status_code)
+        described = f"HTTP {status} {response.reason or ''}".strip()
+        if status in RETRYABLE_STATUSES:
+            policy = self.policy or RetryPolicy.from_options(self.options)
+            wait = parse_retry_after(response.headers.get("Retry-After"), now=policy.clock())
+            return Retryable(described, answered=True, retry_after=wait)
+        if 200 <= status < 300:
+            return EngineError(f"gtts: the answer from {self.host} holds no audio")
+        return EngineError(f"gtts: {self.host} refused the request ({described})")

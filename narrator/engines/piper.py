@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from narrator.engines.base import EngineOptions
+from narrator.engines.base import EngineOptions, primary_language
 from narrator.engines.voices import VoiceFiles, resolve_voice
 from narrator.errors import EngineError, EngineUnavailable, InputError
 from narrator.model import Clip, WordTime
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
 #: Inputs every Piper VITS voice model takes (``sid`` is added for multi-speaker voices).
 REQUIRED_INPUTS = frozenset({"input", "input_lengths", "scales"})
+#: Piper voices are named ``<language>_<REGION>-<name>-<quality>``, e.g. ``fa_IR-gyro-medium``.
+_VOICE_LANGUAGE = re.compile(r"^([a-z]{2,3})_[A-Z]{2}\b")
 MIN_RATE, MAX_RATE = -50, 200
 
 _voices: dict[tuple[str, str, int, int], PiperVoice] = {}
@@ -111,6 +114,41 @@ class PiperEngine:
         if self._resolved is None:
             self._resolved = resolve_voice(self.options.voice, self.voices_folder)
         return self._resolved
+
+    @property
+    def online(self) -> bool:
+        return False
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Persian without ``--voice`` (only Persian voices are looked for), else the named voice's
+        language, from its name or else its configuration's espeak-ng voice."""
+        if self.options.voice is None:
+            return frozenset({"fa"})
+        found = _VOICE_LANGUAGE.match(Path(self.options.voice).name)
+        if found:
+            return frozenset({found.group(1)})
+        try:
+            config = json.loads(self.voice_files().config.read_text(encoding="utf-8"))
+            return frozenset({primary_language(str(config["espeak"]["voice"]))})
+        except (EngineError, OSError, ValueError, KeyError, TypeError):
+            return frozenset()
+
+    @property
+    def reads_through_espeak(self) -> bool:
+        return True
+
+    @property
+    def voice_label(self) -> str:
+        """The voice's name (``fa_IR-gyro-medium``), or what was asked for when it cannot be found."""
+        try:
+            return self.voice_files().name
+        except EngineError:
+            return self.options.voice or "piper"
+
+    def probe(self) -> str | None:
+        """Nothing to reach: Piper runs in this process."""
+        return None
 
     def available(self) -> str | None:
         try:

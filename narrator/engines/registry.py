@@ -1,6 +1,7 @@
 """Engine names, how to build each engine, and what ``--engine auto`` picks.
 
-Engine libraries are imported lazily: only the engine asked for is loaded.
+Engine libraries are imported lazily: only the engine asked for is loaded. What an engine is
+(online, its languages) is asked of the engine itself.
 """
 
 from __future__ import annotations
@@ -11,28 +12,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
-from narrator.engines.base import Engine, EngineOptions
-from narrator.errors import UnknownEngine
+from narrator.engines.base import Engine, EngineOptions, primary_language
+from narrator.errors import EngineUnavailable, UnknownEngine
 
-# name -> "module:factory"; the module is imported only when the engine is asked for.
+#: name -> "module:factory", best voice first: ``auto`` takes the first engine that speaks the
+#: language and can speak now. The module is imported only when the engine is asked for.
 _ENGINES: dict[str, str] = {
-    "espeak": "narrator.engines.espeak:EspeakEngine",
     "piper": "narrator.engines.piper:PiperEngine",
     "edge": "narrator.engines.edge:EdgeEngine",
+    "espeak": "narrator.engines.espeak:EspeakEngine",
     "gtts": "narrator.engines.gtts:GttsEngine",
 }
 
 AUTO = "auto"
 DEFAULT_ENGINE = AUTO
 ONLINE_ENV = "NARRATOR_ONLINE"
-#: ``--engine auto`` tries these in order and takes the first that works now. edge is tried only
-#: when the user allows online engines (the article's text is sent to Microsoft).
-AUTO_ORDER = ("piper", "edge", "espeak")
-ONLINE_ENGINES = frozenset({"edge", "gtts"})
+
+Build = Callable[[str, EngineOptions], Engine]
 
 
 def engine_names() -> list[str]:
-    """The names of every known engine, in the order ``narrator engines`` lists them."""
+    """The names of every known engine, best voice first (as ``narrator engines`` lists them)."""
     return list(_ENGINES)
 
 
@@ -45,6 +45,15 @@ def create_engine(name: str, options: EngineOptions) -> Engine:
     module_name, attr = target.split(":")
     factory = cast(Callable[[EngineOptions], Engine], getattr(importlib.import_module(module_name), attr))
     return factory(options)
+
+
+def engines_speaking(
+    lang: str, options: EngineOptions | None = None, build: Build = create_engine
+) -> list[str]:
+    """The engines whose ``languages`` hold ``lang``, best first (``auto``'s candidates)."""
+    settings = options or EngineOptions(lang=lang)
+    wanted = primary_language(lang)
+    return [name for name in _ENGINES if wanted in build(name, settings).languages]
 
 
 def online_allowed() -> bool:
@@ -60,23 +69,24 @@ class Choice:
     passed_over: tuple[str, ...]
 
 
-def choose_engine(
-    options: EngineOptions,
-    allow_online: bool,
-    build: Callable[[str, EngineOptions], Engine] = create_engine,
-) -> Choice:
-    """The first engine of AUTO_ORDER that can speak now (espeak, the last, always can)."""
+def choose_engine(options: EngineOptions, allow_online: bool, build: Build = create_engine) -> Choice:
+    """The first engine that speaks ``options.lang`` and can speak now: available, and for an
+    online engine allowed and answering its probe. The last candidate (espeak for Persian) is
+    taken when none can."""
+    candidates = engines_speaking(options.lang, options, build)
+    if not candidates:
+        raise EngineUnavailable(f"no engine speaks the language {options.lang!r}")
     passed: list[str] = []
-    for name in AUTO_ORDER:
-        if name in ONLINE_ENGINES and not allow_online:
+    for name in candidates:
+        engine = build(name, options)
+        if engine.online and not allow_online:
             passed.append(f"{name}: online engines are off (set {ONLINE_ENV}=1 to allow them)")
             continue
-        engine = build(name, options)
         reason = engine.available()
-        if reason is None and name in ONLINE_ENGINES:
-            probe = getattr(engine, "reachable", None)
-            reason = probe() if callable(probe) else None
+        if reason is None:
+            reason = engine.probe()
         if reason is None:
             return Choice(name, tuple(passed))
         passed.append(f"{name}: {reason}")
-    return Choice(AUTO_ORDER[-1], tuple(passed))
+    return Choice(candidates[-1], tuple(passed))
+

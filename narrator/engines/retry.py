@@ -1,39 +1,31 @@
-"""The retry policy every network engine shares, and the plain HTTP exchange it wraps.
+"""The retry policy every network engine shares.
 
 A try that times out, cannot connect, or gets 408, 425, 429 or any 5xx is tried again after an
 exponential backoff with jitter (or exactly the ``Retry-After`` the server asked for), up to a
 bounded number of tries; then a :class:`NetworkError` says what failed. Any other 4xx is final at
 once (:class:`EngineError`). Sleeping, randomness and the clock are injected, so tests are exact.
 
-The HTTP exchange is a plain callable (:data:`Transport`), so tests hand an engine a stand-in
-server's address or a transport of their own instead of patching anything.
+Engines wrap one try of their library's call in :meth:`RetryPolicy.run` and raise
+:class:`Retryable` for the failures another try may fix.
 """
 
 from __future__ import annotations
 
 import datetime
 import email.utils
-import http.client
 import random as _random
-import socket
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from narrator.engines.base import EngineOptions
-from narrator.errors import EngineError, NetworkError
+from narrator.errors import NetworkError
 
 T = TypeVar("T")
 
 #: Statuses that say "try again later" rather than "this request is wrong".
 RETRYABLE_STATUSES = frozenset({408, 425, 429, *range(500, 600)})
-
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-_READ_BLOCK = 64 * 1024
 
 
 class Retryable(Exception):
@@ -136,122 +128,3 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if when.tzinfo is None:  # an HTTP date is always GMT ("-0000" parses without a zone)
         when = when.replace(tzinfo=datetime.UTC)
     return max(0.0, when.timestamp() - now)
-
-
-# --- the HTTP exchange ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HttpRequest:
-    """One HTTP request, with the seconds it may take in all (``timeout``)."""
-
-    method: str
-    url: str
-    headers: Mapping[str, str]
-    body: bytes | None
-    timeout: float
-
-
-@dataclass(frozen=True)
-class HttpResponse:
-    """A complete HTTP answer; ``headers`` keys are lower-case."""
-
-    status: int
-    reason: str
-    headers: Mapping[str, str]
-    body: bytes
-
-
-class TransportFailure(Exception):
-    """The request got no complete answer: a timeout, a refused or broken connection."""
-
-
-#: Sends one request and returns the whole answer, whatever its status; raises TransportFailure.
-Transport = Callable[[HttpRequest], HttpResponse]
-
-
-def origin(url: str) -> str:
-    """``scheme://host[:port]`` of ``url``: how messages name a server."""
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
-
-
-def _failure_reason(error: BaseException) -> str:
-    if isinstance(error, urllib.error.URLError) and isinstance(error.reason, BaseException):
-        return _failure_reason(error.reason)
-    if isinstance(error, urllib.error.URLError):
-        return str(error.reason)
-    if isinstance(error, TimeoutError | socket.timeout):
-        return "timed out"
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror.lower()
-    return str(error) or type(error).__name__
-
-
-class UrllibTransport:
-    """The default :data:`Transport`: the standard library's HTTP client, thread-safe.
-
-    ``timeout`` bounds the whole exchange, not only each socket operation. Proxies from the
-    environment are used, except for loopback addresses.
-    """
-
-    def __init__(self) -> None:
-        self._proxied = urllib.request.build_opener()
-        self._direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        host = urllib.parse.urlsplit(request.url).hostname or ""
-        opener = self._direct if host in _LOOPBACK_HOSTS else self._proxied
-        outgoing = urllib.request.Request(
-            request.url, data=request.body, headers=dict(request.headers), method=request.method
-        )
-        deadline = time.monotonic() + request.timeout
-        try:
-            try:
-                answer = opener.open(outgoing, timeout=request.timeout)
-            except urllib.error.HTTPError as error:  # a status >= 400 still is an answer
-                answer = error
-            with answer:
-                body = _read_until(answer, deadline)
-                status = int(answer.status or 0)
-                reason = str(answer.reason or "")
-                headers = {k.lower(): v for k, v in answer.headers.items()}
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
-            raise TransportFailure(_failure_reason(error)) from error
-        return HttpResponse(status=status, reason=reason, headers=headers, body=body)
-
-
-def _read_until(answer: http.client.HTTPResponse | urllib.error.HTTPError, deadline: float) -> bytes:
-    blocks: list[bytes] = []
-    while True:
-        if time.monotonic() > deadline:
-            raise TimeoutError("timed out")
-        block = answer.read(_READ_BLOCK)
-        if not block:
-            return b"".join(blocks)
-        blocks.append(block)
-
-
-def fetch(
-    request: HttpRequest, *, transport: Transport, policy: RetryPolicy, label: str
-) -> HttpResponse:
-    """Send ``request`` through ``transport`` under ``policy``; return the first 2xx answer.
-
-    Raises NetworkError after the last retryable failure, EngineError at once for any other status.
-    """
-    target = origin(request.url)
-
-    def attempt() -> HttpResponse:
-        try:
-            response = transport(request)
-        except TransportFailure as failure:
-            raise Retryable(str(failure), answered=False) from failure
-        if 200 <= response.status < 300:
-            return response
-        described = f"HTTP {response.status} {response.reason}".strip()
-        if response.status in RETRYABLE_STATUSES:
-            wait = parse_retry_after(response.headers.get("retry-after"), now=policy.clock())
-            raise Retryable(described, answered=True, retry_after=wait)
-        raise EngineError(f"{label}: {target} refused the request ({described})")
-
-    return policy.run(attempt, label=label, target=target)

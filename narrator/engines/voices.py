@@ -25,7 +25,7 @@ PERSIAN_VOICES = (
     "fa_IR-ganji_adabi-medium",
 )
 
-DOWNLOAD_HINT = "https://huggingface.co/rhasspy/piper-voices/tree/main/fa/fa_IR"
+DOWNLOAD_COMMAND = f"narrator voices download {PERSIAN_VOICES[0]}"
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,8 @@ def find_voices(folder: Path | None = None) -> list[VoiceFiles]:
 
 def _missing(what: str, folder: Path) -> EngineUnavailable:
     return EngineUnavailable(
-        f"{what}; put a Piper voice (NAME.onnx with NAME.onnx.json beside it) in {folder} "
-        f"(or set {VOICES_ENV}), e.g. {PERSIAN_VOICES[0]} from {DOWNLOAD_HINT}, or pass --voice PATH.onnx"
+        f"{what}; get one with: {DOWNLOAD_COMMAND} (voices go to {folder}; set {VOICES_ENV} to use "
+        "another folder of NAME.onnx with NAME.onnx.json beside it), or pass --voice PATH.onnx"
     )
 
 

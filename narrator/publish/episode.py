@@ -11,8 +11,7 @@ from pathlib import Path
 from narrator import __version__
 from narrator.atomic import staged_files
 from narrator.audio_settings import EncodeSettings, LoudnessReport
-from narrator.engines.base import Engine, EngineOptions
-from narrator.files import NarrationFiles
+from narrator.files import MP4_SUFFIXES, NarrationFiles
 from narrator.model import Article, Timeline
 from narrator.publish.cover import Cover
 from narrator.publish.id3 import TagInfo, write_tags
@@ -26,11 +25,13 @@ from narrator.publish.manifest import (
     ParagraphEntry,
     SentenceEntry,
     SourceInfo,
+    WordEntry,
     finite,
     format_time,
     narration_guid,
     sha256_hex,
 )
+from narrator.publish.mp4tags import write_mp4_tags
 from narrator.publish.page import render_page
 from narrator.publish.sidecars import to_chapters_json, to_srt, to_vtt
 
@@ -54,7 +55,7 @@ class EpisodeDetails:
     """Everything about a narration besides its article and timeline."""
 
     engine: str
-    voice: str
+    voice: str  # the voice heard, as the engine labels it
     album: str
     source: SourceInfo
     created: datetime
@@ -72,17 +73,6 @@ def source_of_article(article: Article, label: str | None = None) -> SourceInfo:
     """Source info when no file is at hand: the checksum of the article's written text."""
     text = "\n\n".join([article.title, *(p.written for p in article.paragraphs)])
     return SourceInfo(name=label or article.title, sha256=sha256_hex(text.encode("utf-8")))
-
-
-def voice_label(engine: Engine, options: EngineOptions) -> str:
-    """The voice heard: the one asked for, else the engine's own ``voice``, else the language."""
-    if options.voice:
-        return options.voice
-    for candidate in (engine, getattr(engine, "inner", None)):
-        voice = getattr(candidate, "voice", None)
-        if isinstance(voice, str) and voice:
-            return voice
-    return options.lang
 
 
 def tag_info(article: Article, details: EpisodeDetails) -> TagInfo:
@@ -112,7 +102,9 @@ def build_manifest(
         sentences: list[SentenceEntry] = []
         for sentence in paragraph.sentences:
             cue = next(cues)
-            entry = SentenceEntry(number, cue.start_ms, cue.end_ms, sentence.written, sentence.spoken)
+            timed = timeline.words[number] if number < len(timeline.words) else ()
+            words = tuple(WordEntry(w.start_ms, w.end_ms, w.text) for w in timed)
+            entry = SentenceEntry(number, cue.start_ms, cue.end_ms, sentence.written, sentence.spoken, words)
             sentences.append(entry)
             number += 1
         paragraphs.append(
@@ -165,22 +157,30 @@ def _loudness_info(report: LoudnessReport) -> LoudnessInfo:
 
 
 def finish_episode(
-    partial: Path, target: Path, article: Article, timeline: Timeline, details: EpisodeDetails
+    partial: Path, target: Path, article: Article, timeline: Timeline, details: EpisodeDetails,
+    sidecars: bool = True,
 ) -> Manifest:
     """Tag the encoded MP3 ``partial``, write the sidecars, then move all of them into place.
 
     The MP3 is moved first and the manifest last, so a manifest always describes complete files;
     if anything fails before that, no file of this narration is left behind.
     """
-    write_tags(partial, tag_info(article, details), timeline)
+    if target.suffix.lower() in MP4_SUFFIXES:
+        write_mp4_tags(partial, tag_info(article, details), audiobook=target.suffix.lower() == ".m4b")
+    else:
+        write_tags(partial, tag_info(article, details), timeline)
     paths = NarrationFiles.beside(target)
     manifest = build_manifest(article, timeline, details, paths, partial.stat().st_size)
     with staged_files() as stage:
         stage.add_file(partial, target)
-        stage.add(paths.vtt, to_vtt(timeline.cues, LANGUAGE).encode("utf-8"))
-        stage.add(paths.srt, to_srt(timeline.cues).encode("utf-8"))
+        if not sidecars:  # an audio file alone (``narrator say``)
+            stage.commit()
+            return manifest
+        stage.add(paths.vtt, to_vtt(timeline.caption_cues, LANGUAGE).encode("utf-8"))
+        stage.add(paths.srt, to_srt(timeline.caption_cues).encode("utf-8"))
         stage.add(paths.chapters, to_chapters_json(timeline, article.title, target.name).encode("utf-8"))
-        stage.add(paths.page, render_page(article.title, target.name, timeline).encode("utf-8"))
+        page = render_page(article.title, target.name, timeline, details.created)
+        stage.add(paths.page, page.encode("utf-8"))
         stage.add(paths.manifest, manifest.to_json().encode("utf-8"))
         stage.commit()
     return manifest

@@ -20,7 +20,8 @@ from urllib.parse import quote, urlsplit
 from narrator import __version__
 from narrator.atomic import write_atomic
 from narrator.errors import InputError
-from narrator.files import CHAPTERS_SUFFIX
+from narrator.files import AUDIO_SUFFIXES, CHAPTERS_SUFFIX
+from narrator.publish.jalali import persian_date
 from narrator.publish.manifest import FORMAT, Manifest, load_manifest
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -31,6 +32,8 @@ PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 FEED_NAME = "feed.xml"
 DEFAULT_AUTHOR = "narrator"
 DEFAULT_CATEGORY = "News"
+
+FEED_MARKER = b"<generator>narrator"  # what marks a feed narrator wrote (and may replace)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,20 @@ def podcast_guid(feed_url: str) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
 
 
+#: Enclosure MIME types as podcast apps expect them: Apple's podcast spec lists ``audio/x-m4a`` for
+#: AAC in MP4 (an ``.m4b`` is the same container, and no other type for it is widely accepted).
+ENCLOSURE_TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a", ".m4b": "audio/x-m4a"}
+
+
+def enclosure_type(name: str) -> str:
+    """The enclosure MIME type of the audio file ``name``.
+
+    >>> enclosure_type("a.mp3"), enclosure_type("b.M4B")
+    ('audio/mpeg', 'audio/x-m4a')
+    """
+    return ENCLOSURE_TYPES.get(Path(name).suffix.lower(), "audio/mpeg")
+
+
 def itunes_duration(ms: int) -> str:
     """``HH:MM:SS``: ``itunes_duration(3_723_600) == '01:02:04'``."""
     seconds = round(ms / 1000)
@@ -87,7 +104,7 @@ def _is_manifest_candidate(path: Path) -> bool:
     """A ``<stem>.json`` beside ``<stem>.mp3``, or any JSON whose ``format`` is a narrator manifest."""
     if path.name.endswith(CHAPTERS_SUFFIX) or not path.is_file():
         return False
-    if path.with_suffix(".mp3").exists():
+    if any(path.with_suffix(suffix).exists() for suffix in AUDIO_SUFFIXES):
         return True
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -111,7 +128,8 @@ def find_episodes(folder: Path) -> list[Episode]:
             raise InputError(f"{path}: its audio {manifest.files.mp3} is missing from {folder}")
         episodes.append(Episode(manifest, path, audio.stat().st_size))
     if not episodes:
-        raise InputError(f"{folder}: has no narrations (no manifest <name>.json beside a <name>.mp3)")
+        beside = "a <name>.mp3, .m4b or .m4a"
+        raise InputError(f"{folder}: has no narrations (no manifest <name>.json beside {beside})")
     seen: dict[str, Path] = {}
     for episode in episodes:
         other = seen.setdefault(episode.manifest.guid, episode.path)
@@ -173,11 +191,11 @@ def _item(channel: ET.Element, episode: Episode, base: str, settings: FeedSettin
     item = _sub(channel, "item")
     _sub(item, "title", m.title)
     summary = m.paragraphs[0].text if m.paragraphs else m.title
-    _sub(item, "description", summary)
+    _sub(item, "description", f"{persian_date(m.created_at)} — {summary}")  # pubDate stays Gregorian
     _sub(item, "guid", m.guid, isPermaLink="false")
     _sub(item, "pubDate", format_datetime(m.created_at, usegmt=True))
     audio_url = file_url(base, m.files.mp3)
-    _sub(item, "enclosure", url=audio_url, length=str(episode.audio_bytes), type="audio/mpeg")
+    _sub(item, "enclosure", url=audio_url, length=str(episode.audio_bytes), type=enclosure_type(m.files.mp3))
     _sub(item, f"{{{ITUNES}}}title", m.title)
     _sub(item, f"{{{ITUNES}}}author", settings.author)
     _sub(item, f"{{{ITUNES}}}duration", itunes_duration(m.duration_ms))

@@ -14,11 +14,13 @@ from pathlib import Path
 
 from mutagen import MutagenError
 from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
 
 from narrator.atomic import write_text_atomic
 from narrator.errors import InputError
-from narrator.files import INDEX_NAME, MANIFEST_SUFFIX
+from narrator.files import AUDIO_SUFFIXES, FEED_NAME, INDEX_NAME, MANIFEST_SUFFIX, MP4_SUFFIXES
 from narrator.model import ChapterMark, Cue, Timeline
+from narrator.publish.jalali import persian_date
 from narrator.publish.manifest import Manifest, load_manifest
 from narrator.publish.page import (
     PERSIAN_DIGITS,
@@ -30,6 +32,8 @@ from narrator.publish.page import (
     page_path,
     write_page,
 )
+
+INDEX_MARKER = b'<meta name="generator" content="narrator">'  # marks an index narrator wrote
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ def manifest_timeline(manifest: Manifest) -> Timeline:
         duration_ms=manifest.duration_ms,
         chapters=tuple(ChapterMark(p.start_ms, p.end_ms, p.title) for p in manifest.paragraphs),
         cues=tuple(Cue(s.start_ms, s.end_ms, s.text) for s in manifest.sentences),
+        words=tuple(tuple(Cue(w.start_ms, w.end_ms, w.text) for w in s.words) for s in manifest.sentences),
     )
 
 
@@ -68,16 +73,24 @@ def read_entry(mp3: Path) -> IndexEntry:
     return _entry_from_tags(mp3, page_name)
 
 
+def _tagged_title(mp3: Path, audio: MP3 | MP4) -> str:
+    if isinstance(audio, MP4):
+        names = audio.tags.get("\xa9nam") if audio.tags is not None else None
+        return str(names[0]) if names else mp3.stem
+    title_frame = audio.tags.get("TIT2") if audio.tags is not None else None
+    return str(title_frame.text[0]) if title_frame is not None and title_frame.text else mp3.stem
+
+
 def _entry_from_tags(mp3: Path, page_name: str | None) -> IndexEntry:
+    kind = "MP4" if mp3.suffix.lower() in MP4_SUFFIXES else "MP3"
     try:
-        audio = MP3(mp3)
+        audio = MP4(mp3) if kind == "MP4" else MP3(mp3)
     except (MutagenError, OSError) as exc:
-        raise InputError(f"{mp3}: not a readable MP3 ({exc})") from exc
+        raise InputError(f"{mp3}: not a readable {kind} ({exc})") from exc
     length = getattr(audio.info, "length", None)
     if not isinstance(length, float):
-        raise InputError(f"{mp3}: the MP3 has no duration")
-    title_frame = audio.tags.get("TIT2") if audio.tags is not None else None
-    title = str(title_frame.text[0]) if title_frame is not None and title_frame.text else mp3.stem
+        raise InputError(f"{mp3}: the {kind} has no duration")
+    title = _tagged_title(mp3, audio)
     return IndexEntry(
         title=title,
         duration_ms=round(length * 1000),
@@ -88,10 +101,10 @@ def _entry_from_tags(mp3: Path, page_name: str | None) -> IndexEntry:
 
 
 def narrations(folder: Path) -> list[Path]:
-    """The visible ``.mp3`` files directly in ``folder``, sorted by name."""
+    """The visible audio files (``.mp3``, ``.m4b``, ``.m4a``) directly in ``folder``, sorted by name."""
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder")
-    found = (p for p in folder.iterdir() if p.suffix.lower() == ".mp3" and not p.name.startswith("."))
+    found = (p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES and not p.name.startswith("."))
     return sorted(p for p in found if p.is_file())
 
 
@@ -102,7 +115,7 @@ def write_pages(folder: Path) -> list[Path]:
         manifest = manifest_path(mp3)
         if manifest.is_file():
             info = load_manifest(manifest)
-            written.append(write_page(mp3, info.title, manifest_timeline(info)))
+            written.append(write_page(mp3, info.title, manifest_timeline(info), info.created_at))
     return written
 
 
@@ -113,7 +126,7 @@ def collect(folder: Path) -> list[IndexEntry]:
 
 
 def _date(moment: datetime) -> str:
-    return moment.strftime("%Y/%m/%d").translate(PERSIAN_DIGITS)
+    return persian_date(moment)
 
 
 def _items(entries: Iterable[IndexEntry]) -> str:
@@ -123,19 +136,34 @@ def _items(entries: Iterable[IndexEntry]) -> str:
         rows.append(
             f'<li><a href="{href}">{isolate_latin(entry.title)}</a> '
             f'<span class="meta"><span dir="ltr">{clock(entry.duration_ms)}</span> · '
-            f'<time datetime="{entry.published.isoformat()}" dir="ltr">{_date(entry.published)}</time>'
+            f'<time datetime="{entry.published.isoformat()}">{_date(entry.published)}</time>'
             "</span></li>"
         )
     return "\n".join(rows)
 
 
-def render_index(entries: list[IndexEntry], title: str = "روایت‌ها") -> str:
-    """The index page listing ``entries`` in the order given, as HTML text."""
+def _feed_link(feed: str | None) -> tuple[str, str]:
+    """The ``<head>`` link and the visible link to the folder's podcast feed, if there is one."""
+    if feed is None:
+        return "", ""
+    href = html.escape(urllib.parse.quote(feed))
+    return (
+        f'<link rel="alternate" type="application/rss+xml" title="RSS" href="{href}">\n',
+        f'<p class="feed"><a href="{href}" type="application/rss+xml">خوراک پادکست (RSS)</a></p>\n',
+    )
+
+
+def render_index(entries: list[IndexEntry], title: str = "روایت‌ها", feed: str | None = None) -> str:
+    """The index page listing ``entries`` in the order given, as HTML text; ``feed`` is the name of
+    the folder's podcast feed, linked when given."""
     css = asset("index.css")
     listing = _items(entries) if entries else "<li>هنوز روایتی نیست.</li>"
+    alternate, visible = _feed_link(feed)
     return fill(
         asset("index.html"),
         {
+            "alternate": alternate,
+            "feed": visible,
             "title": html.escape(title),
             "css": css,
             "csp": html.escape(content_policy(css, None)),
@@ -145,8 +173,14 @@ def render_index(entries: list[IndexEntry], title: str = "روایت‌ها") ->
     )
 
 
-def write_index(folder: Path, title: str = "روایت‌ها") -> Path:
-    """Write ``index.html`` in ``folder`` listing every narration there, atomically."""
+def write_index(folder: Path, title: str = "روایت‌ها", feed: Path | None = None) -> Path:
+    """Write ``index.html`` in ``folder`` listing every narration there, atomically.
+
+    It links the podcast feed ``feed`` when that lies in ``folder`` (default: ``feed.xml`` there,
+    when it exists).
+    """
     target = folder / INDEX_NAME
-    write_text_atomic(target, render_index(collect(folder), title))
+    found = feed if feed is not None else folder / FEED_NAME
+    linked = found.name if found.parent.resolve() == folder.resolve() and found.is_file() else None
+    write_text_atomic(target, render_index(collect(folder), title, linked))
     return target

@@ -34,14 +34,25 @@ class SourceInfo:
 
 
 @dataclass(frozen=True)
+class WordEntry:
+    """One written word and when it is heard (ms from the file's start), from the engine's word times."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+@dataclass(frozen=True)
 class SentenceEntry:
-    """One sentence: when it is heard (ms from the file's start), its written and spoken forms."""
+    """One sentence: when it is heard (ms from the file's start), its written and spoken forms, and
+    its written words' times when the engine reported word times (optional; empty otherwise)."""
 
     index: int
     start_ms: int
     end_ms: int
     text: str
     spoken: str
+    words: tuple[WordEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -305,7 +316,25 @@ def _paragraph(f: _Fields) -> ParagraphEntry:
                 end_ms=s.whole("end_ms"),
                 text=s.text("text"),
                 spoken=s.text("spoken"),
+                words=tuple(
+                    WordEntry(w.whole("start_ms"), w.whole("end_ms"), w.text("text"))
+                    for w in (s.objects("words") if "words" in s.data else [])
+                ),
             )
             for s in f.objects("sentences")
         ),
     )
+
+
+def narration_source(path: Path) -> str | None:
+    """The source label of the narration whose manifest is ``path``, or None if ``path`` is not a
+    narrator manifest (of any format version: an older narration may be replaced by a newer one)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    source = data.get("source")
+    name = source.get("name") if isinstance(source, dict) else None
+    return name if isinstance(name, str) else None

@@ -13,7 +13,8 @@ import html
 import json
 import re
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 from narrator.atomic import write_text_atomic
 from narrator.files import NarrationFiles
 from narrator.model import ChapterMark, Cue, Timeline
+from narrator.publish.jalali import persian_date
 
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 # A run of Latin-script words (with digits and inner punctuation) that must keep left-to-right
@@ -120,16 +122,45 @@ def _chapter_items(chapters: tuple[ChapterMark, ...]) -> str:
     )
 
 
+def timed_words(words: Sequence[Cue]) -> str:
+    """A sentence's words, each in a ``<span class="w">`` the page highlights while it is heard;
+    runs of Latin-script words are isolated together so they keep their left-to-right order."""
+    out: list[str] = []
+    latin: list[str] = []
+    for number, word in enumerate(words):
+        span = f'<span class="w" data-w="{number}">{html.escape(word.text)}</span>'
+        if LATIN_RUN.fullmatch(word.text.rstrip(".,;:!?،؛؟»)")):
+            latin.append(span)
+            continue
+        if latin:
+            out.append(f"<bdi>{' '.join(latin)}</bdi>")
+            latin = []
+        out.append(span)
+    if latin:
+        out.append(f"<bdi>{' '.join(latin)}</bdi>")
+    return " ".join(out)
+
+
+def _sentence_words(timeline: Timeline, index: int) -> tuple[Cue, ...]:
+    return timeline.words[index] if index < len(timeline.words) else ()
+
+
+def _sentence(timeline: Timeline, index: int) -> str:
+    """One sentence of the transcript: its words in spans when they are timed, else its text."""
+    words = _sentence_words(timeline, index)
+    if words:
+        kind, text = "cue timed", timed_words(words)
+    else:
+        kind, text = "cue", isolate_latin(timeline.cues[index].text)
+    return f'<span class="{kind}" role="button" tabindex="-1" data-index="{index}">{text}</span>'
+
+
 def _transcript(timeline: Timeline) -> str:
     paragraphs = []
     for group in group_cues(timeline):
         if not group:
             continue
-        spans = " ".join(
-            f'<span class="cue" role="button" tabindex="-1" data-index="{i}">'
-            f"{isolate_latin(timeline.cues[i].text)}</span>"
-            for i in group
-        )
+        spans = " ".join(_sentence(timeline, i) for i in group)
         paragraphs.append(f"<p>{spans}</p>")
     return "\n".join(paragraphs)
 
@@ -139,10 +170,12 @@ def _data(timeline: Timeline) -> dict[str, object]:
         text = mark.text if isinstance(mark, Cue) else mark.title
         return {"start": mark.start_ms, "end": mark.end_ms, "text": text}
 
+    cues = timeline.cues
     return {
         "duration": timeline.duration_ms,
         "chapters": [item(c) for c in timeline.chapters],
         "cues": [item(c) for c in timeline.cues],
+        "words": [[[w.start_ms, w.end_ms] for w in _sentence_words(timeline, i)] for i in range(len(cues))],
     }
 
 
@@ -161,8 +194,17 @@ def content_policy(css: str, js: str | None) -> str:
     )
 
 
-def render_page(title: str, audio_name: str, timeline: Timeline) -> str:
-    """The listening page for the MP3 ``audio_name`` (a file name beside the page) as HTML text."""
+def published_html(published: datetime | None) -> str:
+    """The publication date for readers (Jalali) with the Gregorian instant for machines."""
+    if published is None:
+        return ""
+    instant = published.replace(microsecond=0).isoformat()  # as the manifest records it
+    return f'<time datetime="{html.escape(instant)}">{persian_date(published)}</time> · '
+
+
+def render_page(title: str, audio_name: str, timeline: Timeline, published: datetime | None = None) -> str:
+    """The listening page for the audio file ``audio_name`` (a file name beside the page) as HTML
+    text; ``published`` is shown as a Jalali date."""
     stem = audio_name.rsplit(".", 1)[0]
     css, js = asset("page.css"), asset("page.js")
     values = {
@@ -171,6 +213,7 @@ def render_page(title: str, audio_name: str, timeline: Timeline) -> str:
         "audio": html.escape(urllib.parse.quote(audio_name)),
         "captions": html.escape(urllib.parse.quote(stem + ".vtt")),
         "duration": clock(timeline.duration_ms),
+        "published": published_html(published),
         "chapters": _chapter_items(timeline.chapters),
         "transcript": _transcript(timeline),
         "data": script_json(_data(timeline)),
@@ -186,8 +229,8 @@ def page_path(mp3: Path) -> Path:
     return NarrationFiles.beside(mp3).page
 
 
-def write_page(mp3: Path, title: str, timeline: Timeline) -> Path:
+def write_page(mp3: Path, title: str, timeline: Timeline, published: datetime | None = None) -> Path:
     """Write the listening page for ``mp3`` beside it, atomically; return the page's path."""
     target = page_path(mp3)
-    write_text_atomic(target, render_page(title, mp3.name, timeline))
+    write_text_atomic(target, render_page(title, mp3.name, timeline, published))
     return target

@@ -1,5 +1,5 @@
-"""Files beside each MP3, from the narration's real timings: WebVTT and SRT transcripts (one cue per
-sentence) and Podcasting 2.0 JSON chapters."""
+"""Files beside each narration, from its real timings: WebVTT and SRT transcripts (short caption
+cues of up to two lines, see :mod:`narrator.cues`) and Podcasting 2.0 JSON chapters."""
 
 from __future__ import annotations
 
@@ -32,24 +32,29 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _lines(text: str) -> str:
+    """The cue's lines (split at ``\n``), each with its spaces collapsed; no blank line inside."""
+    return "\n".join(line for line in (_one_line(part) for part in text.split("\n")) if line)
+
+
 def vtt_escape(text: str) -> str:
     """Cue text with ``&``, ``<`` and ``>`` escaped, so no text can end a cue or open a tag."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_vtt(cues: Sequence[Cue], language: str = "fa") -> str:
-    """A WebVTT transcript: a ``Language`` header, then one numbered cue per sentence."""
+    """A WebVTT transcript: a ``Language`` header, then one numbered cue each."""
     blocks = [f"WEBVTT\nKind: captions\nLanguage: {language}"]
     for number, cue in enumerate(cues, start=1):
-        text = vtt_escape(_one_line(cue.text))
+        text = vtt_escape(_lines(cue.text))
         blocks.append(f"{number}\n{vtt_time(cue.start_ms)} --> {vtt_time(cue.end_ms)}\n{text}")
     return "\n\n".join(blocks) + "\n"
 
 
 def to_srt(cues: Sequence[Cue]) -> str:
-    """A SubRip transcript: one numbered cue per sentence."""
+    """A SubRip transcript: one numbered cue each."""
     blocks = [
-        f"{number}\n{srt_time(cue.start_ms)} --> {srt_time(cue.end_ms)}\n{_one_line(cue.text)}"
+        f"{number}\n{srt_time(cue.start_ms)} --> {srt_time(cue.end_ms)}\n{_lines(cue.text)}"
         for number, cue in enumerate(cues, start=1)
     ]
     return "\n\n".join(blocks) + "\n"

@@ -204,16 +204,19 @@ def rule_based_mark(sentence: str) -> str:
     return apply_marks(sentence, tokens, rule_based_flags(tokens))
 
 
-#: Engines that phonemize through espeak-ng and so do not predict the ezafe themselves.
-EZAFE_ENGINES = frozenset({"espeak", "piper"})
 EZAFE_MODES = ("auto", "on", "off")
 
 
-def wants_ezafe(mode: str, engine: str) -> bool:
-    """Whether ``--ezafe mode`` marks the ezafe for ``engine`` (auto: for espeak-ng based engines)."""
+def wants_ezafe(mode: str, reads_through_espeak: bool) -> bool:
+    """Whether ``--ezafe mode`` marks the ezafe for an engine; ``auto`` marks it when espeak-ng
+    reads for the engine (espeak-ng does not predict the ezafe itself).
+
+    >>> wants_ezafe("auto", True), wants_ezafe("auto", False), wants_ezafe("on", False)
+    (True, False, True)
+    """
     if mode not in EZAFE_MODES:
         raise ValueError(f"ezafe mode must be one of {', '.join(EZAFE_MODES)}, not {mode!r}")
-    return mode == "on" or (mode == "auto" and engine in EZAFE_ENGINES)
+    return mode == "on" or (mode == "auto" and reads_through_espeak)
 
 
 def mark_article(article: Article, tagger: EzafeTagger) -> Article:

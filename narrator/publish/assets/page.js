@@ -8,6 +8,15 @@
   var chapterEls = Array.prototype.slice.call(document.querySelectorAll(".chapters button"));
   var cues = data.cues;
   var chapters = data.chapters;
+  /* Word times per sentence ([start, end] ms), where the engine reported them. */
+  var words = (data.words || []).map(function (list) {
+    return list.map(function (w) { return { start: w[0], end: w[1] }; });
+  });
+  var wordEls = cueEls.map(function (el) {
+    return Array.prototype.slice.call(el.querySelectorAll(".w"));
+  });
+  var activeWord = null;
+  var frame = 0;
   var reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   var activeCue = -1;
   var activeChapter = -1;
@@ -77,10 +86,38 @@
     return first > cue ? first : cue;
   }
 
+  /* The word being heard: the last one of the sentence started and not yet over, if timed. */
+  function markWord(cue, ms) {
+    var el = null;
+    var list = cue >= 0 ? words[cue] || [] : [];
+    if (list.length && list.length === wordEls[cue].length) {
+      var i = lastStarted(list, ms);
+      if (i >= 0 && ms <= list[i].end + EPSILON_MS) {
+        el = wordEls[cue][i];
+      }
+    }
+    if (el !== activeWord) {
+      if (activeWord) {
+        activeWord.classList.remove("spoken");
+      }
+      if (el) {
+        el.classList.add("spoken");
+      }
+      activeWord = el;
+    }
+  }
+
+  /* While playing, follow every animation frame: timeupdate comes too rarely for words. */
+  function tick() {
+    sync();
+    frame = audio.paused ? 0 : window.requestAnimationFrame(tick);
+  }
+
   function sync() {
     var ms = audio.currentTime * 1000;
     var chapter = lastStarted(chapters, ms);
     var cue = currentCue(ms, chapter);
+    markWord(cue, ms);
     if (cue !== activeCue) {
       mark(cueEls, activeCue, cue);
       activeCue = cue;
@@ -159,8 +196,13 @@
     event.preventDefault();
   });
 
-  ["timeupdate", "seeked", "seeking", "loadedmetadata", "play"].forEach(function (name) {
+  ["timeupdate", "seeked", "seeking", "loadedmetadata", "play", "pause"].forEach(function (name) {
     audio.addEventListener(name, sync);
+  });
+  audio.addEventListener("playing", function () {
+    if (!frame) {
+      frame = window.requestAnimationFrame(tick);
+    }
   });
   addCues();
   setTabStop(0);
