@@ -65,7 +65,7 @@ RANGE_CUES = _words(
 )
 # Before a season or school year, two consecutive years are read one after the other.
 SEASON = re.compile(
-    f"(?:تحصیلی|زراعی|نیمسال|نیم{ZWNJ}?سال|نیم سال|فصل|مالی|سال|سال{ZWNJ}?های|لیگ)(?: (?:اول|دوم))? ?$"
+    f"(?:تحصیلی|زراعی|نیمسال|نیم{ZWNJ}?سال|نیم سال|فصل|مالی|سال|لیگ)(?: (?:اول|دوم))? ?$"
 )
 _NOT_A_TEAM = _words("تا از بین و یا که")
 # Stoppage time typed backwards by bidi editing: «۴+۹۰» is 90+4.
