@@ -21,7 +21,7 @@ from narrator.text.rules import Rule, spaced
 _VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 _VALID = re.compile("^(?:C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _CENTURY = ("قرن", "سده", "قرون")
-_ROMAN = re.compile(f"(?<=[{LETTERS}]) (?P<roman>[IVXLC]{{1,7}})(?![A-Za-z\\d])(?! [A-Za-z])")
+_ROMAN = re.compile(f"(?<=[{LETTERS}] )(?P<roman>[IVXLC]{{1,7}})(?![A-Za-z\\d])(?! [A-Za-z])")
 _WORD_BEFORE = re.compile(f"([{LETTERS}{ZWNJ}]+) $")
 
 
@@ -46,7 +46,7 @@ def _roman(match: re.Match[str]) -> str | None:
     value = roman_value(numeral)
     if value is None or value == 0 or (century and value > 30):
         return None
-    return " " + spaced(ordinal(value))
+    return spaced(ordinal(value))
 
 
 RULES = (Rule("roman", "roman", _ROMAN, _roman, needs=re.compile("[IVXLC]")),)
