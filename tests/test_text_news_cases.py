@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import html
 import string
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from narrator.engines.espeak import phonemize
+from narrator.engines.base import EngineOptions
+from narrator.engines.espeak import EspeakEngine, phonemize
 from narrator.text import normalize, split_sentences, spoken_form
 from narrator.text.dates import JALALI, LUNAR
 from narrator.text.english import english_word, from_ipa
@@ -94,6 +96,24 @@ def test_without_espeak_a_latin_word_falls_back_to_spelling_rules() -> None:
         raise OSError("no libespeak-ng")
 
     assert english_word("Tesla", broken) is None
+
+
+def test_english_readings_while_the_persian_voice_speaks_are_the_same() -> None:
+    # One libespeak-ng with one current voice: the text zone's English look-ups and the engine's
+    # Persian synthesis share its lock, so the English voice never leaks into the Persian audio
+    # (which would be far longer: English letter names) nor Persian into the readings.
+    words = ["Hunter", "Starbucks", "Disney", "Bernie", "Sanders", "Kamala", "Spotify", "Pfizer"]
+    spoken = "سلام، امروز هوا خوب است."
+    engine = EspeakEngine(EngineOptions())
+    alone = len(engine.synthesize(spoken).pcm)
+    expected = [english_word(w, lambda word: phonemize(word, "en-us")) for w in words]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        clips = [pool.submit(engine.synthesize, spoken) for _ in range(6)]
+        readings = [pool.submit(english_word, w, lambda word: phonemize(word, "en-us")) for w in words]
+        assert [f.result() for f in readings] == expected
+        # espeak-ng's own output varies by a few samples from call to call, even alone.
+        assert all(abs(len(f.result().pcm) - alone) < alone // 50 for f in clips)
+    assert "(en)" not in phonemize(spoken)
 
 
 latin_word = st.text(string.ascii_letters, min_size=1, max_size=12)
