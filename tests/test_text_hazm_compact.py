@@ -31,6 +31,7 @@ from narrator.text.hazm_data import (
 )
 from narrator.text.hazm_steps import HazmSteps
 from narrator.text.normalize import canonical_chars, normalize, renormalize, repair_zwnj, tidy_spaces
+from narrator.text.web import clean, latin_digits
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_3a98ce0cadde2fff.txt"
@@ -76,8 +77,10 @@ def reference_steps(data: HazmData, reference: Any) -> HazmSteps:
 
 
 def reference_normalize(text: str, reference: Any, reference_steps: HazmSteps) -> str:
-    """``normalize`` as it was built on hazm directly: hazm's normalize, then the ZWNJ repair."""
-    return tidy_spaces(repair_zwnj(reference.normalize(canonical_chars(text)), reference_steps))
+    """``normalize`` as it was built on hazm directly: web text cleaned, hazm's normalize, the ZWNJ
+    repair, Latin tokens' digits put back."""
+    text = reference.normalize(canonical_chars(clean(text)))
+    return latin_digits(tidy_spaces(repair_zwnj(text, reference_steps)))
 
 
 def reference_renormalize(text: str, reference: Any, reference_steps: HazmSteps) -> str:

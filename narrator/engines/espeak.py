@@ -1,66 +1,19 @@
-"""espeak-ng in-process, through the libespeak-ng that the espeakng-loader wheel ships."""
+"""espeak-ng in-process, through the libespeak-ng that the espeakng-loader wheel ships
+(loaded by the shared :mod:`narrator.espeak_lib`)."""
 
 from __future__ import annotations
 
-import ctypes
 import os
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
 from narrator.engines.base import EngineOptions, primary_language
-from narrator.errors import EngineError, EngineUnavailable, InputError
+from narrator.errors import EngineError
+from narrator.espeak_lib import RATE_RANGE, phonemize, words_per_minute
+from narrator.espeak_lib import load as _load
 from narrator.model import Clip, WordTime
 
-_AUDIO_OUTPUT_SYNCHRONOUS = 2
-_ESPEAK_CHARS_UTF8 = 1
-_ESPEAK_RATE = 1
-_ESPEAK_PITCH = 3
-_PHONEMES_IPA = 0x02
-_DEFAULT_WPM = 175
-_DEFAULT_PITCH = 50
-RATE_RANGE = (-50, 200)
-
-
-def words_per_minute(rate: int | None) -> int:
-    """espeak-ng's speed for a percent change of the default 175 words a minute.
-
-    >>> words_per_minute(None), words_per_minute(20), words_per_minute(-50)
-    (175, 210, 88)
-    """
-    if rate is None:
-        return _DEFAULT_WPM
-    if not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
-        low, high = RATE_RANGE
-        raise InputError(f"--rate {rate} is out of range for espeak ({low} to +{high} percent)")
-    return round(_DEFAULT_WPM * (100 + rate) / 100)
-
-_EVENT_LIST_TERMINATED = 0
-_EVENT_WORD = 1
-
-
-class _EventId(ctypes.Union):
-    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
-
-
-class _Event(ctypes.Structure):
-    """``espeak_EVENT`` of speak_lib.h: what the synthesis callback reports besides audio."""
-
-    _fields_ = [
-        ("type", ctypes.c_int),
-        ("unique_identifier", ctypes.c_uint),
-        ("text_position", ctypes.c_int),  # in characters, from 1
-        ("length", ctypes.c_int),  # in characters
-        ("audio_position", ctypes.c_int),  # ms from the start of the text
-        ("sample", ctypes.c_int),
-        ("user_data", ctypes.c_void_p),
-        ("id", _EventId),
-    ]
-
-
-_SynthCallback = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
-)
+__all__ = ["RATE_RANGE", "EspeakEngine", "espeak_languages", "phonemize", "word_times", "words_per_minute"]
 
 
 def word_times(text: str, starts: list[tuple[int, int, int]], duration_ms: int) -> tuple[WordTime, ...]:
@@ -77,93 +30,6 @@ def word_times(text: str, starts: list[tuple[int, int, int]], duration_ms: int) 
         begin = min(start, duration_ms)
         times.append(WordTime(word, begin, max(min(end, duration_ms), begin)))
     return tuple(times)
-
-
-class _Library:
-    """The loaded libespeak-ng; it keeps global state, so every call holds ``lock``."""
-
-    def __init__(self) -> None:
-        import espeakng_loader
-
-        self.lock = threading.Lock()
-        self._chunks: list[bytes] = []
-        self._words: list[tuple[int, int, int]] = []
-        lib = ctypes.cdll.LoadLibrary(espeakng_loader.get_library_path())
-        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        lib.espeak_Initialize.restype = ctypes.c_int
-        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-        lib.espeak_SetVoiceByName.restype = ctypes.c_int
-        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
-        lib.espeak_SetParameter.restype = ctypes.c_int
-        lib.espeak_Synth.argtypes = [
-            ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
-            ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p,
-        ]
-        lib.espeak_Synth.restype = ctypes.c_int
-        lib.espeak_Synchronize.restype = ctypes.c_int
-        lib.espeak_TextToPhonemes.argtypes = [
-            ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int,
-        ]
-        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
-        data = espeakng_loader.get_data_path().encode()
-        rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
-        if rate <= 0:
-            raise EngineUnavailable("espeak-ng could not start: its data folder did not load")
-        self.sample_rate: int = rate
-        self._callback = _SynthCallback(self._collect)
-        lib.espeak_SetSynthCallback(self._callback)
-        self.lib = lib
-
-    def _collect(
-        self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: ctypes._Pointer[_Event]
-    ) -> int:
-        if count > 0 and wav:
-            self._chunks.append(ctypes.string_at(wav, count * 2))
-        index = 0
-        while events and events[index].type != _EVENT_LIST_TERMINATED:
-            event = events[index]
-            if event.type == _EVENT_WORD:
-                self._words.append((event.text_position, event.length, event.audio_position))
-            index += 1
-        return 0
-
-    def set_voice(self, voice: str, rate: int | None, pitch: int | None) -> None:
-        if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-            raise EngineUnavailable(f"espeak-ng has no voice {voice!r}")
-        self.lib.espeak_SetParameter(_ESPEAK_RATE, words_per_minute(rate), 0)
-        self.lib.espeak_SetParameter(_ESPEAK_PITCH, min(100, max(0, _DEFAULT_PITCH + (pitch or 0))), 0)
-
-    def synth(self, text: str) -> tuple[bytes, list[tuple[int, int, int]]]:
-        """The audio of ``text`` and its word events (character position, length, ms)."""
-        self._chunks = []
-        self._words = []
-        data = text.encode("utf-8")
-        status = self.lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _ESPEAK_CHARS_UTF8, None, None)
-        if status != 0 or self.lib.espeak_Synchronize() != 0:
-            raise EngineError(f"espeak-ng failed to speak (status {status})")
-        return b"".join(self._chunks), self._words
-
-    def phonemes(self, text: str) -> str:
-        pointer = ctypes.c_char_p(text.encode("utf-8"))
-        parts: list[str] = []
-        while pointer.value:
-            out = self.lib.espeak_TextToPhonemes(ctypes.byref(pointer), _ESPEAK_CHARS_UTF8, _PHONEMES_IPA)
-            if out is None:
-                break
-            parts.append(out.decode("utf-8"))
-        return " ".join(parts)
-
-
-_library: _Library | None = None
-_library_lock = threading.Lock()
-
-
-def _load() -> _Library:
-    global _library
-    with _library_lock:
-        if _library is None:
-            _library = _Library()
-        return _library
 
 
 @lru_cache(maxsize=1)
@@ -231,11 +97,3 @@ class EspeakEngine:
             pcm, events = library.synth(text)
         clip = Clip(pcm=pcm, sample_rate=library.sample_rate)
         return Clip(pcm=pcm, sample_rate=clip.sample_rate, words=word_times(text, events, clip.duration_ms))
-
-
-def phonemize(text: str, voice: str = "fa") -> str:
-    """espeak-ng's IPA for ``text``: what the voice will say, with ``(en)`` where it switches."""
-    library = _load()
-    with library.lock:
-        library.set_voice(voice, None, None)
-        return library.phonemes(text)

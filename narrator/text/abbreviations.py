@@ -78,3 +78,11 @@ ERA = Rule(
     lambda m: spaced(ERAS[m.group(1)]),
     needs=re.compile(r"\d"),
 )
+# A short year after «سال» with an era letter: ``سال ۶۲۲ م`` (not the ordinal «ششصد و بیست و دوم»).
+SHORT_YEAR_ERA = Rule(
+    "era-short-year",
+    "abbreviation",
+    re.compile(f"(?<=سال )(\\d{{1,3}}) ?([شقم])\\.?{_AFTER}"),
+    lambda m: f"{m.group(1)} {ERAS[m.group(2)]} ",
+    needs=re.compile(r"سال \d"),
+)

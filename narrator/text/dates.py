@@ -128,10 +128,22 @@ def _time(match: re.Match[str]) -> str | None:
     return spaced(read_time(hours, minutes, seconds))
 
 
+def _two_digit_year_any(match: re.Match[str]) -> str:
+    """``سال ۰۲`` is «سال صفر دو», as people say 1402 (not «سال دو»)."""
+    return spaced("صفر " + cardinal(int(match.group(1) or match.group(2))))
+
+
 _NO_NUMBER_BEFORE = r"(?<![\d٫.,٬/:-])"
 _NO_NUMBER_AFTER = r"(?![\d٫,٬]|[./:-]\d)"
 
 RULES = (
+    Rule(
+        "year-two-digit",
+        "date",
+        re.compile(f"(?<=سال )[0۰](\\d)(?![\\d٫.,٬/:]){_AFTER}|(?<=سال{ZWNJ}های )[0۰](\\d)(?![\\d٫.,٬/:])"),
+        _two_digit_year_any,
+        needs=re.compile("سال"),
+    ),
     Rule(
         "date-numeric",
         "date",

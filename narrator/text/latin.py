@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from narrator.text.english import english_word
 from narrator.text.lexicon import builtin_table
 from narrator.text.normalize import LETTERS, ZWNJ
 from narrator.text.numbers import cardinal
@@ -35,6 +36,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _TOKEN = re.compile(r"[A-Za-z\d]*[A-Za-z][A-Za-z\d]*(?:[-'&.][A-Za-z\d]+)*")
 _PIECE = re.compile(r"[A-Za-z]+|\d+")
 _HAS_LATIN = re.compile("[A-Za-z]")
+_NO_VOWEL = re.compile("^[^aeiouyAEIOUY]{1,6}$")  # «sms», «mb»: letters, not a word
 _HAS_LINK = re.compile(r"[A-Za-z\d]\.[A-Za-z]|www\.|://")
 
 _DIGRAPHS = (
@@ -108,10 +110,10 @@ def read_latin(token: str) -> str:
         for piece in _PIECE.findall(part):
             if piece.isdigit():
                 parts.append(cardinal(int(piece)))
-            elif (piece.isupper() and len(piece) <= MAX_ACRONYM) or len(piece) == 1:
+            elif (piece.isupper() and len(piece) <= MAX_ACRONYM) or len(piece) == 1 or _NO_VOWEL.match(piece):
                 parts.append(spell(piece))
             else:
-                parts.append(names().get(piece.lower()) or transliterate(piece))
+                parts.append(names().get(piece.lower()) or english_word(piece) or transliterate(piece))
     joiner = " و " if "&" in token else " "
     return joiner.join(p for p in parts if p)
 
@@ -120,8 +122,22 @@ def _drop(match: re.Match[str]) -> str:
     return " "
 
 
+# Three or more capitalized words in a row are a title in capitals, not acronyms.
+_CAPITALS_RUN = re.compile(r"(?<![A-Za-z])[A-Z][A-Z']+(?: [A-Z][A-Z']*){2,}(?![A-Za-z])")
+
+
+def _in_capitals_run(match: re.Match[str]) -> bool:
+    text = match.string
+    if not match.group(0).isupper() or not _CAPITALS_RUN.search(text):
+        return False
+    return any(run.start() <= match.start() < run.end() for run in _CAPITALS_RUN.finditer(text))
+
+
 def _latin(match: re.Match[str]) -> str:
-    return spaced(read_latin(match.group(0)))
+    token = match.group(0)
+    if _in_capitals_run(match) and token.lower() not in names() and len(token) > 1:
+        return spaced(read_latin(token.capitalize()))
+    return spaced(read_latin(token))
 
 
 RULES = (

@@ -13,6 +13,7 @@ from functools import lru_cache, partial
 from narrator.text.hazm_data import load_hazm_data
 from narrator.text.hazm_steps import HazmSteps
 from narrator.text.names import name_lists
+from narrator.text.web import clean, latin_digits
 from narrator.text.zwnj import SUFFIXES_AFTER_HEH, SUFFIXES_ANY_STEM, Evidence, frequencies, overrides
 
 ZWNJ = "\u200c"
@@ -163,4 +164,5 @@ def normalize(text: str, steps: HazmSteps | None = None) -> str:
     'برنامه\u200cهای ما اجرا می\u200cشود'
     """
     steps = steps or hazm_steps()
-    return tidy_spaces(repair_zwnj(steps.normalize(canonical_chars(text)), steps))
+    text = steps.normalize(canonical_chars(clean(text)))
+    return latin_digits(tidy_spaces(repair_zwnj(text, steps)))

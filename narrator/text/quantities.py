@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from narrator.text import ranges
 from narrator.text.normalize import LETTERS, ZWNJ
 from narrator.text.numbers import MAX_CARDINAL, cardinal, decimal, digit_groups, ordinal, ordinal_adjective
 from narrator.text.rules import Rule, spaced
@@ -37,21 +38,41 @@ UNITS = {
     "MB": "مگابایت", "TB": "ترابایت", "KB": "کیلوبایت", "GHz": "گیگاهرتز", "MHz": "مگاهرتز",
     "Hz": "هرتز", "mph": "مایل بر ساعت", "ha": "هکتار", "USD": "دلار", "EUR": "یورو",
     "IRR": "ریال", "GBP": "پوند", "°": "درجه", "m": "متر", "g": "گرم", "l": "لیتر", "L": "لیتر",
-    "t": "تن", "s": "ثانیه", "h": "ساعت",
+    "t": "تن", "s": "ثانیه", "h": "ساعت", "m/s": "متر بر ثانیه", "km/s": "کیلومتر بر ثانیه",
+    "Mbps": "مگابیت بر ثانیه", "Gbps": "گیگابیت بر ثانیه", "kbps": "کیلوبیت بر ثانیه",
+    "MWh": "مگاوات ساعت", "GWh": "گیگاوات ساعت", "TWh": "تراوات ساعت", "W": "وات", "V": "ولت",
+    "kV": "کیلوولت", "mAh": "میلی‌آمپر ساعت", "ppm": "پی‌پی‌ام", "nm": "نانومتر", "µm": "میکرومتر",
+    "μm": "میکرومتر", "µg": "میکروگرم", "μg": "میکروگرم", "ft": "فوت", "lb": "پوند", "bbl": "بشکه",
+    "hp": "اسب بخار", "cc": "سی‌سی", "kcal": "کیلوکالری", "dB": "دسی‌بل", "kHz": "کیلوهرتز",
+    "min": "دقیقه", "sec": "ثانیه", "°K": "درجه کلوین", "K": "کلوین",
 }  # fmt: skip
 _PERSIAN_DIGITS = str.maketrans("23", "۲۳")
 UNITS.update({unit.translate(_PERSIAN_DIGITS): words for unit, words in list(UNITS.items())})
 _UNIT_ALTERNATION = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 
 FRACTIONS = {"½": "نیم", "¼": "یک چهارم", "¾": "سه چهارم", "⅓": "یک سوم", "⅔": "دو سوم",
-             "⅕": "یک پنجم", "⅛": "یک هشتم", "⅒": "یک دهم"}  # fmt: skip
+             "⅕": "یک پنجم", "⅖": "دو پنجم", "⅗": "سه پنجم", "⅘": "چهار پنجم", "⅙": "یک ششم",
+             "⅚": "پنج ششم", "⅐": "یک هفتم", "⅛": "یک هشتم", "⅜": "سه هشتم", "⅝": "پنج هشتم",
+             "⅞": "هفت هشتم", "⅑": "یک نهم", "⅒": "یک دهم"}  # fmt: skip
 
-SPORTS = re.compile(
-    f"(?<![{LETTERS}])(?:تیم|بازی|مسابقه|دیدار|گل(?![{LETTERS}])|لیگ|جام(?![{LETTERS}])|فوتبال|فوتسال|"
-    "والیبال|بسکتبال|هندبال|واترپلو|تنیس|پیروز|شکست|برتری|مساوی|تساوی|قهرمان|حریف|امتیاز|"
-    "پرسپولیس|استقلال|سپاهان|تراکتور|گلزن|دروازه)"
-)
 _ID_CONTEXT = "شماره|پیامک|تلفن|تماس|همراه|نمابر|فکس|کد|پلاک|شناسه|شبا|حساب|کارت|سریال"
+
+
+_SIGN = r"(?:(?:(?<=[\s(«\[:،])|^)(?P<sign>[-−+]))?"
+
+
+def _sign_word(sign: str | None) -> str:
+    return "" if not sign else "مثبت " if sign == "+" else "منفی "
+
+
+def _unit(match: re.Match[str]) -> str:
+    """``۳۰ m/s`` -> ``۳۰ متر بر ثانیه``; a bare ``°C`` -> ``درجه سانتی‌گراد``."""
+    if not match.group("n"):
+        return spaced(UNITS[match.group("bare")])
+    words = UNITS[match.group("u")]
+    if match.group("per"):
+        words += " بر " + UNITS[match.group("per")]
+    return f" {_sign_word(match.group('sign'))}{match.group('n')} {words} "
 
 
 def read_number(literal: str) -> str:
@@ -73,14 +94,6 @@ def _number(match: re.Match[str]) -> str:
 def _identifier(match: re.Match[str]) -> str:
     parts = re.findall(r"\d+", match.group("id"))
     return match.group("lead") + spaced("، ".join(digit_groups(p) for p in parts))
-
-
-def _score_or_range(match: re.Match[str]) -> str:
-    first, second = match.group(1), match.group(2)
-    small = len(first) <= 2 and len(second) <= 2 and "." not in first + second
-    if small and SPORTS.search(match.string):
-        return f" {first} بر {second} "
-    return f" {first} تا {second} "
 
 
 def _ordinal(match: re.Match[str]) -> str | None:
@@ -132,27 +145,31 @@ RULES = (
     Rule(
         "percent",
         "percent",
-        re.compile(rf"[%٪] ?({NUMBER})|({NUMBER}) ?[%٪]|[%٪]"),
-        lambda m: f" {m.group(1) or m.group(2) or ''} درصد ",
+        re.compile(rf"[%٪] ?(?P<n1>{NUMBER})|{_SIGN}(?P<n2>{NUMBER}) ?[%٪]|[%٪]"),
+        lambda m: f" {_sign_word(m.group('sign'))}{m.group('n1') or m.group('n2') or ''} درصد ",
         needs=re.compile("[%٪]"),
     ),
     Rule(
         "unit",
         "unit",
-        re.compile(rf"({NUMBER}) ?({_UNIT_ALTERNATION})(?![A-Za-z\d²³])|(°C|° C|℃|°F)"),
-        lambda m: f" {m.group(1)} {UNITS[m.group(2)]} " if m.group(1) else spaced(UNITS[m.group(3)]),
+        re.compile(
+            rf"{_SIGN}(?P<n>{NUMBER}) ?(?P<u>{_UNIT_ALTERNATION})(?:/(?P<per>{_UNIT_ALTERNATION}))?"
+            r"(?![A-Za-z\d²³])|(?P<bare>°C|° C|℃|°F)"
+        ),
+        _unit,
         needs=re.compile("[A-Za-z°℃]"),
+    ),
+    Rule(
+        "hemat",
+        "currency",
+        re.compile(f"(?<=\\d) ?همت{_AFTER_WORD}"),
+        lambda m: " هزار میلیارد تومان ",
+        needs=re.compile("همت"),
     ),
 )
 
 NUMBER_RULES = (
-    Rule(
-        "score-or-range",
-        "range",
-        re.compile(rf"{_BEFORE}({NUMBER}) ?[-–—] ?({NUMBER})(?![\d])"),
-        _score_or_range,
-        needs=re.compile(r"\d ?[-–—] ?\d"),
-    ),
+    *ranges.RULES,
     Rule(
         "ratio",
         "range",
@@ -180,6 +197,13 @@ NUMBER_RULES = (
         re.compile(rf"{_BEFORE}(\d)/(\d{{1,2}})(?= ?نهایی)"),
         lambda m: spaced(read_fraction(int(m.group(1)), int(m.group(2)))),
         needs=re.compile("نهایی"),
+    ),
+    Rule(
+        "fraction-slash",
+        "fraction",
+        re.compile(rf"{_BEFORE}(\d{{1,3}})\u2044(\d{{1,3}})(?!\d)"),
+        lambda m: spaced(read_fraction(int(m.group(1)), int(m.group(2)))) if int(m.group(2)) > 1 else None,
+        needs=re.compile("\u2044"),
     ),
     Rule(
         "fraction",

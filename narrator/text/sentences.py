@@ -2,8 +2,9 @@
 
 A sentence ends at ``. ! ? ؟ …`` (a run of them, with any closing quote or bracket after it), also
 when the next sentence follows with no space (``است.سپس``), but not inside a number
-(``۱۲.۵``), a link, an abbreviation from the table (``ج.ا.ا``, ``ه.ش``) or after an initial
-(``م. احمدی``, ``J. K.``).
+(``۱۲.۵``), a link, an abbreviation from the table (``ج.ا.ا``, ``ه.ش``, ``ب.ظ.``) or after an
+initial (``م. احمدی``, ``J. K.``). An ellipsis (``…``, ``...``) is a pause inside a sentence; it
+ends one only at the end of the paragraph. ``؟!`` ends a sentence like ``؟``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def _is_end(paragraph: str, start: int, end: int) -> bool:
     """Whether the punctuation at ``start:end`` ends a sentence."""
     mark = paragraph[start:end]
     after = paragraph[end : end + 1]
+    core = mark.rstrip(_CLOSERS)
+    if core == "…" or (len(core) > 1 and set(core) <= {".", "…"}):
+        return not paragraph[end:].strip()  # an ellipsis is a pause, unless it ends the paragraph
     if "." not in mark.rstrip(_CLOSERS) or len(mark.rstrip(_CLOSERS)) > 1:
         return after == "" or not after.isalnum() or after.isalpha()
     before = paragraph[start - 1 : start]

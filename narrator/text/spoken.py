@@ -15,7 +15,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from narrator.text import abbreviations, dates, latin, quantities
+from narrator.text import abbreviations, dates, latin, quantities, roman, web
 from narrator.text.lexicon import Lexicon
 from narrator.text.normalize import LETTERS, ZWNJ, affix_candidates, normalize, renormalize, tidy_spaces
 from narrator.text.rules import Replacement, Rule, apply_rules
@@ -26,7 +26,7 @@ DIACRITICS = "\u064b-\u0652"  # kept only when a user's lexicon puts them in a s
 
 _OTHER_DIGIT = re.compile(r"(?![0-9۰-۹٠-٩])\d")
 _SYMBOLS = {
-    "&": " و ", "=": " مساوی ", "×": " ضرب در ", "÷": " تقسیم بر ", "…": ".", ",": "،", ";": "؛",
+    "&": " و ", "=": " مساوی ", "×": " ضرب در ", "÷": " تقسیم بر ", ",": "،", ";": "؛",
     "?": "؟", "٬": "،", "٫": " ", "\n": ". ",
 }  # fmt: skip
 _SYMBOL = re.compile("|".join(re.escape(s) for s in _SYMBOLS))
@@ -45,6 +45,23 @@ def _other_digit(match: re.Match[str]) -> str:
 
 SCRIPT_DIGITS = Rule("digits-other-scripts", "characters", _OTHER_DIGIT, _other_digit)
 SYMBOLS = Rule("symbol", "symbol", _SYMBOL, lambda m: _SYMBOLS[m.group(0)])
+_ELLIPSIS = re.compile(r"(?:…|\.{2,})[.…]*")
+_CLOSING = " »\"')]}"
+
+
+_AND_BEFORE = re.compile(f"(?<![{LETTERS}{ZWNJ}])و ?$")
+
+
+def _ellipsis(match: re.Match[str]) -> str:
+    """A pause: a comma inside the sentence, a full stop at its end; after «و» it is «و غیره»
+    (``تهران و … تشکیل شد`` -> ``تهران و غیره تشکیل شد``)."""
+    at_end = not match.string[match.end() :].strip(_CLOSING + ".")
+    if _AND_BEFORE.search(match.string, 0, match.start()):
+        return " غیره. " if at_end else " غیره "
+    return ". " if at_end else "، "
+
+
+ELLIPSIS = Rule("ellipsis", "symbol", _ELLIPSIS, _ellipsis, needs=re.compile(r"…|\.\."))
 
 
 _DIGIT = re.compile(r"\d")
@@ -65,12 +82,13 @@ def rule_groups() -> tuple[tuple[re.Pattern[str] | None, tuple[Rule, ...]], ...]
     fraction = next(rule for rule in quantities.NUMBER_RULES if rule.name == "fraction")
     numbers = tuple(rule for rule in quantities.NUMBER_RULES if rule is not fraction)
     return (
-        (None, (SCRIPT_DIGITS, *latin.RULES[:2], abbreviations.abbreviation_rule())),
-        (_DIGIT, (*dates.RULES, abbreviations.ERA, quantities.RULES[0])),
+        (None, (SCRIPT_DIGITS, *latin.RULES[:2], *web.RULES, abbreviations.abbreviation_rule())),
+        (None, roman.RULES),
+        (_DIGIT, (*dates.RULES, abbreviations.ERA, abbreviations.SHORT_YEAR_ERA, quantities.RULES[0])),
         (None, quantities.RULES[1:]),
         (None, (latin.RULES[2], fraction)),
         (_DIGIT, numbers),
-        (None, (SYMBOLS,)),
+        (None, (ELLIPSIS, SYMBOLS)),
     )
 
 
