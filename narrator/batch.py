@@ -88,9 +88,9 @@ def plan(
     a folder, and any output that would replace an input or a file narrator did not write for this
     same input (``label``: the ``--source`` text, if given; see narrator/guard.py)."""
     if len(sources) > 1 and output is not None and is_audio_name(output):
-        raise InputError("with several inputs, -o must name a folder, not an audio file")
+        raise InputError(f"with several inputs, -o must name a folder, not an {output.suffix} file")
     if output is not None and is_audio_name(output) and output.is_dir():
-        raise InputError(f"{output}: is a folder, not an audio file")
+        raise InputError(f"{output}: is a folder, not an {output.suffix} file")
     named: dict[object, Path | Source] = {}
     for source in sources:
         named.setdefault(source_key(source), source)

@@ -146,6 +146,8 @@ def ensure_writable_dir(folder: Path) -> None:
         raise OutputError(f"{folder}: is not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"{folder}: the output folder is not writable")
+    probe = temporary_beside(folder / "probe")  # the file system's own word (read-only, /proc, …)
+    probe.unlink(missing_ok=True)
 
 
 def narrate(
