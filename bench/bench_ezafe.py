@@ -30,7 +30,7 @@ def rss_kib():
             return int(line.split()[1])
     return 0
 from narrator.text.ezafe import tokenize
-from narrator.text.ezafe_eval import read_gold
+from tests.ezafe_eval import read_gold
 sentences = [[t.text for t in tokenize(s.text)] for s in read_gold(Path(sys.argv[1]))]
 """
 
@@ -75,14 +75,14 @@ def best(runs: list[dict[str, float]]) -> dict[str, float]:
 
 def accuracy(cache: Path) -> dict[str, dict[str, float | int]]:
     """Precision, recall and F1 of the tagger and the rule-based baseline on the gold set."""
-    from narrator.text.ezafe import EzafeTagger, load_tagger, rule_based_flags
-    from narrator.text.ezafe_eval import read_gold, score
+    from narrator.text.ezafe import load_tagger
+    from tests.ezafe_baseline import rule_based_flags
+    from tests.ezafe_eval import read_gold, score
 
     gold = read_gold(GOLD)
     tagger = load_tagger(cache_dir=cache)
     result = {"baseline": score(gold, lambda s: rule_based_flags(s.tokens)).as_dict()}
-    if isinstance(tagger, EzafeTagger):
-        result["tagger"] = score(gold, lambda s: tagger.flags(s.text)[1]).as_dict()
+    result["tagger"] = score(gold, lambda s: tagger.flags(s.text)[1]).as_dict()
     return result
 
 

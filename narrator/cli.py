@@ -45,7 +45,7 @@ from narrator.serve import serve as serve_folder
 from narrator.sources import Reader, max_bytes
 from narrator.text import decode_article, explain, format_explanation, load_lexicon, prepare
 from narrator.text.explain import Explained
-from narrator.text.ezafe import EzafeTagger, load_tagger, wants_ezafe
+from narrator.text.ezafe import EzafeTagger, EzafeUnavailable, load_tagger, wants_ezafe
 from narrator.text.models import missing_models
 from narrator.text.rules import Replacement
 
@@ -80,9 +80,10 @@ def _cmd_feed(args: argparse.Namespace, out: TextIO) -> int:
 def _checked_ezafe(mode: str, reads_through_espeak: bool, err: TextIO) -> str:
     """``mode``, or ``off`` (said once on ``err``) when the ezafe is wanted but its tagger cannot load."""
     if wants_ezafe(mode, reads_through_espeak):
-        tagger = load_tagger()
-        if isinstance(tagger, str):
-            err.write(f"narrator: {tagger}\n")
+        try:
+            load_tagger()
+        except EzafeUnavailable as exc:
+            err.write(f"narrator: {exc}\n")
             return "off"
     return mode
 
@@ -181,8 +182,8 @@ def _cmd_text(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
     mode = _checked_ezafe(args.ezafe, True, err)  # shows what an engine reading through espeak-ng gets
     if args.explain:
         items = explain(raw, lexicon)
-        tagger = load_tagger() if wants_ezafe(mode, True) else None
-        if isinstance(tagger, EzafeTagger):
+        if wants_ezafe(mode, True):  # _checked_ezafe said off if the tagger cannot load
+            tagger = load_tagger()
             items = [_with_ezafe_note(item, tagger) for item in items]
         out.write(format_explanation(items))
         return 0

@@ -38,7 +38,7 @@ from narrator.publish.manifest import Manifest, SourceInfo, load_manifest
 from narrator.sources import Source, max_bytes, read_source, source_stem
 from narrator.synth import SentenceDone, speak_article
 from narrator.text import load_lexicon, prepare, split_for_engine
-from narrator.text.ezafe import load_tagger, mark_article, wants_ezafe
+from narrator.text.ezafe import EzafeUnavailable, load_tagger, mark_article, wants_ezafe
 from narrator.text.prepare import opening_words
 
 CHAPTER_TITLE_WORDS = 6
@@ -115,8 +115,10 @@ def with_ezafe(article: Article, mode: str, reads_through_espeak: bool) -> Artic
     """
     if not wants_ezafe(mode, reads_through_espeak):
         return article
-    tagger = load_tagger()
-    return article if isinstance(tagger, str) else mark_article(article, tagger)
+    try:
+        return mark_article(article, load_tagger())
+    except EzafeUnavailable:
+        return article
 
 
 def ready_engine(name: str, options: EngineOptions) -> Engine:

@@ -14,12 +14,11 @@ from narrator.text.ezafe import (
     YEH,
     ZWNJ,
     EzafeTagger,
+    EzafeUnavailable,
     ezafe_form,
     load_tagger,
-    rule_based_mark,
     tokenize,
 )
-from narrator.text.ezafe_eval import read_gold
 from narrator.text.ezafe_model import (
     CACHE_ENV,
     CompactCrf,
@@ -29,6 +28,8 @@ from narrator.text.ezafe_model import (
     load_compact,
     shipped_model_path,
 )
+from tests.ezafe_baseline import rule_based_mark
+from tests.ezafe_eval import read_gold
 
 GOLD = Path(__file__).parent / "ezafe" / "gold.txt"
 ALLOWED_INSERTIONS = {KASRA, HAMZA_ABOVE, YEH, ZWNJ + YEH + KASRA}
@@ -42,9 +43,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def tagger(cache_dir: Path) -> EzafeTagger:
-    result = load_tagger(cache_dir=cache_dir)
-    assert isinstance(result, EzafeTagger), result
-    return result
+    return load_tagger(cache_dir=cache_dir)
 
 
 @pytest.mark.parametrize(
@@ -133,13 +132,13 @@ def test_rule_based_baseline_marks_noun_before_predicate_adjective() -> None:
 
 
 def test_load_tagger_without_model_gives_a_reason(tmp_path: Path) -> None:
-    missing = load_tagger(source=tmp_path / "absent.model", cache_dir=tmp_path)
-    assert isinstance(missing, str) and missing.startswith("ezafe is off:")
+    with pytest.raises(EzafeUnavailable, match=r"^ezafe is off:"):
+        load_tagger(source=tmp_path / "absent.model", cache_dir=tmp_path)
     garbage = tmp_path / "garbage.model"
     garbage.write_bytes(b"not a wapiti model\n")
-    reason = load_tagger(source=garbage, cache_dir=tmp_path)
-    assert isinstance(reason, str) and "not a Wapiti CRF model" in reason
-    assert "\n" not in reason
+    with pytest.raises(EzafeUnavailable, match="not a Wapiti CRF model") as raised:
+        load_tagger(source=garbage, cache_dir=tmp_path)
+    assert "\n" not in str(raised.value)
 
 
 def test_compact_model_is_cached_and_reloaded(cache_dir: Path, tagger: EzafeTagger) -> None:

@@ -8,7 +8,6 @@ import pytest
 import wapiti  # type: ignore[import-untyped]
 
 from narrator.text.ezafe import tokenize
-from narrator.text.ezafe_eval import read_gold
 from narrator.text.ezafe_model import (
     CompactCrf,
     ModelFormatError,
@@ -16,6 +15,7 @@ from narrator.text.ezafe_model import (
     load_compact,
     shipped_model_path,
 )
+from tests.ezafe_eval import read_gold
 
 GOLD = Path(__file__).parent / "ezafe" / "gold.txt"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from narrator.engines.espeak import phonemize
 from narrator.text.ezafe import KASRA, ezafe_form
-from narrator.text.ezafe_eval import read_gold
+from tests.ezafe_eval import read_gold
 
 GOLD = Path(__file__).parent / "ezafe" / "gold.txt"
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from narrator.errors import NarratorError
 from narrator.model import Article, Paragraph
 from narrator.text.ezafe_model import CompactCrf, ModelFormatError, load_compact
 from narrator.text.ezafe_rules import adjust
@@ -168,68 +169,35 @@ class EzafeTagger:
         return apply_marks(sentence, tokens, flags)
 
 
+class EzafeUnavailable(NarratorError, RuntimeError):
+    """The ezafe tagger cannot be loaded; the message is one line saying why (narration goes on
+    without the ezafe)."""
+
+
 @lru_cache(maxsize=4)
-def _load(source: Path | None, cache_dir: Path | None) -> EzafeTagger | str:
+def _load(source: Path | None, cache_dir: Path | None) -> EzafeTagger | EzafeUnavailable:
     try:
         return EzafeTagger(load_compact(source, cache_dir))
     except ModuleNotFoundError:
-        return "ezafe is off: the gruut-lang-fa package (its part-of-speech model) is not installed"
+        return EzafeUnavailable(
+            "ezafe is off: the gruut-lang-fa package (its part-of-speech model) is not installed"
+        )
     except (OSError, ModelFormatError, MemoryError) as exc:
-        return f"ezafe is off: the part-of-speech model could not be loaded ({exc})"
+        return EzafeUnavailable(f"ezafe is off: the part-of-speech model could not be loaded ({exc})")
 
 
-def load_tagger(source: Path | None = None, cache_dir: Path | None = None) -> EzafeTagger | str:
-    """The ezafe tagger, or a one-line reason why there is none (narration goes on without it).
+def load_tagger(source: Path | None = None, cache_dir: Path | None = None) -> EzafeTagger:
+    """The ezafe tagger; ``EzafeUnavailable`` saying why there is none.
 
     The first call builds a compact model from ``source`` (default: gruut-lang-fa's
     ``pos/postagger.model``) into ``cache_dir`` (default: ``$NARRATOR_CACHE_DIR`` or the user
-    cache dir); later calls and later runs load that in milliseconds. Results are memoized.
+    cache dir); later calls and later runs load that in milliseconds. Results (failures too) are
+    memoized.
     """
-    return _load(source, cache_dir)
-
-
-# ---------------------------------------------------------------------------------------------
-# A rule-based baseline, for comparison with the tagger.
-
-_FUNCTION_WORDS = frozenset({
-    "از", "به", "با", "در", "بر", "برای", "تا", "که", "و", "یا", "اما", "ولی", "را", "این", "آن",
-    "همین", "همان", "هر", "چه", "چند", "یک", "هیچ", "نیز", "هم", "اگر", "چون", "زیرا", "پس", "سپس",
-    "بلکه", "وی", "او", "آنها", "ما", "من", "تو", "شما", "ایشان", "خود", "است", "هست", "نیست",
-    "بود", "شد", "شود", "می", "کرد", "کند", "کرده", "شده", "بوده", "باید", "نباید", "خواهد", "داد",
-    "دارد", "داشت", "گفت", "گفته", "یافت", "رسید", "ای", "چنین", "چنان", "دیگر", "بسیار", "خیلی",
-    "نه", "آیا", "طی", "درباره", "علیه", "توسط", "بین", "میان", "پیش", "روی", "زیر",
-})
-_VERB_ENDINGS = ("ند", "یم", "ید", "ست", "شد", "کرد", "کند", "شود", "دهد", "گیرد")
-
-
-def _looks_like_verb(word: str) -> bool:
-    return word.startswith(("می‌", "نمی‌")) or word.endswith(_VERB_ENDINGS) or word in _FUNCTION_WORDS
-
-
-def rule_based_flags(tokens: Sequence[Token]) -> list[bool]:
-    """Baseline: a content word followed by another content word takes the ezafe.
-
-    Content word here: a word that is not a preposition, conjunction, pronoun, demonstrative,
-    common verb or auxiliary. It cannot tell ``این طرحِ مهم`` from ``این طرح مهم است``.
-    """
-    flags: list[bool] = []
-    for index, token in enumerate(tokens):
-        following = tokens[index + 1] if index + 1 < len(tokens) else None
-        flags.append(
-            token.is_word
-            and following is not None
-            and following.is_word
-            and token.text not in _FUNCTION_WORDS
-            and not _looks_like_verb(token.text)
-            and not _looks_like_verb(following.text)
-        )
-    return flags
-
-
-def rule_based_mark(sentence: str) -> str:
-    """The sentence marked by :func:`rule_based_flags` (the comparison baseline, no model)."""
-    tokens = tokenize(sentence)
-    return apply_marks(sentence, tokens, rule_based_flags(tokens))
+    loaded = _load(source, cache_dir)
+    if isinstance(loaded, EzafeUnavailable):
+        raise loaded
+    return loaded
 
 
 EZAFE_MODES = ("auto", "on", "off")
