@@ -15,6 +15,7 @@ from narrator.errors import InputError, NarratorError
 from narrator.files import NarrationFiles
 from narrator.pipeline import NarrateOptions, narrate, output_path
 from narrator.progress import Reporter
+from narrator.strings import has_invalid_utf8, repair_surrogates
 
 ARTICLE_SUFFIX = ".txt"
 INDEX_STEM = "index"  # index.html is the folder's list of narrations
@@ -66,6 +67,8 @@ def plan(sources: Sequence[Path], output: Path | None, default_dir: Path) -> lis
     jobs = [Job(s, output_path(s, output, default_dir)) for s in named.values()]
     seen: dict[Path, Path] = {}
     for job in jobs:
+        if has_invalid_utf8(job.target.name):
+            raise InputError(f"{repair_surrogates(str(job.target))}: an output name must be valid UTF-8")
         if job.target.stem == INDEX_STEM:
             raise InputError(
                 f"{job.source}: '{INDEX_STEM}' is kept for the folder's index page; rename the article"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import signal
 import sys
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ from narrator.publish.episode import DEFAULT_ALBUM, PublishSettings
 from narrator.publish.feed import DEFAULT_AUTHOR, FeedSettings, write_feed
 from narrator.publish.index import write_index, write_pages
 from narrator.serve import serve as serve_folder
+from narrator.strings import clean_options
 from narrator.text import decode_article, explain, format_explanation, load_lexicon, prepare, read_article
 from narrator.text.explain import Explained
 from narrator.text.ezafe import EZAFE_MODES, EzafeTagger, load_tagger, wants_ezafe
@@ -133,12 +135,13 @@ def _podcast_settings(
     return loudness, encode, PublishSettings(album=args.album, source=args.source, cover=args.cover)
 
 
-def _cmd_feed(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_feed(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     settings = FeedSettings(
         base_url=args.base_url, title=args.title, author=args.author, image=args.image,
         description=args.description,
     )
-    out.write(f"{write_feed(args.folder, settings, args.output)}\n")
+    written = write_feed(args.folder, settings, args.output, lambda m: err.write(f"narrator: warning: {m}\n"))
+    out.write(f"{written}\n")
     out.write(f"{write_index(args.folder)}\n")
     return 0
 
@@ -365,6 +368,7 @@ def main(
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
+        clean_options(args)
         if args.command == "text":
             return _cmd_text(args, out, err, inp)
         if args.command == "engines":
@@ -379,7 +383,7 @@ def main(
             serve_folder(args.folder, args.port, out, err)
             return 0
         if args.command == "feed":
-            return _cmd_feed(args, out)
+            return _cmd_feed(args, out, err)
         return _cmd_narrate(args, out, err)
     except NarratorError as exc:
         err.write(f"narrator: error: {exc}\n")
@@ -395,6 +399,8 @@ def main(
 def main_entry() -> None:
     """Console-script entry point. SIGTERM ends the run like Ctrl-C: partial files are removed."""
     signal.signal(signal.SIGTERM, _terminated)
+    if isinstance(sys.stdout, io.TextIOWrapper):  # paths that are not UTF-8 print as their bytes
+        sys.stdout.reconfigure(errors="surrogateescape")
     sys.exit(main())
 
 

@@ -33,6 +33,7 @@ from narrator.publish.episode import (
     voice_label,
 )
 from narrator.publish.manifest import Manifest, SourceInfo, load_manifest
+from narrator.strings import repair_surrogates
 from narrator.synth import SentenceDone, speak_article
 from narrator.text import load_lexicon, prepare, read_article, split_for_engine
 from narrator.text.ezafe import load_tagger, mark_article, wants_ezafe
@@ -113,7 +114,7 @@ def output_path(source: Path, out: Path | None, default_dir: Path) -> Path:
     """Where the MP3 for ``source`` goes: ``out`` if it names a .mp3, else ``<dir>/<stem>.mp3``."""
     if out is not None and out.suffix.lower() == ".mp3":
         return out
-    return (out or default_dir) / f"{source.stem}.mp3"
+    return (out or default_dir) / f"{repair_surrogates(source.stem)}.mp3"  # a name that is text
 
 
 def ensure_writable_dir(folder: Path) -> None:

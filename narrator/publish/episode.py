@@ -33,6 +33,7 @@ from narrator.publish.manifest import (
 )
 from narrator.publish.page import render_page
 from narrator.publish.sidecars import to_chapters_json, to_srt, to_vtt
+from narrator.strings import clean_text
 
 DEFAULT_ALBUM = "narrator"
 LANGUAGE = "fa"  # BCP 47, for transcripts, the feed and the manifest
@@ -65,13 +66,13 @@ class EpisodeDetails:
 
 def source_of_file(path: Path, label: str | None = None) -> SourceInfo:
     """The source info of the article file at ``path`` (its bytes' checksum; label: its name)."""
-    return SourceInfo(name=label or path.name, sha256=sha256_hex(path.read_bytes()))
+    return SourceInfo(name=clean_text(label or path.name), sha256=sha256_hex(path.read_bytes()))
 
 
 def source_of_article(article: Article, label: str | None = None) -> SourceInfo:
     """Source info when no file is at hand: the checksum of the article's written text."""
     text = "\n\n".join([article.title, *(p.written for p in article.paragraphs)])
-    return SourceInfo(name=label or article.title, sha256=sha256_hex(text.encode("utf-8")))
+    return SourceInfo(name=clean_text(label or article.title), sha256=sha256_hex(text.encode("utf-8")))
 
 
 def voice_label(engine: Engine, options: EngineOptions) -> str:
@@ -91,7 +92,7 @@ def tag_info(article: Article, details: EpisodeDetails) -> TagInfo:
         title=article.title,
         language=ID3_LANGUAGE,
         artist=f"{details.engine} ({details.voice})",
-        album=details.album,
+        album=clean_text(details.album),
         date=details.created.strftime("%Y-%m-%dT%H:%M:%S"),
         genre="Podcast",
         comment=details.source.name,
@@ -132,7 +133,7 @@ def build_manifest(
         duration_ms=timeline.duration_ms,
         engine=details.engine,
         voice=details.voice,
-        album=details.album,
+        album=clean_text(details.album),
         source=details.source,
         audio=AudioInfo(
             bytes=audio_bytes,

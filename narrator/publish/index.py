@@ -63,7 +63,10 @@ def read_entry(mp3: Path) -> IndexEntry:
     page_name = page.name if page.is_file() else None
     manifest = manifest_path(mp3)
     if manifest.is_file():
-        info = load_manifest(manifest)
+        try:
+            info = load_manifest(manifest)
+        except InputError:  # an unusable manifest does not hide the narration: its tags still tell
+            return _entry_from_tags(mp3, page_name)
         return IndexEntry(info.title, info.duration_ms, info.created_at, mp3.name, page_name)
     return _entry_from_tags(mp3, page_name)
 
