@@ -191,7 +191,8 @@ def test_a_manifest_whose_file_is_gone_is_skipped_and_named(folder: Path, tmp_pa
     (copy / "b.vtt").unlink()
     code, _, err = run(["feed", str(copy), "--base-url", BASE])
     assert code == 0
-    assert err == f"narrator: warning: {copy / 'b.json'}: its file b.vtt is missing from {copy}; left out of the feed\n"
+    missing = f"{copy / 'b.json'}: its file b.vtt is missing from {copy}"
+    assert err == f"narrator: warning: {missing}; left out of the feed\n"
     assert enclosure_names(copy / "feed.xml") == ["c.mp3", "a.mp3"]
 
 
