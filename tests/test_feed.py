@@ -16,6 +16,7 @@ import feedparser  # type: ignore[import-untyped]
 import pytest
 
 from narrator.cli import main
+from narrator.errors import OutputError
 from narrator.publish.feed import ITUNES, PODCAST, podcast_guid
 from narrator.publish.manifest import Manifest, load_manifest
 from tests.podcast_fixtures import narrate_tones, tone_article
@@ -280,6 +281,6 @@ def test_the_feed_is_checked_well_formed_before_it_is_written(
     monkeypatch.setattr(feed_module, "xml_safe", lambda text: text)
     monkeypatch.setattr(feed_module, "clean_settings", lambda settings: settings)
     bad = feed_module.FeedSettings(base_url=BASE, title="bad\x01")
-    with pytest.raises(feed_module.OutputError, match="would not be well-formed"):
+    with pytest.raises(OutputError, match="would not be well-formed"):
         feed_module.write_feed(folder, bad, tmp_path / "bad.xml")
     assert not (tmp_path / "bad.xml").exists()
