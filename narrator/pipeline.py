@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
@@ -216,10 +216,11 @@ def _encode(
 ) -> tuple[Timeline, LoudnessReport | None]:
     paragraphs = speak_article(engine, article, split_for_engine, opts.concurrency, on_sentence)
     first = next(paragraphs, None)
-    if not first:
+    first_clip = next(first, None) if first is not None else None
+    if first is None or first_clip is None:
         raise InputError("the article has no sentences to narrate")
-    rate = first[0].sample_rate
-    stream: Iterator[list[Clip]] = chain([first], paragraphs)
+    rate = first_clip.sample_rate
+    stream: Iterator[Iterable[Clip]] = chain([chain([first_clip], first)], paragraphs)
     cache = opts.cache.open() if opts.cache is not None else None
     with Normalizer(rate, opts.loudness) as normalizer:  # measured while spooled, then encoded
         spans = list(assemble(stream, normalizer, rate, opts.pauses))
