@@ -14,6 +14,7 @@ from typing import Any
 from narrator.errors import InputError, NarratorError
 from narrator.files import NarrationFiles
 from narrator.pipeline import NarrateOptions, narrate, output_path
+from narrator.processes import end_on_sigterm
 from narrator.progress import Reporter
 from narrator.strings import has_invalid_utf8, repair_surrogates
 
@@ -149,7 +150,7 @@ def run_batch(
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         events = manager.Queue()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=end_on_sigterm) as pool:
             futures: list[Future[Outcome]] = [pool.submit(_worker, job, options, events) for job in jobs]
             pending = set(futures)
             try:

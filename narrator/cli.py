@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -35,6 +34,7 @@ from narrator.pipeline import (
     render,
     with_ezafe,
 )
+from narrator.processes import end_on_sigterm, remove_orphaned_temp
 from narrator.progress import make_reporter
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import DEFAULT_ALBUM, PublishSettings
@@ -398,11 +398,8 @@ def main(
 
 def main_entry() -> None:
     """Console-script entry point. SIGTERM ends the run like Ctrl-C: partial files are removed."""
-    signal.signal(signal.SIGTERM, _terminated)
+    end_on_sigterm()
+    remove_orphaned_temp()  # temporary folders of narrator processes that were killed
     if isinstance(sys.stdout, io.TextIOWrapper):  # paths that are not UTF-8 print as their bytes
         sys.stdout.reconfigure(errors="surrogateescape")
     sys.exit(main())
-
-
-def _terminated(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
