@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import queue
@@ -49,8 +50,20 @@ def expand_inputs(inputs: Sequence[Path]) -> list[Path]:
                 raise InputError(f"{path}: is a directory with no {ARTICLE_SUFFIX} articles in it")
             found.extend(articles)
         else:
-            found.append(path)
+            found.append(_not_a_loop(path))
     return found
+
+
+def _not_a_loop(path: Path) -> Path:
+    """``path``, or InputError if it is a symbolic link that leads back to itself."""
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:  # pathlib's word for a symlink loop
+        raise InputError(f"{path}: is a symbolic link loop") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{path}: is a symbolic link loop") from None
+    return path
 
 
 def plan(sources: Sequence[Path], output: Path | None, default_dir: Path) -> list[Job]:
