@@ -128,7 +128,7 @@ def resolve_request(root: Path, raw_path: str) -> Path | None:
     path = urllib.parse.urlsplit(raw_path).path
     if not path.startswith("/") or re.search(r"%(2f|5c|00)", path, re.IGNORECASE):
         return None
-    segments = urllib.parse.unquote(path, errors="strict").split("/")[1:]
+    segments = os.fsdecode(urllib.parse.unquote_to_bytes(path)).split("/")[1:]  # names need not be UTF-8
     for segment in segments:
         if segment in {".", ".."} or segment.startswith(".") or "\\" in segment or "\0" in segment:
             return None

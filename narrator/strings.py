@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import urllib.parse
 from argparse import Namespace
 from collections.abc import Iterable
 
@@ -39,6 +40,19 @@ def repair_surrogates(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
         return re.sub("[\ud800-\udfff]", "\ufffd", text)
+
+
+def quote_name(name: str) -> str:
+    """A file name percent-encoded for a URL, from its bytes (a name that is not UTF-8 included).
+
+    >>> quote_name("خبر یک.mp3"), quote_name("bad\udcff.mp3")
+    ('%D8%AE%D8%A8%D8%B1%20%DB%8C%DA%A9.mp3', 'bad%FF.mp3')
+    """
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = repair_surrogates(name).encode("utf-8")
+    return urllib.parse.quote(raw)
 
 
 def xml_safe(text: str) -> str:
@@ -97,6 +111,7 @@ __all__ = [
     "clean_options",
     "clean_text",
     "has_invalid_utf8",
+    "quote_name",
     "repair_surrogates",
     "xml_safe",
 ]

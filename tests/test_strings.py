@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import io
 import os
 import subprocess
@@ -13,8 +14,10 @@ from mutagen.id3 import ID3
 
 from narrator.cli import main
 from narrator.errors import InputError
+from narrator.serve import make_server, running
 from narrator.strings import checked_option, clean_text, has_invalid_utf8, repair_surrogates, xml_safe
 from tests.conftest import ROOT
+from tests.podcast_fixtures import narrate_tones
 
 SHORT = "امروز خبر کوتاهی منتشر شد. مردم شهر آن را خواندند.\n"
 
@@ -76,3 +79,19 @@ def test_an_input_name_that_is_not_utf8_narrates_and_prints_without_a_traceback(
     assert str(tags["TIT2"]) == "خبر کوتاه"
     assert str(tags["TALB"]) == "نشریه"
     assert "bad\ufffd.txt" in str(tags.getall("COMM")[0])
+
+
+def test_a_folder_holding_a_name_that_is_not_utf8_is_indexed_and_served(tmp_path: Path) -> None:
+    narrate_tones(tmp_path, stem="good")
+    bad = os.fsdecode(b"bad\xff.mp3")
+    (tmp_path / "good.mp3").rename(tmp_path / bad)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["page", str(tmp_path)], stdout=out, stderr=err) == 0, err.getvalue()
+    index = (tmp_path / "index.html").read_text("utf-8")
+    assert 'href="bad%FF.mp3"' in index
+    with running(make_server(tmp_path, 0)) as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+        conn.request("GET", "/bad%FF.mp3")
+        response = conn.getresponse()
+        assert (response.status, response.read()) == (200, (tmp_path / bad).read_bytes())
+        conn.close()

@@ -21,14 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import format_datetime
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from narrator import __version__
 from narrator.atomic import write_atomic
 from narrator.errors import InputError, OutputError
 from narrator.files import CHAPTERS_SUFFIX
 from narrator.publish.manifest import FORMAT, Manifest, load_manifest
-from narrator.strings import clean_text, xml_safe
+from narrator.strings import clean_text, quote_name, xml_safe
 
 Warn = Callable[[str], object]
 
@@ -74,7 +74,7 @@ def check_url(url: str, what: str) -> str:
 
 def file_url(base_url: str, name: str) -> str:
     """The URL of the file ``name`` served from the folder at ``base_url`` (name percent-encoded)."""
-    return base_url.rstrip("/") + "/" + quote(name)
+    return base_url.rstrip("/") + "/" + quote_name(name)
 
 
 def podcast_guid(feed_url: str) -> str:

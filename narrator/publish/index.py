@@ -6,7 +6,6 @@ Also rewrites each narration's listening page from its manifest, for ``narrator 
 from __future__ import annotations
 
 import html
-import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from narrator.publish.page import (
     page_path,
     write_page,
 )
+from narrator.strings import quote_name, repair_surrogates
 
 
 @dataclass(frozen=True)
@@ -122,9 +122,9 @@ def _date(moment: datetime) -> str:
 def _items(entries: Iterable[IndexEntry]) -> str:
     rows = []
     for entry in entries:
-        href = html.escape(urllib.parse.quote(entry.page or entry.audio))
+        href = html.escape(quote_name(entry.page or entry.audio))
         rows.append(
-            f'<li><a href="{href}">{isolate_latin(entry.title)}</a> '
+            f'<li><a href="{href}">{isolate_latin(repair_surrogates(entry.title))}</a> '
             f'<span class="meta"><span dir="ltr">{clock(entry.duration_ms)}</span> · '
             f'<time datetime="{entry.published.isoformat()}" dir="ltr">{_date(entry.published)}</time>'
             "</span></li>"
