@@ -95,3 +95,13 @@ def test_a_folder_holding_a_name_that_is_not_utf8_is_indexed_and_served(tmp_path
         response = conn.getresponse()
         assert (response.status, response.read()) == (200, (tmp_path / bad).read_bytes())
         conn.close()
+
+
+def test_invalid_utf8_in_the_text_to_say_or_the_feed_url_is_one_line(tmp_path: Path) -> None:
+    for argv in (["say", os.fsdecode(b"\xd8\xa7\xff"), "-o", str(tmp_path / "s.mp3")],
+                 ["feed", str(tmp_path), "--base-url", os.fsdecode(b"https://x/\xff")]):
+        out, err = io.StringIO(), io.StringIO()
+        assert main(argv, stdout=out, stderr=err) == 1
+        assert err.getvalue().startswith("narrator: error: ") and err.getvalue().count("\n") == 1
+        assert "not valid UTF-8" in err.getvalue()
+    assert list(tmp_path.iterdir()) == []
