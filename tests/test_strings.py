@@ -71,7 +71,7 @@ def test_an_input_name_that_is_not_utf8_narrates_and_prints_without_a_traceback(
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
     assert b"Traceback" not in proc.stderr
     mp3 = tmp_path / "out" / "bad\ufffd.mp3"
-    assert proc.stdout == os.fsencode(mp3) + b"\n"
+    assert os.fsencode(mp3) in proc.stdout.splitlines()
     assert sorted(p.name for p in mp3.parent.iterdir()) == sorted(
         f"bad\ufffd{suffix}" for suffix in (".mp3", ".vtt", ".srt", ".chapters.json", ".json", ".page.html")
     )
