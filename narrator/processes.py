@@ -19,6 +19,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -30,8 +31,24 @@ _OWNED = re.compile(r"narrator-[a-z]+-(\d+)-")
 
 
 def terminated(signum: int, frame: FrameType | None) -> None:
-    """The SIGTERM handler: end like Ctrl-C does, with the exit status of the signal."""
+    """The SIGTERM handler: end like Ctrl-C does, with the exit status of the signal.
+
+    Inside a finalizer (``__del__``) an exception is printed and dropped, so there the signal is
+    sent again a moment later instead, to land outside it.
+    """
+    if _in_finalizer(frame):
+        threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
+        return
     raise SystemExit(128 + signum)
+
+
+def _in_finalizer(frame: FrameType | None) -> bool:
+    depth = 0
+    while frame is not None and depth < 64:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame, depth = frame.f_back, depth + 1
+    return False
 
 
 def end_on_sigterm() -> None:

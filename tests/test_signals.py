@@ -9,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from narrator.processes import child_setup, remove_orphaned_temp, temp_prefix
+import pytest
+
+from narrator.processes import child_setup, remove_orphaned_temp, temp_prefix, terminated
 from tests.conftest import ROOT, SEED
 
 
@@ -144,3 +146,20 @@ def test_a_child_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
     parent.kill()
     parent.wait()
     assert wait_for(lambda: not alive(child), 10)
+
+
+def test_a_sigterm_landing_in_a_finalizer_is_delivered_again_outside_it() -> None:
+    got: list[int] = []
+    old = signal.signal(signal.SIGUSR1, lambda signum, frame: got.append(signum))
+    try:
+        class Finalized:
+            def __del__(self) -> None:
+                terminated(signal.SIGUSR1, sys._getframe())
+
+        Finalized()  # collected at once: an exception raised in __del__ would be printed and lost
+        assert wait_for(lambda: got == [signal.SIGUSR1], 5)
+        with pytest.raises(SystemExit) as exit_info:
+            terminated(signal.SIGTERM, sys._getframe())
+        assert exit_info.value.code == 128 + signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGUSR1, old)
