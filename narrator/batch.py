@@ -15,6 +15,7 @@ from narrator.errors import InputError, NarratorError
 from narrator.files import INDEX_NAME, PAGE_SUFFIX, NarrationFiles, is_audio_name
 from narrator.guard import check_outputs
 from narrator.pipeline import NarrateOptions, narrate, output_path
+from narrator.processes import end_on_sigterm
 from narrator.progress import Reporter
 from narrator.sources import (
     ARTICLE_SUFFIXES,
@@ -25,6 +26,7 @@ from narrator.sources import (
     source_label,
     source_path,
 )
+from narrator.strings import has_invalid_utf8, repair_surrogates
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def plan(
     input_paths = [path for s in sources if (path := source_path(s)) is not None]
     seen: dict[Path, Path | Source] = {}
     for job in jobs:
+        if has_invalid_utf8(job.target.name):
+            raise InputError(f"{repair_surrogates(str(job.target))}: an output name must be valid UTF-8")
         for path in written_by(job.target):
             if len(os.fsencode(path.name)) > _name_max(path.parent):
                 raise InputError(f"{job.source}: the name is too long for the files it makes ({path.name})")
@@ -176,7 +180,7 @@ def run_batch(
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         events = manager.Queue()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=end_on_sigterm) as pool:
             futures: list[Future[Outcome]] = [pool.submit(_worker, job, options, events) for job in jobs]
             pending = set(futures)
             try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -36,6 +35,7 @@ from narrator.pipeline import (
     render,
     with_ezafe,
 )
+from narrator.processes import end_on_sigterm, remove_orphaned_temp
 from narrator.progress import NoteFirst, make_reporter
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import PublishSettings
@@ -43,6 +43,7 @@ from narrator.publish.feed import FEED_MARKER, FeedSettings, write_feed
 from narrator.publish.index import INDEX_MARKER, write_index, write_pages
 from narrator.serve import serve as serve_folder
 from narrator.sources import Reader, max_bytes
+from narrator.strings import clean_options
 from narrator.text import decode_article, explain, format_explanation, load_lexicon, prepare
 from narrator.text.explain import Explained
 from narrator.text.ezafe import EzafeTagger, EzafeUnavailable, load_tagger, wants_ezafe
@@ -64,14 +65,14 @@ def _podcast_settings(
     return loudness, encode, PublishSettings(album=args.album, source=args.source, cover=args.cover)
 
 
-def _cmd_feed(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_feed(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_folder_file(args.output or args.folder / FEED_NAME, FEED_MARKER)
     check_folder_file(args.folder / INDEX_NAME, INDEX_MARKER)
     settings = FeedSettings(
         base_url=args.base_url, title=args.title, author=args.author, image=args.image,
         description=args.description,
     )
-    feed = write_feed(args.folder, settings, args.output)
+    feed = write_feed(args.folder, settings, args.output, lambda m: err.write(f"narrator: warning: {m}\n"))
     out.write(f"{feed}\n")
     out.write(f"{write_index(args.folder, feed=feed)}\n")
     return 0
@@ -283,6 +284,7 @@ def main(
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
+        clean_options(args)
         if args.command == "text":
             return _cmd_text(args, out, err, inp)
         if args.command == "engines":
@@ -299,7 +301,7 @@ def main(
             serve_folder(args.folder, args.port, out, err)
             return 0
         if args.command == "feed":
-            return _cmd_feed(args, out)
+            return _cmd_feed(args, out, err)
         return _cmd_narrate(args, out, err, inp)
     except NarratorError as exc:
         err.write(f"narrator: error: {exc}\n")
@@ -314,9 +316,8 @@ def main(
 
 def main_entry() -> None:
     """Console-script entry point. SIGTERM ends the run like Ctrl-C: partial files are removed."""
-    signal.signal(signal.SIGTERM, _terminated)
+    end_on_sigterm()
+    remove_orphaned_temp()  # temporary folders of narrator processes that were killed
+    if isinstance(sys.stdout, io.TextIOWrapper):  # paths that are not UTF-8 print as their bytes
+        sys.stdout.reconfigure(errors="surrogateescape")
     sys.exit(main())
-
-
-def _terminated(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)

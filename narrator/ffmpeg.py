@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from narrator.errors import EngineError
 from narrator.model import Clip
+from narrator.processes import child_setup
 
 
 @lru_cache(maxsize=1)
@@ -35,7 +36,10 @@ def decode_audio(data: bytes, sample_rate: int = 24000) -> Clip:
     """Decode compressed audio (MP3, WAV, …) to mono 16-bit PCM at ``sample_rate``."""
     if not data:
         raise EngineError("no audio was received")
-    proc = subprocess.run(decode_command("pipe:0", sample_rate), input=data, capture_output=True, check=False)
+    proc = subprocess.run(
+        decode_command("pipe:0", sample_rate), input=data, capture_output=True, check=False,
+        preexec_fn=child_setup(),
+    )
     if proc.returncode != 0 or not proc.stdout:
         reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise EngineError(f"received audio could not be decoded: {reason[-1] if reason else 'empty'}")

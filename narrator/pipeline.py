@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import chain
@@ -36,6 +36,7 @@ from narrator.publish.episode import (
 )
 from narrator.publish.manifest import Manifest, SourceInfo, load_manifest
 from narrator.sources import Source, max_bytes, read_source, source_stem
+from narrator.strings import repair_surrogates
 from narrator.synth import SentenceDone, speak_article
 from narrator.text import load_lexicon, prepare, split_for_engine
 from narrator.text.ezafe import EzafeUnavailable, load_tagger, mark_article, wants_ezafe
@@ -135,7 +136,7 @@ def output_path(source: Path | Source, out: Path | None, default_dir: Path) -> P
     (a URL's stem is its last path segment, standard input's is ``stdin``)."""
     if out is not None and is_audio_name(out):
         return out
-    return (out or default_dir) / f"{source_stem(source)}.mp3"
+    return (out or default_dir) / f"{repair_surrogates(source_stem(source))}.mp3"  # a name that is text
 
 
 def ensure_writable_dir(folder: Path) -> None:
@@ -241,11 +242,12 @@ def _encode(
 ) -> tuple[Timeline, LoudnessReport | None]:
     paragraphs = speak_article(engine, article, split_for_engine, opts.concurrency, on_sentence)
     first = next(paragraphs, None)
-    if not first:
+    first_clip = next(first, None) if first is not None else None
+    if first is None or first_clip is None:
         raise InputError("the article has no sentences to narrate")
-    rate = first[0].sample_rate
+    rate = first_clip.sample_rate
     words: list[tuple[WordTime, ...]] = []
-    stream = _recording_words(chain([first], paragraphs), words)
+    stream = _recording_words(chain([chain([first_clip], first)], paragraphs), words)
     cache = opts.cache.open() if opts.cache is not None else None
     with Normalizer(rate, opts.loudness) as normalizer:  # measured while spooled, then encoded
         spans = list(assemble(stream, normalizer, rate, opts.pauses))
@@ -264,11 +266,19 @@ def _encode(
     return with_captions(build_timeline(article, spans, rate, layout), article, words), report
 
 
-def _recording_words(stream: Iterator[list[Clip]], words: list[tuple[WordTime, ...]]) -> Iterator[list[Clip]]:
-    """``stream`` unchanged, appending each clip's word times (as assembly trims it) to ``words``."""
+def _recording_words(
+    stream: Iterable[Iterable[Clip]], words: list[tuple[WordTime, ...]]
+) -> Iterator[Iterator[Clip]]:
+    """``stream`` unchanged (each paragraph still a stream of clips), appending each clip's word
+    times (as assembly trims it) to ``words`` as the clip passes."""
     for clips in stream:
-        words.extend(trim_silence(c).words if c.words else () for c in clips)
-        yield clips
+        yield _recording(clips, words)
+
+
+def _recording(clips: Iterable[Clip], words: list[tuple[WordTime, ...]]) -> Iterator[Clip]:
+    for clip in clips:
+        words.append(trim_silence(clip).words if clip.words else ())
+        yield clip
 
 
 def with_captions(timeline: Timeline, article: Article, spoken: list[tuple[WordTime, ...]]) -> Timeline:

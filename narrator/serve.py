@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import BinaryIO, Protocol, TextIO
+from typing import Any, BinaryIO, Protocol, TextIO
 
 from narrator.errors import InputError, OutputError
 
@@ -44,6 +44,14 @@ MIME_TYPES = {
 }
 DEFAULT_TYPE = "application/octet-stream"
 RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+#: Digits a range position may have: more than any file (and than ``int()`` accepts) is refused.
+MAX_DIGITS = 18
+#: Longest Range header looked at; a longer one is refused with 416.
+MAX_RANGE_HEADER = 200
+#: Seconds a connection may stay silent (or stall a write) before the server closes it.
+IDLE_TIMEOUT = 30.0
+#: Connections the kernel queues while the server is busy accepting (the stdlib default is 5).
+BACKLOG = 256
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,9 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
 
     Forms: ``bytes=a-b``, ``bytes=a-`` and ``bytes=-n``. Headers that are malformed or ask for
     several ranges are ignored (the whole file is sent, as RFC 9110 allows); a well-formed range
-    that lies outside the file raises :class:`Unsatisfiable`.
+    that lies outside the file raises :class:`Unsatisfiable`, and so does a header longer than
+    :data:`MAX_RANGE_HEADER` or a position of more than :data:`MAX_DIGITS` digits (no file is that
+    big, and ``int()`` refuses numbers of thousands of digits).
 
     >>> parse_range("bytes=0-99", 1000)
     ByteRange(first=0, last=99, size=1000)
@@ -81,10 +91,14 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     """
     if header is None:
         return None
+    if len(header) > MAX_RANGE_HEADER:
+        raise Unsatisfiable
     match = RANGE.fullmatch(header.strip())
     if match is None:
         return None
     start, end = match.groups()
+    if len(start) > MAX_DIGITS or len(end) > MAX_DIGITS:
+        raise Unsatisfiable
     if not start and not end:
         return None
     if not start:
@@ -116,7 +130,7 @@ def resolve_request(root: Path, raw_path: str) -> Path | None:
     path = urllib.parse.urlsplit(raw_path).path
     if not path.startswith("/") or re.search(r"%(2f|5c|00)", path, re.IGNORECASE):
         return None
-    segments = urllib.parse.unquote(path, errors="strict").split("/")[1:]
+    segments = os.fsdecode(urllib.parse.unquote_to_bytes(path)).split("/")[1:]  # names need not be UTF-8
     for segment in segments:
         if segment in {".", ".."} or segment.startswith(".") or "\\" in segment or "\0" in segment:
             return None
@@ -141,6 +155,10 @@ class NarrationHandler(BaseHTTPRequestHandler):
     server_version = "narrator"
     sys_version = ""
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)  # bounds every read and write
 
     def do_GET(self) -> None:
         self._answer(send_body=True)
@@ -240,11 +258,23 @@ class NarrationServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = False
+    request_queue_size = BACKLOG
 
-    def __init__(self, root: Path, port: int = 0, log: TextIO | None = None) -> None:
+    def __init__(
+        self, root: Path, port: int = 0, log: TextIO | None = None, idle_timeout: float = IDLE_TIMEOUT
+    ) -> None:
         self.root = root
         self.log = log
+        self.idle_timeout = idle_timeout
         super().__init__((HOST, port), NarrationHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One log line for a request that failed (a client that hung up or went silent), no traceback."""
+        exc = sys.exception()
+        if self.log is not None:
+            gone = isinstance(exc, (ConnectionError, TimeoutError))
+            what = "client went away" if gone else "request failed"
+            self.log.write(f"{client_address[0]} - {what}: {type(exc).__name__}: {exc}\n")
 
     @property
     def url(self) -> str:
@@ -252,14 +282,16 @@ class NarrationServer(ThreadingHTTPServer):
         return f"http://{HOST}:{self.server_address[1]}/"
 
 
-def make_server(folder: Path, port: int = 0, log: TextIO | None = None) -> NarrationServer:
+def make_server(
+    folder: Path, port: int = 0, log: TextIO | None = None, idle_timeout: float = IDLE_TIMEOUT
+) -> NarrationServer:
     """A bound (not yet running) server for ``folder``; ``port`` 0 picks a free port."""
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder to serve")
     if not 0 <= port <= 65535:
         raise InputError(f"port {port} is not between 0 and 65535")
     try:
-        return NarrationServer(folder.resolve(strict=True), port, log)
+        return NarrationServer(folder.resolve(strict=True), port, log, idle_timeout)
     except OSError as exc:
         raise OutputError(f"cannot listen on {HOST}:{port} ({exc.strerror or exc})") from exc
 

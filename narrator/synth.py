@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -41,8 +42,10 @@ def speak_article(
     split: Splitter,
     concurrency: int = 1,
     on_sentence: SentenceDone | None = None,
-) -> Iterator[list[Clip]]:
-    """Each paragraph's sentence clips, in order, one paragraph at a time.
+) -> Iterator[Iterator[Clip]]:
+    """Each paragraph's sentence clips, in order, one paragraph at a time, each paragraph itself
+    an iterator: no paragraph's audio is ever held whole, however long it is (read each paragraph
+    before asking for the next; what is left of one is skipped).
 
     With ``concurrency`` > 1 up to that many sentences are synthesized at once (for network
     engines), and never more than ``2 * concurrency`` finished clips wait to be consumed, so
@@ -79,6 +82,9 @@ def _ordered(
         yield pending.popleft().result()
 
 
-def _group(clips: Iterator[Clip], sizes: list[int]) -> Iterator[list[Clip]]:
+def _group(clips: Iterator[Clip], sizes: list[int]) -> Iterator[Iterator[Clip]]:
     for size in sizes:
-        yield [next(clips) for _ in range(size)]
+        paragraph = itertools.islice(clips, size)
+        yield paragraph
+        for _ in paragraph:  # what the consumer left of this paragraph, so the next one lines up
+            pass

@@ -95,7 +95,8 @@ def test_concurrent_synthesis_keeps_order_and_bounds_concurrency(seed: Path) -> 
     article = load_article(seed)
     engine = SlowEngine()
     done: list[int] = []
-    paragraphs = list(speak_article(engine, article, lambda t, n: [t], 3, lambda: done.append(1)))
+    spoken = speak_article(engine, article, lambda t, n: [t], 3, lambda: done.append(1))
+    paragraphs = [list(clips) for clips in spoken]  # each paragraph streams: read it before the next
     assert engine.peak == 3
     assert len(done) == len(article.sentences)
     for clips, paragraph in zip(paragraphs, article.paragraphs, strict=True):

@@ -17,6 +17,7 @@ import feedparser  # type: ignore[import-untyped]
 import pytest
 
 from narrator.cli import main
+from narrator.errors import OutputError
 from narrator.publish.feed import ITUNES, PODCAST, podcast_guid
 from narrator.publish.jalali import persian_date
 from narrator.publish.manifest import Manifest, load_manifest
@@ -175,25 +176,115 @@ def test_a_folder_without_narrations_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "feed.xml").exists()
 
 
-def test_an_older_manifest_is_named_and_the_old_feed_kept(folder: Path, tmp_path: Path) -> None:
+def test_an_older_manifest_is_skipped_with_a_warning(folder: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
-    previous = "<rss><channel><generator>narrator 0.1.0</generator></channel></rss>"
-    (copy / "feed.xml").write_text(previous, "utf-8")
     data = json.loads((copy / "c.json").read_text("utf-8"))
     del data["format_version"]
     (copy / "c.json").write_text(json.dumps(data), "utf-8")
     code, _, err = run(["feed", str(copy), "--base-url", BASE])
-    assert code == 1
+    assert code == 0, err
     reason = "not a usable narration manifest: missing field 'format_version'"
-    assert err.startswith(f"narrator: error: {copy / 'c.json'}: {reason}")
-    assert "older narrator" in err and err.count("\n") == 1
-    assert (copy / "feed.xml").read_text("utf-8") == previous
+    assert err.startswith(f"narrator: warning: {copy / 'c.json'}: {reason}")
+    assert "left out of the feed" in err and err.count("\n") == 1
+    assert enclosure_names(copy / "feed.xml") == ["b.mp3", "a.mp3"]
 
 
-def test_a_manifest_whose_audio_is_gone_is_named(folder: Path, tmp_path: Path) -> None:
+def test_a_manifest_whose_file_is_gone_is_skipped_and_named(folder: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
     (copy / "b.vtt").unlink()
     code, _, err = run(["feed", str(copy), "--base-url", BASE])
-    assert code == 1 and err == f"narrator: error: {copy / 'b.json'}: its file b.vtt is missing from {copy}\n"
+    assert code == 0
+    missing = f"{copy / 'b.json'}: its file b.vtt is missing from {copy}"
+    assert err == f"narrator: warning: {missing}; left out of the feed\n"
+    assert enclosure_names(copy / "feed.xml") == ["c.mp3", "a.mp3"]
+
+
+def test_when_every_narration_is_unusable_the_feed_fails_and_the_old_one_stays(
+    folder: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    (copy / "feed.xml").write_text("the previous feed", "utf-8")
+    for stem in EPISODES:
+        (copy / f"{stem}.json").write_text("{not json", "utf-8")
+    code, _, err = run(["feed", str(copy), "--base-url", BASE])
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        f"narrator: error: {copy}: has no narrations that can be published (3 skipped)"
+        " (no manifest <name>.json beside a <name>.mp3)"
+    )
+    assert (copy / "feed.xml").read_text("utf-8") == "the previous feed"
+
+
+def enclosure_names(feed: Path) -> list[str]:
+    root = ET.fromstring(feed.read_bytes())
+    return [unquote(urlsplit(e.attrib["url"]).path.rsplit("/", 1)[1]) for e in root.iter("enclosure")]
+
+
+@pytest.mark.parametrize("name", ["../../../../etc/passwd", "/etc/passwd", "sub/a.mp3", "..", ".hidden.mp3"])
+def test_a_manifest_naming_a_file_outside_the_folder_is_not_published(
+    name: str, folder: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    (copy / "sub").mkdir()
+    shutil.copy(copy / "a.mp3", copy / "sub" / "a.mp3")
+    shutil.copy(copy / "a.mp3", copy / ".hidden.mp3")
+    data = json.loads((copy / "a.json").read_text("utf-8"))
+    data["files"]["mp3"] = name
+    data["guid"] = "planted"
+    (copy / "planted.json").write_text(json.dumps(data), "utf-8")
+    code, _, err = run(["feed", str(copy), "--base-url", BASE])
+    assert code == 0
+    assert err == (
+        f"narrator: warning: {copy / 'planted.json'}: names a file outside {copy}: {name!r};"
+        " left out of the feed\n"
+    )
+    text = (copy / "feed.xml").read_text("utf-8")
+    assert "passwd" not in text and "planted" not in text and "hidden" not in text
+    assert enclosure_names(copy / "feed.xml") == ["b.mp3", "c.mp3", "a.mp3"]
+
+
+NASTY = "\x00\x01\x08\x0b\x1b\x7f\x85\ufffe\uffff\u202e\ud800"
+
+
+def test_forbidden_characters_in_options_and_articles_never_break_the_feed(tmp_path: Path) -> None:
+    in_text = NASTY.replace("\ud800", "")  # decoded article text never holds a lone surrogate
+    narrate_tones(tmp_path, stem="x", article=tone_article(title=f"خبر {in_text}نخست", salt=in_text))
+    argv = ["feed", str(tmp_path), "--base-url", f"https://example.org/p{NASTY}",
+            "--title", f"عنوان{NASTY} كانال", "--author", f"نويسنده{NASTY}", "--description", f"شرح{NASTY}",
+            "--image", f"https://example.org/a{NASTY}.png"]
+    code, _, err = run(argv)
+    assert code == 1 and "--title is not valid UTF-8" in err and err.count("\n") == 1
+    argv = [a.replace("\ud800", "") for a in argv]
+    code, _, err = run(argv)
+    assert code == 0, err
+    data = (tmp_path / "feed.xml").read_bytes()
+    root = ET.fromstring(data)  # well-formed
+    assert not feedparser.parse(data).bozo
+    channel = root.find("channel")
+    assert channel is not None
+    assert channel.findtext("title") == "عنوان کانال"  # NFC, Persian letters, no controls or bidi
+    assert channel.findtext(f"{{{ITUNES}}}author") == "نویسنده"
+    assert channel.findtext("description") == "شرح"
+    assert channel.findtext("link") == "https://example.org/p"
+    item = channel.find("item")
+    assert item is not None
+    assert item.findtext("title") == "خبر نخست"
+    for char in "\x00\x01\x08\x0b\x1b\x7f\x85\ufffe\uffff":  # (article text keeps U+202E: prepare drops it)
+        assert char not in data.decode("utf-8")
+
+
+def test_the_feed_is_checked_well_formed_before_it_is_written(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import narrator.publish.feed as feed_module
+
+    monkeypatch.setattr(feed_module, "xml_safe", lambda text: text)
+    monkeypatch.setattr(feed_module, "clean_settings", lambda settings: settings)
+    bad = feed_module.FeedSettings(base_url=BASE, title="bad\x01")
+    with pytest.raises(OutputError, match="would not be well-formed"):
+        feed_module.write_feed(folder, bad, tmp_path / "bad.xml")
+    assert not (tmp_path / "bad.xml").exists()

@@ -102,3 +102,18 @@ def test_sigterm_removes_the_partial_mp3(tmp_path: Path, seed: Path) -> None:
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 128 + signal.SIGTERM
     assert list(out_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["narrate", "text"])
+def test_a_symlink_loop_as_input_is_one_line(tmp_path: Path, command: str) -> None:
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
+    (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
+    for name in ("loop.txt", "a.txt"):
+        output = ["-o", str(tmp_path / "out")] if command == "narrate" else []
+        argv = [command, str(tmp_path / name), *output]
+        code, out, err = run(argv)
+        assert code == 1 and out == ""
+        assert err.startswith(f"narrator: error: {tmp_path / name}: ") and err.count("\n") == 1, err
+        assert "loop" in err or "no such file" in err
+    assert not (tmp_path / "out").exists()

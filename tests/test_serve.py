@@ -5,10 +5,15 @@ from __future__ import annotations
 import http.client
 import io
 import os
+import socket
+import struct
 import subprocess
 import sys
+import threading
+import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -271,3 +276,77 @@ def test_cli_serve_prints_its_address_and_serves(site: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_huge_range_value_is_416_not_a_crash(server: NarrationServer) -> None:
+    for header in ("bytes=" + "9" * 5000 + "-", "bytes=0-" + "9" * 5000, "bytes=-" + "1" * 5000):
+        status, headers, _ = request(server, "/a.mp3", headers={"Range": header})
+        assert status == 416, header[:20]
+        assert headers["content-range"] == f"bytes */{len(AUDIO)}"
+    with pytest.raises(Unsatisfiable):
+        parse_range("bytes=" + "1" * 19 + "-", 10)
+    assert parse_range("bytes=0-" + "9" * 18, 10) == ByteRange(0, 9, 10)
+
+
+def test_the_backlog_is_real(server: NarrationServer) -> None:
+    assert server.request_queue_size >= 128
+
+
+def test_200_concurrent_requests_all_succeed(server: NarrationServer) -> None:
+    start = threading.Barrier(200)
+
+    def fetch(index: int) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+        try:
+            start.wait(timeout=30)
+            conn.request("GET", "/a.mp3" if index % 2 else "/index.html")
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        results = list(pool.map(fetch, range(200)))
+    assert [status for status, _ in results] == [200] * 200
+    assert all(body == (AUDIO if i % 2 else "<p>فهرست</p>".encode()) for i, (_, body) in enumerate(results))
+    assert time.monotonic() - began < 60
+
+
+def test_a_silent_connection_is_closed_after_the_idle_timeout(site: Path) -> None:
+    log = io.StringIO()
+    with running(make_server(site, 0, log=log, idle_timeout=0.5)) as srv:
+        with socket.create_connection(("127.0.0.1", srv.server_address[1]), timeout=10) as silent:
+            began = time.monotonic()
+            assert silent.recv(1024) == b""  # the server hung up on us
+            waited = time.monotonic() - began
+        assert 0.3 < waited < 5
+        # a half-sent request is dropped the same way
+        with socket.create_connection(("127.0.0.1", srv.server_address[1]), timeout=10) as slow:
+            slow.sendall(b"GET /a.mp3 HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            assert slow.recv(1024) == b""
+        status, _, body = request(srv, "/a.mp3")  # and the server still answers others
+        assert (status, body) == (200, AUDIO)
+    assert "Traceback" not in log.getvalue()
+
+
+def test_a_client_that_hangs_up_mid_answer_is_one_log_line(tmp_path: Path) -> None:
+    (tmp_path / "big.mp3").write_bytes(b"\0" * (8 * 1024 * 1024))
+    log = io.StringIO()
+    stderr = io.StringIO()
+    old_stderr, sys.stderr = sys.stderr, stderr
+    try:
+        with running(make_server(tmp_path, 0, log=log)) as srv:
+            for _ in range(3):
+                with socket.create_connection(("127.0.0.1", srv.server_address[1]), timeout=10) as quitter:
+                    quitter.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    quitter.sendall(b"GET /big.mp3 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    quitter.recv(100)
+            deadline = time.monotonic() + 10
+            while log.getvalue().count("client went away") < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        sys.stderr = old_stderr
+    lines = log.getvalue().splitlines()
+    assert sum("client went away" in line for line in lines) == 3, lines
+    assert "Traceback" not in log.getvalue() + stderr.getvalue()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,7 +45,7 @@ class AssembledParagraph:
 
 
 def assemble(
-    paragraphs: Iterable[Sequence[Clip]], sink: PcmSink, rate: int, pauses: Pauses | None = None
+    paragraphs: Iterable[Iterable[Clip]], sink: PcmSink, rate: int, pauses: Pauses | None = None
 ) -> Iterator[AssembledParagraph]:
     """Write each paragraph's sentence clips to ``sink`` as it arrives, yielding its spans.
 

@@ -41,6 +41,7 @@ from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarg
 from narrator.blobcache import BlobCache
 from narrator.errors import OutputError
 from narrator.ffmpeg import decode_command
+from narrator.processes import child_setup
 
 Samples = npt.NDArray[np.float64]
 
@@ -187,7 +188,8 @@ def measure_file(path: Path, rate: int) -> tuple[float, float]:
     command = decode_command(str(path), rate, CHUNK_FRAMES)
     loudness, peak = LoudnessMeter(rate), TruePeakMeter()
     with subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        preexec_fn=child_setup(),
     ) as proc:
         stream = proc.stdout
         if stream is None:
@@ -208,7 +210,8 @@ def mp3_level(data: bytes, rate: int) -> Level:
     command = decode_command("pipe:0", rate, CHUNK_FRAMES)
     loudness, peak = LoudnessMeter(rate), TruePeakMeter()
     with subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        preexec_fn=child_setup(),
     ) as proc:
         if proc.stdin is None or proc.stdout is None:
             raise RuntimeError("ffmpeg's input and output are not pipes")

@@ -27,6 +27,7 @@ from narrator.audio_settings import LAME_TAG_ENCODER, EncodeSettings
 from narrator.blobcache import BlobCache
 from narrator.errors import OutputError
 from narrator.ffmpeg import ffmpeg_exe
+from narrator.processes import child_setup, temp_prefix
 
 SEGMENT_KIND = "mp3"
 LEVEL_KIND = "level"
@@ -173,7 +174,7 @@ def encode_segment(pcm: bytes | Iterable[bytes], input_rate: int, settings: Enco
     """Encode mono 16-bit PCM (bytes, or pieces of it fed as they come) into a complete MP3 stream
     with its Info frame (no ID3 tags)."""
     pieces = [pcm] if isinstance(pcm, bytes) else pcm
-    with tempfile.TemporaryDirectory(prefix="narrator-seg-") as folder, \
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("seg")) as folder, \
             tempfile.TemporaryFile() as log:
         out = Path(folder) / "segment.mp3"
         command = [
@@ -184,7 +185,9 @@ def encode_segment(pcm: bytes | Iterable[bytes], input_rate: int, settings: Enco
             "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
             "-metadata:s:a:0", f"encoder={LAME_TAG_ENCODER}", "-f", "mp3", str(out),
         ]
-        with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log) as proc:
+        with subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=child_setup()
+        ) as proc:
             stdin = proc.stdin
             if stdin is None:
                 raise OutputError("the MP3 encoder has no input pipe")

@@ -34,6 +34,7 @@ from narrator.publish.manifest import (
 from narrator.publish.mp4tags import write_mp4_tags
 from narrator.publish.page import render_page
 from narrator.publish.sidecars import to_chapters_json, to_srt, to_vtt
+from narrator.strings import clean_text
 
 DEFAULT_ALBUM = "narrator"
 LANGUAGE = "fa"  # BCP 47, for transcripts, the feed and the manifest
@@ -67,7 +68,7 @@ class EpisodeDetails:
 def source_of_article(article: Article, label: str | None = None) -> SourceInfo:
     """Source info when no file is at hand: the checksum of the article's written text."""
     text = "\n\n".join([article.title, *(p.written for p in article.paragraphs)])
-    return SourceInfo(name=label or article.title, sha256=sha256_hex(text.encode("utf-8")))
+    return SourceInfo(name=clean_text(label or article.title), sha256=sha256_hex(text.encode("utf-8")))
 
 
 def tag_info(article: Article, details: EpisodeDetails) -> TagInfo:
@@ -76,7 +77,7 @@ def tag_info(article: Article, details: EpisodeDetails) -> TagInfo:
         title=article.title,
         language=ID3_LANGUAGE,
         artist=f"{details.engine} ({details.voice})",
-        album=details.album,
+        album=clean_text(details.album),
         date=details.created.strftime("%Y-%m-%dT%H:%M:%S"),
         genre="Podcast",
         comment=details.source.name,
@@ -122,7 +123,7 @@ def build_manifest(
         duration_ms=timeline.duration_ms,
         engine=details.engine,
         voice=details.voice,
-        album=details.album,
+        album=clean_text(details.album),
         source=details.source,
         audio=AudioInfo(
             bytes=audio_bytes,

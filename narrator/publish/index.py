@@ -6,7 +6,6 @@ Also rewrites each narration's listening page from its manifest, for ``narrator 
 from __future__ import annotations
 
 import html
-import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from narrator.publish.page import (
     page_path,
     write_page,
 )
+from narrator.strings import quote_name, repair_surrogates
 
 INDEX_MARKER = b'<meta name="generator" content="narrator">'  # marks an index narrator wrote
 
@@ -68,7 +68,10 @@ def read_entry(mp3: Path) -> IndexEntry:
     page_name = page.name if page.is_file() else None
     manifest = manifest_path(mp3)
     if manifest.is_file():
-        info = load_manifest(manifest)
+        try:
+            info = load_manifest(manifest)
+        except InputError:  # an unusable manifest does not hide the narration: its tags still tell
+            return _entry_from_tags(mp3, page_name)
         return IndexEntry(info.title, info.duration_ms, info.created_at, mp3.name, page_name)
     return _entry_from_tags(mp3, page_name)
 
@@ -132,9 +135,9 @@ def _date(moment: datetime) -> str:
 def _items(entries: Iterable[IndexEntry]) -> str:
     rows = []
     for entry in entries:
-        href = html.escape(urllib.parse.quote(entry.page or entry.audio))
+        href = html.escape(quote_name(entry.page or entry.audio))
         rows.append(
-            f'<li><a href="{href}">{isolate_latin(entry.title)}</a> '
+            f'<li><a href="{href}">{isolate_latin(repair_surrogates(entry.title))}</a> '
             f'<span class="meta"><span dir="ltr">{clock(entry.duration_ms)}</span> · '
             f'<time datetime="{entry.published.isoformat()}">{_date(entry.published)}</time>'
             "</span></li>"
@@ -146,7 +149,7 @@ def _feed_link(feed: str | None) -> tuple[str, str]:
     """The ``<head>`` link and the visible link to the folder's podcast feed, if there is one."""
     if feed is None:
         return "", ""
-    href = html.escape(urllib.parse.quote(feed))
+    href = html.escape(quote_name(feed))
     return (
         f'<link rel="alternate" type="application/rss+xml" title="RSS" href="{href}">\n',
         f'<p class="feed"><a href="{href}" type="application/rss+xml">خوراک پادکست (RSS)</a></p>\n',

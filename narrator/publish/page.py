@@ -12,7 +12,6 @@ import hashlib
 import html
 import json
 import re
-import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
@@ -23,6 +22,7 @@ from narrator.atomic import write_text_atomic
 from narrator.files import NarrationFiles
 from narrator.model import ChapterMark, Cue, Timeline
 from narrator.publish.jalali import persian_date
+from narrator.strings import quote_name
 
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 # A run of Latin-script words (with digits and inner punctuation) that must keep left-to-right
@@ -210,8 +210,8 @@ def render_page(title: str, audio_name: str, timeline: Timeline, published: date
     values = {
         "title": html.escape(title),
         "heading": isolate_latin(title),
-        "audio": html.escape(urllib.parse.quote(audio_name)),
-        "captions": html.escape(urllib.parse.quote(stem + ".vtt")),
+        "audio": html.escape(quote_name(audio_name)),
+        "captions": html.escape(quote_name(stem + ".vtt")),
         "duration": clock(timeline.duration_ms),
         "published": published_html(published),
         "chapters": _chapter_items(timeline.chapters),

@@ -6,6 +6,7 @@ import re
 
 from narrator.errors import InputError
 from narrator.model import Article, Paragraph, Sentence
+from narrator.strings import clean_text
 from narrator.text.lexicon import Lexicon
 from narrator.text.normalize import normalize
 from narrator.text.sentences import split_sentences
@@ -65,8 +66,8 @@ def prepare(raw: str, title: str | None = None, lexicon: Lexicon | None = None) 
             paragraphs.append(Paragraph(sentences))
     if not paragraphs:
         raise InputError("the article has no prose to narrate")
-    if title and title.strip():
-        chosen = title.strip()
+    if title and clean_text(title):
+        chosen = clean_text(title)
     elif is_headline(paragraphs):
         chosen = paragraphs[0].written
     else:

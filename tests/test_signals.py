@@ -1,0 +1,165 @@
+"""Signals: SIGTERM to a ``-j 2`` run, ``kill -9``, and temporary folders of dead processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from narrator.processes import child_setup, remove_orphaned_temp, temp_prefix, terminated
+from tests.conftest import ROOT, SEED
+
+
+def long_article(folder: Path, name: str, copies: int = 2) -> Path:
+    lines = SEED.read_text("utf-8").splitlines()[:-1]
+    path = folder / name
+    path.write_text("\n".join(lines * copies), "utf-8")
+    return path
+
+
+def wait_for(condition: object, seconds: float = 300) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def seg_folders(tmp: Path) -> list[Path]:
+    return sorted(tmp.glob("narrator-seg-*"))
+
+
+def children(pid: int) -> list[int]:
+    """Every descendant of ``pid`` (from /proc)."""
+    found: list[int] = []
+    parents = {pid}
+    changed = True
+    while changed:
+        changed = False
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) in found:
+                continue
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid in parents:
+                found.append(int(entry.name))
+                parents.add(int(entry.name))
+                changed = True
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def start(argv: list[str], tmp: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, TMPDIR=str(tmp))
+    return subprocess.Popen(
+        [sys.executable, "-m", "narrator", *argv], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )
+
+
+def test_sigterm_to_the_group_during_j2_leaves_no_part_files_nor_temp_folders(tmp_path: Path) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out"
+    inputs = [str(long_article(tmp_path, f"{n}.txt")) for n in ("a", "b")]
+    argv = ["narrate", *inputs, "-o", str(out), "-j", "2", "--no-cache", "--engine", "espeak", "-q"]
+    proc = start(argv, tmp)
+    try:
+        assert wait_for(lambda: len(list(out.glob(".narrator-*.part"))) >= 1 and seg_folders(tmp))
+        os.killpg(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.stderr is not None
+    stderr = proc.stderr.read().decode("utf-8", "replace")
+    assert "Traceback" not in stderr, stderr
+    assert wait_for(lambda: not seg_folders(tmp) and not list(out.iterdir()), 10), (
+        seg_folders(tmp), list(out.iterdir()))
+
+
+def test_kill_9_leaves_no_ffmpeg_orphans_and_the_next_run_removes_their_folder(tmp_path: Path) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out"
+    proc = start(["narrate", str(long_article(tmp_path, "a.txt")), "-o", str(out), "--no-cache",
+                  "--engine", "espeak", "-q"], tmp)
+    try:
+        assert wait_for(lambda: seg_folders(tmp) and children(proc.pid))
+        ffmpegs = children(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert ffmpegs
+    assert wait_for(lambda: not any(alive(pid) for pid in ffmpegs), 10), "ffmpeg outlived narrator"
+    left = seg_folders(tmp)
+    assert left and all(f.name.startswith(f"narrator-seg-{proc.pid}-") for f in left)
+    done = subprocess.run([sys.executable, "-m", "narrator", "engines"], cwd=ROOT, capture_output=True,
+                          env=dict(os.environ, TMPDIR=str(tmp)), timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert seg_folders(tmp) == []
+
+
+def test_only_folders_of_dead_owners_are_removed(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    mine = tmp_path / f"{temp_prefix('seg')}x"
+    orphan = tmp_path / f"narrator-seg-{dead.pid}-y"
+    other = tmp_path / "narrator-seg-notapid"
+    for folder in (mine, orphan, other):
+        folder.mkdir()
+        (folder / "segment.mp3").write_bytes(b"x")
+    assert remove_orphaned_temp(tmp_path) == [orphan]
+    assert mine.is_dir() and other.is_dir() and not orphan.exists()
+
+
+def test_a_child_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
+    assert child_setup() is not None
+    script = (
+        "import subprocess, sys, time\n"
+        "from narrator.processes import child_setup\n"
+        "p = subprocess.Popen(['sleep', '60'], preexec_fn=child_setup())\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    assert alive(child)
+    parent.kill()
+    parent.wait()
+    assert wait_for(lambda: not alive(child), 10)
+
+
+def test_a_sigterm_landing_in_a_finalizer_is_delivered_again_outside_it() -> None:
+    got: list[int] = []
+    old = signal.signal(signal.SIGUSR1, lambda signum, frame: got.append(signum))
+    try:
+        class Finalized:
+            def __del__(self) -> None:
+                terminated(signal.SIGUSR1, sys._getframe())
+
+        Finalized()  # collected at once: an exception raised in __del__ would be printed and lost
+        assert wait_for(lambda: got == [signal.SIGUSR1], 5)
+        with pytest.raises(SystemExit) as exit_info:
+            terminated(signal.SIGTERM, sys._getframe())
+        assert exit_info.value.code == 128 + signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGUSR1, old)
