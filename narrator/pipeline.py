@@ -36,7 +36,7 @@ from narrator.publish.episode import (
 )
 from narrator.publish.manifest import Manifest, SourceInfo, load_manifest
 from narrator.sources import Source, max_bytes, read_source, source_stem
-from narrator.strings import repair_surrogates
+from narrator.strings import clean_text, repair_surrogates
 from narrator.synth import SentenceDone, speak_article
 from narrator.text import load_lexicon, prepare, split_for_engine
 from narrator.text.ezafe import EzafeUnavailable, load_tagger, mark_article, wants_ezafe
@@ -103,7 +103,7 @@ def prepare_source(src: Source, title: str | None, lexicon: Path | None) -> Arti
 def source_info(src: Source, label: str | None) -> SourceInfo:
     """What the manifest and tags say about ``src``; ``label`` (``--source``) overrides its name."""
     return SourceInfo(
-        name=label or src.label, sha256=src.sha256, url=src.url,
+        name=clean_text(label or src.label), sha256=src.sha256, url=src.url,
         published=src.date, author=src.author, site=src.site,
     )
 

@@ -206,16 +206,17 @@ def test_when_every_narration_is_unusable_the_feed_fails_and_the_old_one_stays(
 ) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
-    (copy / "feed.xml").write_text("the previous feed", "utf-8")
+    previous = "<rss><channel><generator>narrator 0.1.0</generator></channel></rss>"
+    (copy / "feed.xml").write_text(previous, "utf-8")
     for stem in EPISODES:
         (copy / f"{stem}.json").write_text("{not json", "utf-8")
     code, _, err = run(["feed", str(copy), "--base-url", BASE])
     assert code == 1
     assert err.splitlines()[-1] == (
         f"narrator: error: {copy}: has no narrations that can be published (3 skipped)"
-        " (no manifest <name>.json beside a <name>.mp3)"
+        " (no manifest <name>.json beside a <name>.mp3, .m4b or .m4a)"
     )
-    assert (copy / "feed.xml").read_text("utf-8") == "the previous feed"
+    assert (copy / "feed.xml").read_text("utf-8") == previous
 
 
 def enclosure_names(feed: Path) -> list[str]:

@@ -178,7 +178,8 @@ def find_episodes(folder: Path, warn: Warn | None = None) -> list[Episode]:
         episodes.append(episode)
     if not episodes:
         why = f" that can be published ({skipped} skipped)" if skipped else ""
-        raise InputError(f"{folder}: has no narrations{why} (no manifest <name>.json beside a <name>.mp3)")
+        beside = "a <name>.mp3, .m4b or .m4a"
+        raise InputError(f"{folder}: has no narrations{why} (no manifest <name>.json beside {beside})")
     episodes.sort(key=lambda e: (e.manifest.created_at, e.path.name), reverse=True)
     return episodes
 
