@@ -12,6 +12,7 @@ from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3
 
 from narrator.cli import main
+from narrator.files import NarrationFiles
 from narrator.pipeline import load_article
 from tests.audio_check import decode_mp3, ffprobe_chapters, ffprobe_format
 
@@ -27,7 +28,7 @@ def narrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     code = main(["narrate", str(SEED), "-o", str(out_dir)], stdout=stdout, stderr=io.StringIO())
     assert code == 0
     path = out_dir / f"{SEED.stem}.mp3"
-    assert stdout.getvalue().strip() == str(path)
+    assert stdout.getvalue().split() == [str(p) for p in NarrationFiles.beside(path).all()]
     return path
 
 
