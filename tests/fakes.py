@@ -49,23 +49,11 @@ WORD_GAP_MS = 120
 
 
 @dataclass
-class WordToneEngine:
+class WordToneEngine(ToneEngine):
     """Like :class:`ToneEngine`, but each word is its own tone with a pause after it, and the clip
     reports every word's time, as piper, edge and espeak do."""
 
-    sample_rate: int = 16000
     name: str = "wordtone"
-    max_chars: int = 1000
-    online: bool = False
-    languages: frozenset[str] = frozenset({"fa"})
-    reads_through_espeak: bool = False
-    voice_label: str = "fa"
-
-    def available(self) -> str | None:
-        return None
-
-    def probe(self) -> str | None:
-        return None
 
     def settings_key(self) -> str:
         return f"wordtone|{self.sample_rate}"

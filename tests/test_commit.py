@@ -43,16 +43,21 @@ def earlier(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[
     return article, out, _folder(out)
 
 
+def _copy_of(files: dict[str, bytes], folder: Path) -> Path:
+    """``folder`` holding the earlier narration's files, as a user's folder would."""
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
 @pytest.mark.parametrize("failing_call", range(1, 7))
 def test_a_rename_failing_at_any_step_leaves_the_earlier_narration(
     earlier: tuple[Path, Path, dict[str, bytes]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     failing_call: int,
 ) -> None:
     article, _, before = earlier
-    out = tmp_path / "out"
-    out.mkdir()
-    for name, data in before.items():
-        (out / name).write_bytes(data)
+    out = _copy_of(before, tmp_path / "out")
     calls = {"n": 0}
     real = os.replace
 
@@ -75,10 +80,7 @@ def test_a_write_failing_at_any_step_leaves_the_earlier_narration(
     failing_write: int,
 ) -> None:
     article, _, before = earlier
-    out = tmp_path / "out"
-    out.mkdir()
-    for name, data in before.items():
-        (out / name).write_bytes(data)
+    out = _copy_of(before, tmp_path / "out")
     calls = {"n": 0}
     real = Path.write_bytes
 
