@@ -141,10 +141,10 @@ class EspeakEngine:
         return f"espeak|{self.voice}|rate={self.options.rate}|pitch={self.options.pitch}"
 
     def synthesize(self, text: str) -> Clip:
+        from narrator.engines.espeak_fresh import fresh_synth  # same text, same samples
+
         library = _load()
-        with library.lock:
-            library.set_voice(self.voice, self.options.rate, self.options.pitch)
-            pcm = library.synth(text)
+        pcm = fresh_synth(self.voice, self.options.rate, self.options.pitch, text)
         return Clip(pcm=pcm, sample_rate=library.sample_rate)
 
 

@@ -1,0 +1,177 @@
+"""espeak-ng synthesis from a pristine state for every sentence (same text -> same samples).
+
+libespeak-ng keeps state across calls that no public call resets (the wave generator's pitch
+flutter index is a function-local ``static``, and its wave phase carries over), so the samples of a
+sentence depended on what the same process synthesized before it: a warm cache, another order
+of threads or an earlier article changed the audio. ``espeak_Terminate``/``espeak_Initialize``
+and ``espeak_ng_SetRandSeed`` do not reset it.
+
+So each sentence is synthesized in a process that has never synthesized anything: a small
+*template* process loads the library once, and for every request it forks a child that sets the
+voice, synthesizes, sends the samples back and exits. The template stays single-threaded (fork is
+safe there), and each template serves one request at a time; a pool of templates lets several
+sentences be synthesized at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import atexit
+import json
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from narrator.errors import EngineError
+
+_OK, _FAILED = b"\x00", b"\x01"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One sentence to speak with one voice."""
+
+    voice: str
+    rate: int | None
+    pitch: int | None
+    text: str
+
+    def to_bytes(self) -> bytes:
+        return json.dumps([self.voice, self.rate, self.pitch, self.text]).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Request:
+        voice, rate, pitch, text = json.loads(data)
+        return cls(str(voice), rate, pitch, str(text))
+
+
+def serve(requests: BinaryIO, answers: BinaryIO) -> None:
+    """The template process: answer each request from a freshly forked child."""
+    from narrator.engines.espeak import _load
+
+    library = _load()
+    while (request := _read(requests)) is not None:
+        pid = os.fork()
+        if pid == 0:  # the child: pristine library state, used once
+            code = 0
+            try:
+                spoken = Request.from_bytes(request)
+                library.set_voice(spoken.voice, spoken.rate, spoken.pitch)
+                _write(answers, _OK + library.synth(spoken.text))
+            except BaseException as exc:  # noqa: BLE001 (reported to the parent, then exit)
+                with contextlib.suppress(OSError):
+                    _write(answers, _FAILED + str(exc).encode())
+                code = 1
+            finally:
+                os._exit(code)
+        os.waitpid(pid, 0)
+
+
+def _read(stream: BinaryIO) -> bytes | None:
+    header = stream.read(8)
+    if len(header) < 8:
+        return None
+    size = int.from_bytes(header, "little")
+    data = stream.read(size)
+    return data if len(data) == size else None
+
+
+def _write(stream: BinaryIO, data: bytes) -> None:
+    stream.write(len(data).to_bytes(8, "little") + data)
+    stream.flush()
+
+
+_START = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from narrator.engines.espeak_fresh import serve; serve(sys.stdin.buffer, sys.stdout.buffer)"
+)
+
+
+class _Template:
+    """A template process and the pipes to it."""
+
+    def __init__(self) -> None:
+        package_root = str(Path(__file__).resolve().parents[2])
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _START, package_root],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )
+
+    def speak(self, request: Request) -> bytes:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        if stdin is None or stdout is None:
+            raise EngineError("the espeak-ng helper process has no pipes")
+        try:
+            _write(stdin, request.to_bytes())
+            answer = _read(stdout)
+        except OSError as exc:
+            raise EngineError("the espeak-ng helper process stopped") from exc
+        if answer is None:
+            raise EngineError("the espeak-ng helper process stopped")
+        if answer[:1] != _OK:
+            raise EngineError(answer[1:].decode("utf-8", "replace") or "espeak-ng failed to speak")
+        return answer[1:]
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+class FreshPool:
+    """Template processes, started as needed; each serves one sentence at a time."""
+
+    def __init__(self) -> None:
+        self._idle: list[_Template] = []
+        self._all: list[_Template] = []
+        self._lock = threading.Lock()
+
+    def speak(self, request: Request) -> bytes:
+        with self._lock:
+            template = self._idle.pop() if self._idle else None
+        if template is None:
+            template = _Template()
+            with self._lock:
+                self._all.append(template)
+        try:
+            pcm = template.speak(request)
+        except EngineError:
+            with self._lock:
+                self._all.remove(template)
+            template.close()
+            raise
+        with self._lock:
+            self._idle.append(template)
+        return pcm
+
+    def close(self) -> None:
+        with self._lock:
+            templates, self._all, self._idle = self._all, [], []
+        for template in templates:
+            template.close()
+
+
+_pool: FreshPool | None = None
+_pool_lock = threading.Lock()
+
+
+def fresh_synth(voice: str, rate: int | None, pitch: int | None, text: str) -> bytes:
+    """espeak-ng's samples for ``text``, from a process state that has synthesized nothing."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = FreshPool()
+            atexit.register(_pool.close)
+        pool = _pool
+    return pool.speak(Request(voice, rate, pitch, text))
