@@ -15,8 +15,8 @@ sentences be synthesized at once.
 
 from __future__ import annotations
 
-import contextlib
 import atexit
+import contextlib
 import json
 import os
 import subprocess
@@ -62,7 +62,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
                 spoken = Request.from_bytes(request)
                 library.set_voice(spoken.voice, spoken.rate, spoken.pitch)
                 _write(answers, _OK + library.synth(spoken.text))
-            except BaseException as exc:  # noqa: BLE001 (reported to the parent, then exit)
+            except BaseException as exc:
                 with contextlib.suppress(OSError):
                     _write(answers, _FAILED + str(exc).encode())
                 code = 1
