@@ -24,7 +24,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from narrator.errors import EngineError
 
@@ -49,7 +49,7 @@ class Request:
         return cls(str(voice), rate, pitch, str(text))
 
 
-def serve(requests: BinaryIO, answers: BinaryIO) -> None:
+def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     """The template process: answer each request from a freshly forked child."""
     from narrator.engines.espeak import _load
 
@@ -71,7 +71,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
         os.waitpid(pid, 0)
 
 
-def _read(stream: BinaryIO) -> bytes | None:
+def _read(stream: IO[bytes]) -> bytes | None:
     header = stream.read(8)
     if len(header) < 8:
         return None
@@ -80,7 +80,7 @@ def _read(stream: BinaryIO) -> bytes | None:
     return data if len(data) == size else None
 
 
-def _write(stream: BinaryIO, data: bytes) -> None:
+def _write(stream: IO[bytes], data: bytes) -> None:
     stream.write(len(data).to_bytes(8, "little") + data)
     stream.flush()
 
