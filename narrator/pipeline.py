@@ -12,15 +12,14 @@ from itertools import chain
 from pathlib import Path
 
 from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
-from narrator.audio.loudness import Normalizer
+from narrator.audio.encode import ClipSpan, Spool, encode_narration
 from narrator.audio.segments import Layout
 from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
 from narrator.blobcache import DEFAULT_LIMIT_BYTES, default_audio_cache_dir
 from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.cache import CachedEngine, ClipCache
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
-from narrator.errors import EngineUnavailable, InputError, NarratorError, OutputError
-from narrator.files import NarrationFiles
+from narrator.errors import EngineUnavailable, InputError, OutputError
 from narrator.model import Article, ChapterMark, Clip, Cue, Timeline
 from narrator.progress import QuietReporter, Reporter
 from narrator.publish.cover import load_cover
@@ -32,16 +31,18 @@ from narrator.publish.episode import (
     source_of_file,
     voice_label,
 )
-from narrator.publish.manifest import Manifest, SourceInfo, load_manifest
+from narrator.publish.manifest import Manifest, SourceInfo
 from narrator.synth import SentenceDone, speak_article
 from narrator.text import load_lexicon, prepare, read_article, split_for_engine
 from narrator.text.ezafe import load_tagger, mark_article, wants_ezafe
 from narrator.text.prepare import opening_words
 
 CHAPTER_TITLE_WORDS = 6
-ENCODE_WORKERS = max(1, min(4, os.cpu_count() or 1))  # paragraphs encoded at once
 
 
+def cpu_workers(jobs: int = 1) -> int:
+    """Paragraphs each of ``jobs`` concurrent narrations may encode at once: the cores shared out."""
+    return max(1, (os.cpu_count() or 1) // max(1, jobs))
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class NarrateOptions:
     publish: PublishSettings = field(default_factory=PublishSettings)
     ezafe: str = "auto"  # on, off, or auto: on for engines that read through espeak-ng
     lexicon: Path | None = None  # a user pronunciation lexicon (docs/reading.md)
+    encode_workers: int = 0  # paragraphs encoded at once; 0: one per core
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,7 @@ def render(
     os.close(fd)
     partial = Path(name)
     try:
-        timeline, loudness = _encode(article, engine, target, partial, opts, on_sentence)
+        timeline, loudness = _encode(article, engine, partial, opts, on_sentence)
         details = EpisodeDetails(
             engine=engine.name,
             voice=voice_label(engine, opts.engine_options),
@@ -192,23 +194,9 @@ def render(
     )
 
 
-def _earlier_gain(target: Path, opts: NarrateOptions) -> float | None:
-    """The loudness gain of an earlier narration at ``target`` to the same target, if any."""
-    if opts.loudness is None or opts.cache is None:
-        return None
-    try:
-        earlier = load_manifest(NarrationFiles.beside(target).manifest).loudness
-    except (NarratorError, OSError, ValueError):
-        return None
-    if earlier is None or earlier.target_lufs != opts.loudness.integrated_lufs:
-        return None
-    return earlier.gain_db
-
-
 def _encode(
     article: Article,
     engine: Engine,
-    target: Path,
     partial: Path,
     opts: NarrateOptions,
     on_sentence: SentenceDone | None,
@@ -220,11 +208,12 @@ def _encode(
     rate = first[0].sample_rate
     stream: Iterator[list[Clip]] = chain([first], paragraphs)
     cache = opts.cache.open() if opts.cache is not None else None
-    with Normalizer(rate, opts.loudness) as normalizer:  # measured while spooled, then encoded
-        spans = list(assemble(stream, normalizer, rate, opts.pauses))
-        report, layout = normalizer.encode_segments(
-            partial, opts.encode, [s.chapter.start for s in spans], cache, ENCODE_WORKERS,
-            normalize=opts.loudness is not None, reuse_gain_db=_earlier_gain(target, opts),
+    with Spool() as spool:  # the gain comes from the clips' cached statistics, then one encode
+        spans = list(assemble(stream, spool, rate, opts.pauses))
+        clips = [ClipSpan(s.start, s.end) for p in spans for s in p.sentences]
+        report, layout = encode_narration(
+            partial, spool, rate, clips, [s.chapter.start for s in spans], opts.encode, opts.loudness,
+            cache, opts.encode_workers or cpu_workers(),
         )
     return build_timeline(article, spans, rate, layout), report
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 from mutagen.mp3 import MP3
-
 from narrator.audio.loudness import gated_loudness, measure_file, mp3_level
+
 from narrator.audio.segments import (
     FRAME_SAMPLES,
     Level,
