@@ -45,7 +45,7 @@ def test_statistics_give_exactly_the_direct_measurement(rate: int, pauses: Pause
         assert all(c.start % subblock_frames(rate) == 0 for c in clips), "every clip starts on the grid"
         levels = clip_levels(spool, clips, rate, None)
         stats = gated_loudness(
-            narration_powers([(c.start, lv.powers) for c, lv in zip(clips, levels)], spool.frames, rate)
+            narration_powers([(c.start, lv.powers) for c, lv in zip(clips, levels, strict=True)], spool.frames, rate)
         )
         whole = floats(spool.read(0, spool.frames))
     meter, peak = LoudnessMeter(rate), TruePeakMeter()
