@@ -44,9 +44,8 @@ def test_statistics_give_exactly_the_direct_measurement(rate: int, pauses: Pause
         clips = [ClipSpan(s.start, s.end) for p in spans for s in p.sentences]
         assert all(c.start % subblock_frames(rate) == 0 for c in clips), "every clip starts on the grid"
         levels = clip_levels(spool, clips, rate, None)
-        stats = gated_loudness(
-            narration_powers([(c.start, lv.powers) for c, lv in zip(clips, levels, strict=True)], spool.frames, rate)
-        )
+        placed = [(c.start, lv.powers) for c, lv in zip(clips, levels, strict=True)]
+        stats = gated_loudness(narration_powers(placed, spool.frames, rate))
         whole = floats(spool.read(0, spool.frames))
     meter, peak = LoudnessMeter(rate), TruePeakMeter()
     meter.add(whole)
