@@ -7,10 +7,10 @@ of threads or an earlier article changed the audio. ``espeak_Terminate``/``espea
 and ``espeak_ng_SetRandSeed`` do not reset it.
 
 So each sentence is synthesized in a process that has never synthesized anything: a small
-*template* process loads the library once, and for every request it forks a child that sets the
-voice, synthesizes, sends the samples back and exits. The template stays single-threaded (fork is
-safe there), and each template serves one request at a time; a pool of templates lets several
-sentences be synthesized at once.
+*template* process loads the library and sets one voice (and its rate and pitch) once, and for
+every request it forks a child that synthesizes, sends the samples back and exits. The template
+stays single-threaded (fork is safe there) and serves one request at a time; a pool of templates
+lets several sentences be synthesized at once.
 """
 
 from __future__ import annotations
@@ -49,19 +49,18 @@ class Request:
         return cls(str(voice), rate, pitch, str(text))
 
 
-def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
-    """The template process: answer each request from a freshly forked child."""
+def serve(voice: Request, requests: IO[bytes], answers: IO[bytes]) -> None:
+    """The template process for ``voice``: answer each request from a freshly forked child."""
     from narrator.engines.espeak import _load
 
     library = _load()
+    library.set_voice(voice.voice, voice.rate, voice.pitch)
     while (request := _read(requests)) is not None:
         pid = os.fork()
         if pid == 0:  # the child: pristine library state, used once
             code = 0
             try:
-                spoken = Request.from_bytes(request)
-                library.set_voice(spoken.voice, spoken.rate, spoken.pitch)
-                _write(answers, _OK + library.synth(spoken.text))
+                _write(answers, _OK + library.synth(Request.from_bytes(request).text))
             except BaseException as exc:
                 with contextlib.suppress(OSError):
                     _write(answers, _FAILED + str(exc).encode())
@@ -87,17 +86,19 @@ def _write(stream: IO[bytes], data: bytes) -> None:
 
 _START = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from narrator.engines.espeak_fresh import serve; serve(sys.stdin.buffer, sys.stdout.buffer)"
+    "from narrator.engines.espeak_fresh import Request, serve; "
+    "serve(Request.from_bytes(sys.argv[2].encode()), sys.stdin.buffer, sys.stdout.buffer)"
 )
 
 
 class _Template:
-    """A template process and the pipes to it."""
+    """A template process for one voice and the pipes to it."""
 
-    def __init__(self) -> None:
+    def __init__(self, voice: Request) -> None:
         package_root = str(Path(__file__).resolve().parents[2])
+        self.voice = voice
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _START, package_root],
+            [sys.executable, "-c", _START, package_root, voice.to_bytes().decode()],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
 
@@ -130,18 +131,20 @@ class _Template:
 
 
 class FreshPool:
-    """Template processes, started as needed; each serves one sentence at a time."""
+    """Template processes per voice, started as needed; each serves one sentence at a time."""
 
     def __init__(self) -> None:
-        self._idle: list[_Template] = []
+        self._idle: dict[Request, list[_Template]] = {}
         self._all: list[_Template] = []
         self._lock = threading.Lock()
 
     def speak(self, request: Request) -> bytes:
+        voice = Request(request.voice, request.rate, request.pitch, "")
         with self._lock:
-            template = self._idle.pop() if self._idle else None
+            idle = self._idle.setdefault(voice, [])
+            template = idle.pop() if idle else None
         if template is None:
-            template = _Template()
+            template = _Template(voice)
             with self._lock:
                 self._all.append(template)
         try:
@@ -152,12 +155,12 @@ class FreshPool:
             template.close()
             raise
         with self._lock:
-            self._idle.append(template)
+            self._idle.setdefault(voice, []).append(template)
         return pcm
 
     def close(self) -> None:
         with self._lock:
-            templates, self._all, self._idle = self._all, [], []
+            templates, self._all, self._idle = self._all, [], {}
         for template in templates:
             template.close()
 
