@@ -99,3 +99,16 @@ def test_the_plan_predicts_the_gained_and_limited_pcm() -> None:
     assert abs(meter.integrated() - plan.output_lufs) < 1e-6
     assert reference_true_peak(out) <= plan.ceiling * 1.001
     assert plan.gain_db == quantize(plan.gain_db) and plan.gain_db % GAIN_STEP_DB == 0
+
+
+def test_hot_envelope_is_the_envelope_wherever_it_passes_the_ceiling() -> None:
+    from narrator.audio.gain import hot_envelope
+    from narrator.audio.truepeak import AFTER, BEFORE, envelope
+
+    y = speechlike(22050, 5, seed=9, level=0.3) * 3
+    full = envelope(np.concatenate([np.zeros(BEFORE), y, np.zeros(AFTER)]))
+    for ceiling in (0.3, 0.8, 2.0):
+        hot = hot_envelope(y, ceiling)
+        over = full > ceiling
+        assert np.array_equal(hot[over], full[over])
+        assert np.all(hot[~over] <= ceiling)

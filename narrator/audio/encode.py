@@ -92,7 +92,7 @@ def plan_narration(
     def read_clip(index: int) -> Samples:
         return floats(spool.read(clips[index].start, clips[index].end))
 
-    plan = plan_gain(levels, [c.start for c in clips], spool.frames, rate, target, read_clip)
+    plan = plan_gain(levels, [c.start for c in clips], spool.frames, rate, target, read_clip, cache)
     return plan, levels
 
 

@@ -11,15 +11,25 @@ peaks (``ENCODER_HEADROOM_DB``): both are allowed for up front, so the narration
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from narrator.audio.meter import ClipLevel, Samples, clip_level, gated_loudness, narration_powers, to_db
-from narrator.audio.truepeak import AFTER, BEFORE, envelope
+from narrator.audio.meter import (
+    LEVEL_KIND,
+    ClipLevel,
+    Samples,
+    clip_level,
+    gated_loudness,
+    narration_powers,
+    to_db,
+)
+from narrator.audio.truepeak import AFTER, BEFORE, WORST_GAIN, envelope
 from narrator.audio_settings import LoudnessReport, LoudnessTarget
+from narrator.blobcache import BlobCache
 
 #: What 64 kbit/s MP3 coding takes from speech, in LU (measured on the seed and long articles).
 CODEC_LOSS_LU = 0.4
@@ -29,6 +39,8 @@ GAIN_STEP_DB = 0.5  # gains are rounded to this: an edit that moves the loudness
 LIMITER_WINDOW_S = 0.01  # the limiter's gain ramps over about twice this long
 MAKE_UP_ROUNDS = 3  # corrections of the gain for the loudness the limiter removes
 MAKE_UP_TOLERANCE_LU = 0.05
+_LIMITED_VERSION = "1"
+_RUN_GAP = 256  # hot samples closer than this are oversampled as one run
 
 #: The samples (floats) of clip ``i``, for the few clips the limiter works on.
 ReadClip = Callable[[int], Samples]
@@ -80,6 +92,21 @@ class _Narration:
     total_frames: int
     rate: int
     read_clip: ReadClip
+    cache: BlobCache | None
+
+    def limited_level(self, index: int, plan: GainPlan) -> ClipLevel:
+        """The statistics of clip ``index`` gained and limited by ``plan`` (cached by its samples)."""
+        x = self.read_clip(index)
+        key = BlobCache.key("limited-level", _LIMITED_VERSION, x.tobytes(), repr(plan.gain_db),
+                            repr(plan.ceiling), str(self.rate))
+        stored = self.cache.get(key, LEVEL_KIND) if self.cache is not None else None
+        if stored is not None:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                return ClipLevel.from_json(stored)
+        level = clip_level(limit(x, plan.gain, plan.ceiling, self.rate), self.rate)
+        if self.cache is not None:
+            self.cache.put(key, LEVEL_KIND, level.to_json())
+        return level
 
     def loudness(self, placed: list[tuple[int, Sequence[float]]]) -> float:
         return gated_loudness(narration_powers(placed, self.total_frames, self.rate))
@@ -92,10 +119,11 @@ def plan_gain(
     rate: int,
     target: LoudnessTarget,
     read_clip: ReadClip,
+    cache: BlobCache | None = None,
 ) -> GainPlan:
     """The gain that brings the narration (clips ``levels`` at frames ``starts``) to ``target``."""
     placed: list[tuple[int, Sequence[float]]] = list(zip(starts, (lv.powers for lv in levels), strict=True))
-    narration = _Narration(levels, placed, total_frames, rate, read_clip)
+    narration = _Narration(levels, placed, total_frames, rate, read_clip, cache)
     input_lufs = narration.loudness(placed)
     input_peak = max((level.true_peak for level in levels), default=0.0)
     ceiling = 10 ** ((target.true_peak_dbtp - ENCODER_HEADROOM_DB) / 20)
@@ -127,8 +155,7 @@ def _measured(narration: _Narration, plan: GainPlan) -> GainPlan:
     scaled = [(start, [p * power_gain for p in powers]) for start, powers in narration.placed]
     peak = cool
     for i in sorted(hot):
-        x = narration.read_clip(i)
-        level = clip_level(limit(x, gain, plan.ceiling, narration.rate), narration.rate)
+        level = narration.limited_level(i, plan)
         scaled[i] = (narration.placed[i][0], list(level.powers))
         peak = max(peak, level.true_peak)
     return replace(plan, output_lufs=narration.loudness(list(scaled)), output_peak=peak)
@@ -145,7 +172,7 @@ def limit(x: Samples, gain: float, ceiling: float, rate: int) -> Samples:
     w = max(1, round(rate * LIMITER_WINDOW_S))
     reach = 2 * w
     y = x * gain
-    env = envelope(np.concatenate([np.zeros(BEFORE), y, np.zeros(AFTER)]))
+    env = hot_envelope(y, ceiling)
     if not len(env) or float(env.max()) <= ceiling:
         return y
     padded = np.concatenate([np.zeros(reach), env, np.zeros(reach)])
@@ -155,6 +182,27 @@ def limit(x: Samples, gain: float, ceiling: float, rate: int) -> Samples:
     factor = np.minimum(smooth, wanted[reach : reach + len(y)])
     result: Samples = y * factor
     return result
+
+
+def hot_envelope(y: Samples, ceiling: float) -> Samples:
+    """The true-peak envelope of ``y`` (silence around it) where it can pass ``ceiling``, else 0.
+
+    An envelope value is at most ``WORST_GAIN`` times the largest of the 12 samples it is made
+    from; only runs of samples where that bound passes the ceiling are oversampled. Elsewhere the
+    envelope is at most the ceiling, where the limiter wants no change, as it does for 0.
+    """
+    extended = np.concatenate([np.zeros(BEFORE), y, np.zeros(AFTER)])
+    bound = -running_min(-np.abs(extended), BEFORE + AFTER + 1) * WORST_GAIN  # one per sample of y
+    env = np.zeros(len(y))
+    hot = np.flatnonzero(bound > ceiling)
+    if not len(hot):
+        return env
+    gaps = np.flatnonzero(np.diff(hot) > _RUN_GAP)
+    starts = [int(hot[0]), *(int(hot[g + 1]) for g in gaps)]
+    ends = [*(int(hot[g]) + 1 for g in gaps), int(hot[-1]) + 1]
+    for start, end in zip(starts, ends, strict=True):
+        env[start:end] = envelope(extended[start : end + BEFORE + AFTER])
+    return env
 
 
 def running_min(x: Samples, width: int) -> Samples:
