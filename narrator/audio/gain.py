@@ -103,7 +103,7 @@ class _Narration:
         if stored is not None:
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 return ClipLevel.from_json(stored)
-        level = clip_level(limit(x, plan.gain, plan.ceiling, self.rate), self.rate)
+        level = clip_level(limit(x, plan.gain, plan.ceiling, self.rate), self.rate, plan.ceiling)
         if self.cache is not None:
             self.cache.put(key, LEVEL_KIND, level.to_json())
         return level
@@ -173,14 +173,19 @@ def limit(x: Samples, gain: float, ceiling: float, rate: int) -> Samples:
     reach = 2 * w
     y = x * gain
     env = hot_envelope(y, ceiling)
-    if not len(env) or float(env.max()) <= ceiling:
+    hot = np.flatnonzero(env > ceiling)
+    if not len(hot):
         return y
-    padded = np.concatenate([np.zeros(reach), env, np.zeros(reach)])
-    wanted = np.minimum(1.0, ceiling / np.maximum(padded, 1e-12))
+    # factor[i] depends on env[i - reach : i + reach + 1]: only lo..hi can be below 1
+    lo, hi = max(0, int(hot[0]) - reach), min(len(y), int(hot[-1]) + reach + 1)
+    near = np.zeros(hi - lo + 2 * reach)
+    have_lo, have_hi = max(0, lo - reach), min(len(y), hi + reach)
+    near[have_lo - (lo - reach) : have_hi - (lo - reach)] = env[have_lo:have_hi]
+    wanted = np.minimum(1.0, ceiling / np.maximum(near, 1e-12))
     eroded = running_min(wanted, 2 * w + 1)  # value i is centred on wanted[i + w]
-    smooth = running_mean(eroded, 2 * w + 1)  # centred on wanted[i + 2w]: one per sample of y
-    factor = np.minimum(smooth, wanted[reach : reach + len(y)])
-    result: Samples = y * factor
+    smooth = running_mean(eroded, 2 * w + 1)  # centred on wanted[i + 2w]: one per sample lo..hi
+    result: Samples = y.copy()
+    result[lo:hi] *= np.minimum(smooth, wanted[reach : reach + hi - lo])
     return result
 
 

@@ -163,8 +163,11 @@ def floats(pcm: bytes) -> Samples:
     return np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
 
 
-def clip_level(x: Samples, rate: int) -> ClipLevel:
-    """The statistics of the clip ``x`` (floats) heard alone at ``rate`` Hz, silence around it."""
+def clip_level(x: Samples, rate: int, peak_bound: float | None = None) -> ClipLevel:
+    """The statistics of the clip ``x`` (floats) heard alone at ``rate`` Hz, silence around it.
+
+    A ``peak_bound`` known to hold (a limiter's ceiling) is taken as the true peak unmeasured.
+    """
     if not len(x):
         return ClipLevel((), 0.0)
     kweight = KWeighting(rate)
@@ -175,6 +178,8 @@ def clip_level(x: Samples, rate: int) -> ClipLevel:
     squares = np.zeros(count * sub)
     squares[: len(weighted)] = np.square(weighted)
     powers = squares.reshape(count, sub).mean(axis=1)
+    if peak_bound is not None:
+        return ClipLevel(tuple(powers.tolist()), peak_bound)
     peak = TruePeakMeter()
     peak.add(x)
     return ClipLevel(tuple(powers.tolist()), peak.true_peak())
