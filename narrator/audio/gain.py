@@ -40,7 +40,7 @@ LIMITER_WINDOW_S = 0.01  # the limiter's gain ramps over about twice this long
 MAKE_UP_ROUNDS = 3  # corrections of the gain for the loudness the limiter removes
 MAKE_UP_TOLERANCE_LU = 0.05
 _LIMITED_VERSION = "1"
-_RUN_GAP = 256  # hot samples closer than this are oversampled as one run
+_RUN_GAP = 2048  # hot samples closer than this are oversampled as one run (fewer, longer calls)
 
 #: The samples (floats) of clip ``i``, for the few clips the limiter works on.
 ReadClip = Callable[[int], Samples]

@@ -131,14 +131,21 @@ class _Template:
 
 
 class FreshPool:
-    """Template processes per voice, started as needed; each serves one sentence at a time."""
+    """Template processes per voice, started as needed, at most one per core busy at a time
+    (synthesis is CPU-bound: more would only cost memory and start-up); each serves one sentence
+    at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, size: int | None = None) -> None:
         self._idle: dict[Request, list[_Template]] = {}
         self._all: list[_Template] = []
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(size or os.cpu_count() or 1)
 
     def speak(self, request: Request) -> bytes:
+        with self._slots:
+            return self._speak(request)
+
+    def _speak(self, request: Request) -> bytes:
         voice = Request(request.voice, request.rate, request.pitch, "")
         with self._lock:
             idle = self._idle.setdefault(voice, [])
