@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from narrator.engines.base import EngineOptions
 from narrator.errors import EngineError, EngineUnavailable, InputError
@@ -121,6 +121,7 @@ class EspeakEngine:
     options: EngineOptions
     name: str = "espeak"
     max_chars: int = 4000
+    _voice_checked: bool = field(default=False, init=False, repr=False, compare=False)
 
     @property
     def voice(self) -> str:
@@ -144,6 +145,10 @@ class EspeakEngine:
         from narrator.engines.espeak_fresh import fresh_synth  # same text, same samples
 
         library = _load()
+        if not self._voice_checked:  # an unknown voice is EngineUnavailable, said here
+            with library.lock:
+                library.set_voice(self.voice, self.options.rate, self.options.pitch)
+            self._voice_checked = True
         pcm = fresh_synth(self.voice, self.options.rate, self.options.pitch, text)
         return Clip(pcm=pcm, sample_rate=library.sample_rate)
 
