@@ -12,7 +12,8 @@ from itertools import chain
 from pathlib import Path
 
 from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
-from narrator.audio.encode import ClipSpan, Spool, encode_narration
+from narrator.audio.encode import ClipSpan, Spool, clip_levels, encode_narration
+from narrator.audio.meter import ClipLevel
 from narrator.audio.segments import Layout
 from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
 from narrator.blobcache import DEFAULT_LIMIT_BYTES, default_audio_cache_dir
@@ -209,11 +210,17 @@ def _encode(
     stream: Iterator[list[Clip]] = chain([first], paragraphs)
     cache = opts.cache.open() if opts.cache is not None else None
     with Spool() as spool:  # the gain comes from the clips' cached statistics, then one encode
-        spans = list(assemble(stream, spool, rate, opts.pauses))
+        spans: list[AssembledParagraph] = []
+        levels: list[ClipLevel] = []
+        for paragraph in assemble(stream, spool, rate, opts.pauses):
+            spans.append(paragraph)  # its clips measured while later sentences are synthesized
+            if opts.loudness is not None:
+                spoken = [ClipSpan(s.start, s.end) for s in paragraph.sentences]
+                levels += clip_levels(spool, spoken, rate, cache)
         clips = [ClipSpan(s.start, s.end) for p in spans for s in p.sentences]
         report, layout = encode_narration(
             partial, spool, rate, clips, [s.chapter.start for s in spans], opts.encode, opts.loudness,
-            cache, opts.encode_workers or cpu_workers(),
+            cache, opts.encode_workers or cpu_workers(), levels if opts.loudness is not None else None,
         )
     return build_timeline(article, spans, rate, layout), report
 

@@ -84,10 +84,16 @@ def clip_levels(
 
 
 def plan_narration(
-    spool: Spool, clips: Sequence[ClipSpan], rate: int, target: LoudnessTarget, cache: BlobCache | None
-) -> tuple[GainPlan, list[ClipLevel]]:
-    """The gain for the spooled narration, from its clips' statistics."""
-    levels = clip_levels(spool, clips, rate, cache)
+    spool: Spool,
+    clips: Sequence[ClipSpan],
+    rate: int,
+    target: LoudnessTarget,
+    cache: BlobCache | None,
+    levels: Sequence[ClipLevel] | None = None,
+) -> tuple[GainPlan, Sequence[ClipLevel]]:
+    """The gain for the spooled narration, from its clips' statistics (``levels`` if already known)."""
+    if levels is None:
+        levels = clip_levels(spool, clips, rate, cache)
 
     def read_clip(index: int) -> Samples:
         return floats(spool.read(clips[index].start, clips[index].end))
@@ -106,11 +112,13 @@ def encode_narration(
     target: LoudnessTarget | None,
     cache: BlobCache | None = None,
     workers: int = 1,
+    levels: Sequence[ClipLevel] | None = None,
 ) -> tuple[LoudnessReport | None, Layout]:
     """Encode the spooled narration to ``path`` in segments starting at frames ``boundaries``.
 
-    With a ``target`` the gain planned from the clips' statistics is applied first (clips the
-    gain would push over the ceiling limited); the MP3 is encoded once and not measured again.
+    With a ``target`` the gain planned from the clips' statistics (``levels``, if the caller
+    gathered them while assembling) is applied first (clips the gain would push over the ceiling
+    limited); the MP3 is encoded once and not measured again.
     """
     edges = [*boundaries, spool.frames]
     ranges = [(a, b) for a, b in itertools.pairwise(edges) if b > a]
@@ -119,7 +127,7 @@ def encode_narration(
             SegmentSource(f"{spool.digest(a, b)}|{rate}|as written", _raw(spool, a, b)) for a, b in ranges
         ]
         return None, write_segmented(path, sources, rate, settings, cache, workers)
-    plan, levels = plan_narration(spool, clips, rate, target, cache)
+    plan, levels = plan_narration(spool, clips, rate, target, cache, levels)
     hot = [c for c, level in zip(clips, levels, strict=True) if plan.hot(level)]
     how = f"gain {plan.gain_db:.2f} dB, ceiling {plan.ceiling!r}"
     sources = [
