@@ -12,22 +12,23 @@ import wave
 from pathlib import Path
 
 from narrator.audio_settings import EncodeSettings
-from narrator.engines.base import EngineOptions
-from narrator.engines.espeak import EspeakEngine
+from narrator.espeak_lib import load as _load
 from narrator.ffmpeg import ffmpeg_exe
 
 
 def main(argv: list[str]) -> int:
     source, target = Path(argv[0]), Path(argv[1])
-    clip = EspeakEngine(EngineOptions()).synthesize(source.read_text("utf-8"))
+    library = _load()  # in this process, one call for the whole text: no per-sentence isolation
+    library.set_voice("fa", None, None)
+    pcm, _ = library.synth(source.read_text("utf-8"))
     settings = EncodeSettings()
     with tempfile.TemporaryDirectory() as folder:
         wav = Path(folder) / "article.wav"
         with wave.open(str(wav), "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
-            out.setframerate(clip.sample_rate)
-            out.writeframes(clip.pcm)
+            out.setframerate(library.sample_rate)
+            out.writeframes(pcm)
         subprocess.run(
             [ffmpeg_exe(), "-v", "error", "-y", "-i", str(wav), "-ac", "1", "-ar", str(settings.sample_rate),
              "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", str(target)],

@@ -7,14 +7,14 @@ import os
 import queue
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from narrator.errors import InputError, NarratorError
 from narrator.files import INDEX_NAME, PAGE_SUFFIX, NarrationFiles, is_audio_name
 from narrator.guard import check_outputs
-from narrator.pipeline import NarrateOptions, narrate, output_path
+from narrator.pipeline import NarrateOptions, cpu_workers, narrate, output_path
 from narrator.processes import end_on_sigterm
 from narrator.progress import Reporter
 from narrator.sources import (
@@ -177,6 +177,8 @@ def run_batch(
     """Narrate every job, ``workers`` at a time in separate processes; never stops at a failure."""
     if workers <= 1 or len(jobs) <= 1:
         return [_run_one(job, options, reporter) for job in jobs]
+    # The cores are shared out: each of the ``workers`` processes encodes on its share of them.
+    options = replace(options, encode_workers=options.encode_workers or cpu_workers(workers))
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         events = manager.Queue()

@@ -2,25 +2,24 @@
 
 The MP3 path encodes paragraphs as cached segments; here the whole narration is one AAC stream
 (ffmpeg's MP4 edit list hides the encoder's priming, so the file's time is the PCM's time and
-chapters and cues are where assembly put them). The file is decoded and measured afterwards, and
-encoded once more, corrected, if it misses the loudness target or the true-peak ceiling.
+chapters and cues are where assembly put them). The gain is planned from the clips' cached
+statistics exactly as for the MP3, and the stream is encoded once; tests check the decoded file's
+loudness and peak.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from narrator.audio.assemble import AssembledParagraph
-from narrator.audio.loudness import ENCODE_TOLERANCE_LU, ENCODER_HEADROOM_DB, Normalizer, measure_file, to_db
+from narrator.audio.encode import ClipSpan, Spool, narration_pcm
+from narrator.audio.meter import ClipLevel
 from narrator.audio.mp4 import Mark, Mp4Writer
 from narrator.audio.segments import Layout, Placement
-from narrator.audio_settings import EncodeSettings, LoudnessReport
+from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
+from narrator.blobcache import BlobCache
 from narrator.model import ChapterMark
-
-ATTEMPTS = 2
 
 
 def continuous_layout(spans: Sequence[AssembledParagraph], frames: int, rate: int) -> Layout:
@@ -29,35 +28,22 @@ def continuous_layout(spans: Sequence[AssembledParagraph], frames: int, rate: in
 
 
 def encode_mp4(
-    normalizer: Normalizer,
+    spool: Spool,
+    rate: int,
+    clips: Sequence[ClipSpan],
     path: Path,
     settings: EncodeSettings,
     chapters: Sequence[ChapterMark],
     audiobook: bool,
-    normalize: bool = True,
+    target: LoudnessTarget | None,
+    cache: BlobCache | None = None,
+    levels: Sequence[ClipLevel] | None = None,
 ) -> LoudnessReport | None:
-    """Encode the narration in ``normalizer`` to the MP4 ``path`` with ``chapters``; the report's
-    output figures are measured on the decoded file."""
+    """Encode the spooled narration to the MP4 ``path`` with ``chapters``, once, with the gain the
+    clips' statistics plan (as for the MP3); the report's output figures are that plan's."""
     marks = [Mark(c.start_ms, c.end_ms, c.title) for c in chapters]
-    rate = normalizer.rate
-    if not normalize:
-        with Mp4Writer(path, rate, settings, marks, audiobook) as writer:
-            for piece in normalizer.raw(0, normalizer.frames_written):
-                writer.write(piece)
-        return None
-    offset_db, headroom_db = 0.0, ENCODER_HEADROOM_DB
-    report: LoudnessReport | None = None
-    for _ in range(ATTEMPTS):
-        with Mp4Writer(path, rate, settings, marks, audiobook) as writer:
-            planned = normalizer.finish(writer, offset_db, headroom_db, measure_output=False)
-        lufs, peak = measure_file(path, settings.sample_rate)
-        report = replace(planned, output_lufs=lufs, output_true_peak_dbtp=to_db(peak))
-        if not (math.isfinite(lufs) and math.isfinite(planned.input_lufs)):
-            break
-        error = normalizer.target.integrated_lufs - lufs
-        excess = to_db(peak) - normalizer.target.true_peak_dbtp
-        if abs(error) <= ENCODE_TOLERANCE_LU and excess <= 0:
-            break
-        offset_db += error
-        headroom_db += max(0.0, excess + 0.1)
+    report, pieces = narration_pcm(spool, rate, clips, target, cache, levels)
+    with Mp4Writer(path, rate, settings, marks, audiobook) as writer:
+        for piece in pieces:
+            writer.write(piece)
     return report

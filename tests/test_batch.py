@@ -102,3 +102,15 @@ def test_concurrent_synthesis_keeps_order_and_bounds_concurrency(seed: Path) -> 
     for clips, paragraph in zip(paragraphs, article.paragraphs, strict=True):
         expected = [ToneEngine.duration_ms(s.spoken) for s in paragraph.sentences]
         assert [c.duration_ms for c in clips] == expected
+
+
+def test_concurrent_narrations_share_the_cores_out() -> None:
+    import os
+
+    from narrator.pipeline import cpu_workers
+
+    cores = os.cpu_count() or 1
+    for jobs in (1, 2, 3, 8):
+        assert cpu_workers(jobs) >= 1
+        assert cpu_workers(jobs) * jobs <= max(cores, jobs), "never more encoders than cores"
+    assert cpu_workers(1) == cores

@@ -10,10 +10,8 @@ from pathlib import Path
 import numpy as np
 from mutagen.mp3 import MP3
 
-from narrator.audio.loudness import gated_loudness, measure_file, mp3_level
 from narrator.audio.segments import (
     FRAME_SAMPLES,
-    Level,
     SegmentSource,
     crc16,
     crc16_combine,
@@ -84,20 +82,3 @@ def test_cached_segments_are_reused(tmp_path: Path) -> None:
     write_segmented(second, sources, RATE, EncodeSettings(), cache)
     assert cache.info().entries == 3 and len(calls) == 3, "no audio was made or encoded again"
     assert first.read_bytes() == second.read_bytes()
-
-
-def test_levels_are_measured_once_and_cached(tmp_path: Path) -> None:
-    cache = BlobCache(tmp_path / "cache")
-    measured: list[int] = []
-
-    def measure(data: bytes) -> Level:
-        measured.append(len(data))
-        return mp3_level(data, 44100)
-
-    sources = [SegmentSource(f"tone {n}", functools.partial(tone, 0.5, 300 + 200 * n)) for n in range(2)]
-    one = write_segmented(tmp_path / "a.mp3", sources, RATE, EncodeSettings(), cache, measure=measure)
-    two = write_segmented(tmp_path / "b.mp3", sources, RATE, EncodeSettings(), cache, measure=measure)
-    assert len(measured) == 2 and one.levels == two.levels
-    whole, _ = measure_file(tmp_path / "a.mp3", 44100)
-    joined = gated_loudness([p for level in one.levels for p in level.powers])
-    assert abs(joined - whole) < 0.1, "segment by segment measures what the whole file does"

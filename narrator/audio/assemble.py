@@ -6,7 +6,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from narrator.audio.pcm import resample, silence, trim_silence
+from narrator.audio.meter import ring_out_frames, subblock_frames
+from narrator.audio.pcm import resample, trim_silence
 from narrator.model import Clip
 
 CHAPTER_LEAD_MS = 250  # a chapter starts this long before its first word
@@ -44,12 +45,22 @@ class AssembledParagraph:
     sentences: tuple[Span, ...]
 
 
+def gap_frames(position: int, ms: int, rate: int) -> int:
+    """Silence to write at frame ``position`` for a pause of ``ms``: at least that long and at least
+    the K-weighting filter's ring-out, ending on the 100 ms grid where the next clip starts (so each
+    clip's loudness statistics, measured alone, are exactly its share of the narration's)."""
+    sub = subblock_frames(rate)
+    end = position + max(rate * ms // 1000, ring_out_frames(rate))
+    return -(-end // sub) * sub - position
+
+
 def assemble(
     paragraphs: Iterable[Iterable[Clip]], sink: PcmSink, rate: int, pauses: Pauses | None = None
 ) -> Iterator[AssembledParagraph]:
     """Write each paragraph's sentence clips to ``sink`` as it arrives, yielding its spans.
 
-    Clips are trimmed of edge silence and resampled to ``rate``. Chapters are contiguous: the
+    Clips are trimmed of edge silence and resampled to ``rate``; each starts on the 100 ms grid
+    (see :func:`gap_frames`), and the sentence spans are where the clips lie. Chapters are contiguous: the
     first starts at 0, each later one ``CHAPTER_LEAD_MS`` before its first sound (the rest of the
     pause closes the chapter before it), and the last one ends with the file.
     """
@@ -57,26 +68,25 @@ def assemble(
     position = 0
     pending: tuple[int, tuple[Span, ...]] | None = None
     for index, clips in enumerate(paragraphs):
-        gap = silence(p.lead_ms if index == 0 else p.paragraph_ms, rate)
-        sink.write(gap)
-        gap_frames = len(gap) // 2
-        chapter_start = position + max(0, gap_frames - rate * CHAPTER_LEAD_MS // 1000) if index else 0
+        gap = gap_frames(position, p.lead_ms if index == 0 else p.paragraph_ms, rate)
+        sink.write(bytes(2 * gap))
+        chapter_start = position + max(0, gap - rate * CHAPTER_LEAD_MS // 1000) if index else 0
         if pending is not None:
             yield AssembledParagraph(Span(pending[0], chapter_start), pending[1])
-        position += gap_frames
+        position += gap
         spans: list[Span] = []
         for number, clip in enumerate(clips):
             if number:
-                between = silence(p.sentence_ms, rate)
-                sink.write(between)
-                position += len(between) // 2
+                between = gap_frames(position, p.sentence_ms, rate)
+                sink.write(bytes(2 * between))
+                position += between
             audio = resample(trim_silence(clip), rate).pcm
             sink.write(audio)
             spans.append(Span(position, position + len(audio) // 2))
             position += len(audio) // 2
         pending = (chapter_start, tuple(spans))
     if pending is not None:
-        tail = silence(p.tail_ms, rate)
-        sink.write(tail)
-        position += len(tail) // 2
+        tail = max(rate * p.tail_ms // 1000, ring_out_frames(rate))
+        sink.write(bytes(2 * tail))
+        position += tail
         yield AssembledParagraph(Span(pending[0], position), pending[1])

@@ -21,6 +21,7 @@ from narrator.audio_settings import EncodeSettings
 from narrator.errors import OutputError
 from narrator.ffmpeg import ffmpeg_exe
 from narrator.files import MP4_SUFFIXES
+from narrator.processes import child_setup, temp_prefix
 
 AAC_CODEC = "aac"  # ffmpeg's own AAC-LC encoder
 
@@ -83,14 +84,14 @@ class Mp4Writer:
     def __init__(
         self, path: Path, input_rate: int, settings: EncodeSettings, chapters: Sequence[Mark], audiobook: bool
     ) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="narrator-mp4-")
+        self._folder = tempfile.TemporaryDirectory(prefix=temp_prefix("mp4"))
         metadata = Path(self._folder.name) / "chapters.txt"
         metadata.write_text(ffmetadata(chapters), encoding="utf-8")
         self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close)
         brand = "M4B " if audiobook else "M4A "
         self._proc = subprocess.Popen(
             encode_command(input_rate, metadata, path, settings, brand),
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log,
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log, preexec_fn=child_setup(),
         )
         self._broken = False
         self._closed = False

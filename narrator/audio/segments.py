@@ -12,7 +12,6 @@ lands, which is what chapter and cue times are computed from.
 from __future__ import annotations
 
 import contextlib
-import json
 import struct
 import subprocess
 import tempfile
@@ -30,7 +29,6 @@ from narrator.ffmpeg import ffmpeg_exe
 from narrator.processes import child_setup, temp_prefix
 
 SEGMENT_KIND = "mp3"
-LEVEL_KIND = "level"
 FRAME_SAMPLES = 1152  # MPEG-1 layer III, the only layer and version EncodeSettings allows
 _BITRATES_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _SAMPLE_RATES = (44100, 48000, 32000)
@@ -273,33 +271,12 @@ class SegmentSource:
 
 
 @dataclass(frozen=True)
-class Level:
-    """What a decoded segment measures: its K-weighted 100 ms sub-block powers and true peak."""
-
-    powers: tuple[float, ...]
-    true_peak: float
-
-    def to_json(self) -> bytes:
-        return json.dumps({"powers": list(self.powers), "true_peak": self.true_peak}).encode()
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Level:
-        raw = json.loads(data)
-        return cls(tuple(float(p) for p in raw["powers"]), float(raw["true_peak"]))
-
-
-#: Decodes one segment's MP3 and measures it as a player would hear it.
-Measure = Callable[[bytes], Level]
-
-
-@dataclass(frozen=True)
 class Layout:
-    """Where each segment lies in a joined file, its decoded length at ``rate`` Hz, and levels."""
+    """Where each segment lies in a joined file and its decoded length at ``rate`` Hz."""
 
     placements: tuple[Placement, ...]
     total_samples: int
     rate: int
-    levels: tuple[Level, ...] = ()
 
 
 def write_segmented(
@@ -309,52 +286,36 @@ def write_segmented(
     settings: EncodeSettings,
     cache: BlobCache | None = None,
     workers: int = 2,
-    measure: Measure | None = None,
 ) -> Layout:
     """Encode each source as a segment, ``workers`` at a time, and join them into ``path``.
 
-    Segments (and, with ``measure``, what their decoded audio measures) are looked up in
-    ``cache`` by the source's key first: re-narrating an article re-encodes and re-measures only
-    the paragraphs whose audio changed, and makes no audio at all for the others.
+    Segments are looked up in ``cache`` by the source's key first: re-narrating an article
+    re-encodes only the paragraphs whose audio changed.
     """
     encoder = f"{ffmpeg_exe()}|{LAME_TAG_ENCODER}|{input_rate}|{settings!r}"
 
-    def segment(source: SegmentSource) -> tuple[Segment, Level | None]:
+    def segment(source: SegmentSource) -> Segment:
         key = BlobCache.key("mp3-segment", source.key, encoder)
-        found: Segment | None = None
         data = cache.get(key, SEGMENT_KIND) if cache is not None else None
         if data is not None:
             with contextlib.suppress(OutputError, IndexError, ValueError):
-                found = parse_segment(data)
-        if found is None or data is None:
-            data = encode_segment(source.pcm(), input_rate, settings)
-            found = parse_segment(data)
-            if cache is not None:
-                cache.put(key, SEGMENT_KIND, data)
-        if measure is None:
-            return found, None
-        stored = cache.get(key, LEVEL_KIND) if cache is not None else None
-        if stored is not None:
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                return found, Level.from_json(stored)
-        level = measure(data)
+                return parse_segment(data)
+        data = encode_segment(source.pcm(), input_rate, settings)
+        found = parse_segment(data)
         if cache is not None:
-            cache.put(key, LEVEL_KIND, level.to_json())
-        return found, level
+            cache.put(key, SEGMENT_KIND, data)
+        return found
 
     if not sources:
         raise OutputError("there is no audio to encode")
     described: list[Segment] = []
-    levels: list[Level] = []
 
-    def keep(result: tuple[Segment, Level | None]) -> None:
-        described.append(_write(out, result[0], described))
-        if result[1] is not None:
-            levels.append(result[1])
+    def keep(result: Segment) -> None:
+        described.append(_write(out, result, described))
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="encode") as pool, \
             path.open("wb") as out:
-        pending: deque[Future[tuple[Segment, Level | None]]] = deque()
+        pending: deque[Future[Segment]] = deque()
         for source in sources:
             pending.append(pool.submit(segment, source))
             if len(pending) > 2 * workers:
@@ -364,7 +325,7 @@ def write_segmented(
         out.seek(0)
         out.write(info_frame(described))
     found, total = placements(described)
-    return Layout(tuple(found), total, settings.sample_rate, tuple(levels))
+    return Layout(tuple(found), total, settings.sample_rate)
 
 
 def _write(out: BinaryIO, segment: Segment, before: list[Segment]) -> Segment:

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from narrator.engines.base import EngineOptions, primary_language
+from narrator.engines.espeak_fresh import fresh_synth
 from narrator.errors import EngineError
 from narrator.espeak_lib import RATE_RANGE, phonemize, words_per_minute
 from narrator.espeak_lib import load as _load
@@ -51,6 +52,7 @@ class EspeakEngine:
     options: EngineOptions
     name: str = "espeak"
     max_chars: int = 4000
+    _voice_checked: bool = field(default=False, init=False, repr=False, compare=False)
 
     @property
     def voice(self) -> str:
@@ -91,9 +93,12 @@ class EspeakEngine:
         return f"espeak|{self.voice}|rate={self.options.rate}|pitch={self.options.pitch}|words"
 
     def synthesize(self, text: str) -> Clip:
+
         library = _load()
-        with library.lock:
-            library.set_voice(self.voice, self.options.rate, self.options.pitch)
-            pcm, events = library.synth(text)
+        if not self._voice_checked:  # an unknown voice is EngineUnavailable, said here
+            with library.lock:
+                library.set_voice(self.voice, self.options.rate, self.options.pitch)
+            self._voice_checked = True
+        pcm, events = fresh_synth(self.voice, self.options.rate, self.options.pitch, text)
         clip = Clip(pcm=pcm, sample_rate=library.sample_rate)
         return Clip(pcm=pcm, sample_rate=clip.sample_rate, words=word_times(text, events, clip.duration_ms))

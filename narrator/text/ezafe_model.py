@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import numpy.typing as npt
@@ -244,26 +245,32 @@ def _viterbi(unary: npt.NDArray[np.float64], binary: npt.NDArray[np.float64]) ->
 
 
 class _Reader:
-    """Sequential reader over the Wapiti text format (``len:bytes,`` quarks, header lines)."""
+    """Streaming reader over the Wapiti text format (``len:bytes,`` quarks, header lines)."""
 
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pos = 0
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
 
     def line(self) -> bytes:
-        end = self.data.index(b"\n", self.pos)
-        text = self.data[self.pos : end]
-        self.pos = end + 1
-        return text
+        text = self.stream.readline()
+        if not text.endswith(b"\n"):
+            raise ModelFormatError("the model ends early")
+        return text[:-1]
 
     def quark(self) -> bytes:
-        colon = self.data.index(b":", self.pos)
-        length = int(self.data[self.pos : colon])
+        text = self.stream.readline()
+        colon = text.find(b":")
+        if colon < 0:
+            raise ModelFormatError("bad string entry")
+        length = int(text[:colon])
+        while len(text) < colon + 1 + length + 2:  # the string itself holds a newline
+            more = self.stream.readline()
+            if not more:
+                raise ModelFormatError("the model ends early")
+            text += more
         start = colon + 1
-        if self.data[start + length : start + length + 2] != b",\n":
-            raise ModelFormatError(f"bad string entry at byte {self.pos}")
-        self.pos = start + length + 2
-        return self.data[start : start + length]
+        if text[start + length :] != b",\n":
+            raise ModelFormatError("bad string entry")
+        return text[start : start + length]
 
     def count(self, prefix: bytes) -> int:
         header = self.line()
@@ -272,69 +279,82 @@ class _Reader:
         return int(header[len(prefix) :].split(b"/")[0])
 
 
+_WEIGHT_BATCH = 1 << 12  # weight lines parsed at a time (few small objects alive at once)
+
+
 def build_from_wapiti(path: Path) -> CompactCrf:
-    """Read a Wapiti CRF model file and keep its non-zero weights in compact arrays."""
+    """Read a Wapiti CRF model file and keep its non-zero weights in compact arrays.
+
+    The file is streamed: observations are kept as their hashes and kinds, weights as two numeric
+    arrays, so memory stays near the size of the result (not of the 69 MB text and its lines).
+    """
     try:
-        reader = _Reader(path.read_bytes())
-        header = reader.line()
-        if not header.startswith(b"#mdl#2#"):
-            raise ModelFormatError(f"{path} is not a Wapiti CRF model")
-        active = int(header.split(b"#")[-1])
-        patterns = [reader.quark() for _ in range(reader.count(b"#rdr#"))]
-        labels = [reader.quark().decode("utf-8") for _ in range(reader.count(b"#qrk#"))]
-        observations = [reader.quark() for _ in range(reader.count(b"#qrk#"))]
-        lines = reader.data[reader.pos :].split(b"\n")[:active]
-        index = np.fromiter((int(line.split(b"=", 1)[0]) for line in lines), np.int64, active)
-        weight = np.fromiter((float.fromhex(line.split(b"=", 1)[1].decode()) for line in lines),
-                             np.float64, active)
+        with path.open("rb") as stream:
+            reader = _Reader(stream)
+            header = reader.line()
+            if not header.startswith(b"#mdl#2#"):
+                raise ModelFormatError(f"{path} is not a Wapiti CRF model")
+            active = int(header.split(b"#")[-1])
+            patterns = [reader.quark() for _ in range(reader.count(b"#rdr#"))]
+            labels = [reader.quark().decode("utf-8") for _ in range(reader.count(b"#qrk#"))]
+            count = reader.count(b"#qrk#")
+            hashes = np.zeros(count, np.uint64)
+            kinds = np.zeros(count, np.uint8)
+            for number in range(count):
+                observation = reader.quark()
+                hashes[number] = feature_hash(observation)
+                kinds[number] = observation[0] if observation else 0
+            index = np.zeros(active, np.int64)
+            weight = np.zeros(active, np.float64)
+            for start in range(0, active, _WEIGHT_BATCH):
+                stop = min(active, start + _WEIGHT_BATCH)
+                pairs = [reader.line().split(b"=", 1) for _ in range(start, stop)]
+                index[start:stop] = [int(at) for at, _ in pairs]
+                weight[start:stop] = [float.fromhex(value.decode()) for _, value in pairs]
     except (ValueError, IndexError, UnicodeDecodeError) as exc:
         if isinstance(exc, ModelFormatError):
             raise
         raise ModelFormatError(f"{path} is not a readable Wapiti model: {exc}") from exc
-    return _compact(patterns, labels, observations, index, weight)
+    return _compact(patterns, labels, hashes, kinds, index, weight)
 
 
-def _compact(patterns: list[bytes], labels: list[str], observations: list[bytes],
-             index: npt.NDArray[np.int64], weight: npt.NDArray[np.float64]) -> CompactCrf:
-    """Lay Wapiti's flat weight vector out as sparse per-observation rows, sorted by hash."""
+def _compact(patterns: list[bytes], labels: list[str], hashes: npt.NDArray[np.uint64],
+             kinds: npt.NDArray[np.uint8], index: npt.NDArray[np.int64],
+             weight: npt.NDArray[np.float64]) -> CompactCrf:
+    """Lay Wapiti's flat weight vector out as sparse per-observation rows, sorted by hash.
+
+    Wapiti's ``mdl_sync`` layout gives each observation a block of weight slots (``u``: one per
+    label, ``b``: one per label pair, ``*``: both); a weight's owner is found by searching the
+    blocks' starts, so nothing is allocated per slot.
+    """
     size = len(labels)
-    uni_off = np.full(len(observations), -1, np.int64)
-    bi_off = np.full(len(observations), -1, np.int64)
-    total = 0
-    for number, observation in enumerate(observations):  # Wapiti's mdl_sync layout
-        kind = observation[:1]
-        if kind in (b"u", b"*"):
-            uni_off[number] = total
-            total += size
-        if kind in (b"b", b"*"):
-            bi_off[number] = total
-            total += size * size
-    owner = np.full(total, -1, np.int64)  # observation that owns each weight slot
-    slot = np.zeros(total, np.int64)  # label (unigram) or pair (bigram) of each slot
-    is_bigram = np.zeros(total, bool)
-    for offsets, width, bigram in ((uni_off, size, False), (bi_off, size * size, True)):
-        for row in np.nonzero(offsets >= 0)[0]:
-            lo = int(offsets[row])
-            owner[lo : lo + width] = row
-            slot[lo : lo + width] = np.arange(width)
-            is_bigram[lo : lo + width] = bigram
+    unigram = (kinds == ord("u")) | (kinds == ord("*"))
+    bigram = (kinds == ord("b")) | (kinds == ord("*"))
+    widths = np.stack([np.where(unigram, size, 0), np.where(bigram, size * size, 0)], axis=1).ravel()
+    block_start = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
+    total = int(widths.sum())
     if index.size and (index.max() >= total or index.min() < 0):
         raise ModelFormatError("weight index outside the model")
     keep = weight != 0
-    index, weight = index[keep], weight[keep]
-    hashes = np.array([feature_hash(o) for o in observations], np.uint64)
+    index, weight = index[keep], weight[keep].astype(np.float32)
+    has = np.flatnonzero(widths)  # blocks that exist: 2 * observation + (0 unigram, 1 bigram)
+    block = has[np.searchsorted(block_start[has], index, side="right") - 1]
+    slot = (index - block_start[block]).astype(np.int32)
+    del index
+    owner, is_bigram = (block // 2).astype(np.int32), (block % 2).astype(bool)
+    del block
     if len(np.unique(hashes)) != len(hashes):
         raise ModelFormatError("two features share a hash; the compact form cannot hold them")
     order = np.argsort(hashes)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    arrays: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]] = []
-    for bigram in (False, True):
-        chosen = is_bigram[index] == bigram
-        rows = rank[owner[index[chosen]]]
-        by_row = np.lexsort((slot[index[chosen]], rows))
-        starts = np.searchsorted(rows[by_row], np.arange(len(observations) + 1)).astype(np.int64)
-        arrays.append((starts, slot[index[chosen]][by_row], weight[chosen][by_row].astype(np.float32)))
+    rank = np.empty(len(order), np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    arrays: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], FloatArray]] = []
+    for want in (False, True):
+        chosen = is_bigram == want
+        rows = rank[owner[chosen]]
+        by_row = np.lexsort((slot[chosen], rows))
+        starts = np.searchsorted(rows[by_row], np.arange(len(hashes) + 1)).astype(np.int64)
+        arrays.append((starts, slot[chosen][by_row], weight[chosen][by_row]))
     (uni_start, uni_slot, uni_weight), (bi_start, bi_slot, bi_weight) = arrays
     return CompactCrf(
         labels=tuple(labels), patterns=tuple(patterns), keys=hashes[order],

@@ -1,0 +1,193 @@
+"""A narration's PCM spooled, its loudness planned from cached clip statistics, encoded once.
+
+The assembled PCM is spooled to a temporary file (memory stays flat whatever the length). Each
+clip's loudness statistics come from the cache (keyed by the clip's samples) or are measured once;
+the gain follows from them (:mod:`narrator.audio.gain`). Each paragraph is then encoded as one
+MP3 segment, named in the cache by its samples and the gain, so an unchanged paragraph is not
+encoded again, whatever the output path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+import numpy as np
+
+from narrator.audio.gain import GainPlan, limit, plan_gain
+from narrator.audio.meter import ClipLevel, Samples, cached_clip_level, floats
+from narrator.audio.segments import Layout, SegmentSource, write_segmented
+from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
+from narrator.blobcache import BlobCache
+
+CHUNK_FRAMES = 1 << 16
+
+
+def to_pcm(x: Samples) -> bytes:
+    """Floats (full scale = 1.0) as 16-bit PCM, rounded and clipped."""
+    return np.clip(np.rint(x * 32768.0), -32768, 32767).astype("<i2").tobytes()
+
+
+class Spool:
+    """A PCM sink that keeps the assembled narration in a temporary file (a context manager)."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="narrator-pcm-")  # noqa: SIM115 (closed by __exit__)
+        self.frames = 0
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._file.close()
+
+    def write(self, pcm: bytes) -> None:
+        self._file.write(pcm)
+        self.frames += len(pcm) // 2
+
+    def read(self, start: int, stop: int) -> bytes:
+        """Frames ``start``..``stop`` as 16-bit PCM (positional reads: threads may share the spool)."""
+        self._file.flush()
+        return os.pread(self._file.fileno(), 2 * (stop - start), 2 * start) if stop > start else b""
+
+    def digest(self, start: int, stop: int) -> str:
+        """A hash of frames ``start``..``stop``."""
+        self._file.flush()
+        found = hashlib.sha256()
+        for at in range(start, stop, CHUNK_FRAMES):
+            found.update(self.read(at, min(stop, at + CHUNK_FRAMES)))
+        return found.hexdigest()
+
+
+@dataclass(frozen=True)
+class ClipSpan:
+    """Where one clip lies in the spool, in frames."""
+
+    start: int
+    end: int
+
+
+def clip_levels(
+    spool: Spool, clips: Sequence[ClipSpan], rate: int, cache: BlobCache | None
+) -> list[ClipLevel]:
+    """Each clip's loudness statistics (from the cache when its samples were measured before)."""
+    return [cached_clip_level(spool.read(c.start, c.end), rate, cache) for c in clips]
+
+
+def plan_narration(
+    spool: Spool,
+    clips: Sequence[ClipSpan],
+    rate: int,
+    target: LoudnessTarget,
+    cache: BlobCache | None,
+    levels: Sequence[ClipLevel] | None = None,
+) -> tuple[GainPlan, Sequence[ClipLevel]]:
+    """The gain for the spooled narration, from its clips' statistics (``levels`` if already known)."""
+    if levels is None:
+        levels = clip_levels(spool, clips, rate, cache)
+
+    def read_clip(index: int) -> Samples:
+        return floats(spool.read(clips[index].start, clips[index].end))
+
+    plan = plan_gain(levels, [c.start for c in clips], spool.frames, rate, target, read_clip, cache)
+    return plan, levels
+
+
+def encode_narration(
+    path: Path,
+    spool: Spool,
+    rate: int,
+    clips: Sequence[ClipSpan],
+    boundaries: Sequence[int],
+    settings: EncodeSettings,
+    target: LoudnessTarget | None,
+    cache: BlobCache | None = None,
+    workers: int = 1,
+    levels: Sequence[ClipLevel] | None = None,
+) -> tuple[LoudnessReport | None, Layout]:
+    """Encode the spooled narration to ``path`` in segments starting at frames ``boundaries``.
+
+    With a ``target`` the gain planned from the clips' statistics (``levels``, if the caller
+    gathered them while assembling) is applied first (clips the gain would push over the ceiling
+    limited); the MP3 is encoded once and not measured again.
+    """
+    edges = [*boundaries, spool.frames]
+    ranges = [(a, b) for a, b in itertools.pairwise(edges) if b > a]
+    if target is None:
+        sources = [
+            SegmentSource(f"{spool.digest(a, b)}|{rate}|as written", _raw(spool, a, b)) for a, b in ranges
+        ]
+        return None, write_segmented(path, sources, rate, settings, cache, workers)
+    plan, levels = plan_narration(spool, clips, rate, target, cache, levels)
+    hot = [c for c, level in zip(clips, levels, strict=True) if plan.hot(level)]
+    how = f"gain {plan.gain_db:.2f} dB, ceiling {plan.ceiling!r}"
+    sources = [
+        SegmentSource(
+            f"{spool.digest(a, b)}|{rate}|{how}",
+            _Gained(spool, a, b, plan, [c for c in hot if a <= c.start < b], rate),
+        )
+        for a, b in ranges
+    ]
+    return plan.report(target), write_segmented(path, sources, rate, settings, cache, workers)
+
+
+def narration_pcm(
+    spool: Spool,
+    rate: int,
+    clips: Sequence[ClipSpan],
+    target: LoudnessTarget | None,
+    cache: BlobCache | None = None,
+    levels: Sequence[ClipLevel] | None = None,
+) -> tuple[LoudnessReport | None, Iterator[bytes]]:
+    """The whole spooled narration as 16-bit PCM pieces, with the gain planned as for the MP3 (for
+    an encoder that takes one stream, such as AAC in MP4), and the planned report."""
+    if target is None:
+        return None, _raw(spool, 0, spool.frames)()
+    plan, levels = plan_narration(spool, clips, rate, target, cache, levels)
+    hot = [c for c, level in zip(clips, levels, strict=True) if plan.hot(level)]
+    return plan.report(target), _Gained(spool, 0, spool.frames, plan, hot, rate)()
+
+
+@dataclass(frozen=True)
+class _raw:
+    spool: Spool
+    start: int
+    stop: int
+
+    def __call__(self) -> Iterator[bytes]:
+        for at in range(self.start, self.stop, CHUNK_FRAMES):
+            yield self.spool.read(at, min(self.stop, at + CHUNK_FRAMES))
+
+
+@dataclass(frozen=True)
+class _Gained:
+    """Frames ``start``..``stop`` with the plan's gain, hot clips limited, as 16-bit PCM pieces."""
+
+    spool: Spool
+    start: int
+    stop: int
+    plan: GainPlan
+    hot: list[ClipSpan]
+    rate: int
+
+    def __call__(self) -> Iterator[bytes]:
+        position = self.start
+        for clip in self.hot:
+            yield from self._plain(position, clip.start)
+            x = floats(self.spool.read(clip.start, clip.end))
+            yield to_pcm(limit(x, self.plan.gain, self.plan.ceiling, self.rate))
+            position = clip.end
+        yield from self._plain(position, self.stop)
+
+    def _plain(self, start: int, stop: int) -> Iterator[bytes]:
+        for at in range(start, stop, CHUNK_FRAMES):
+            yield to_pcm(floats(self.spool.read(at, min(stop, at + CHUNK_FRAMES))) * self.plan.gain)

@@ -1,0 +1,198 @@
+"""espeak-ng synthesis from a pristine state for every sentence (same text -> same samples).
+
+libespeak-ng keeps state across calls that no public call resets (the wave generator's pitch
+flutter index is a function-local ``static``, and its wave phase carries over), so the samples of a
+sentence depended on what the same process synthesized before it: a warm cache, another order
+of threads or an earlier article changed the audio. ``espeak_Terminate``/``espeak_Initialize``
+and ``espeak_ng_SetRandSeed`` do not reset it.
+
+So each sentence is synthesized in a process that has never synthesized anything: a small
+*template* process loads the library and sets one voice (and its rate and pitch) once, and for
+every request it forks a child that synthesizes, sends the samples back and exits. The template
+stays single-threaded (fork is safe there) and serves one request at a time; a pool of templates
+lets several sentences be synthesized at once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from narrator.errors import EngineError
+from narrator.processes import child_setup
+
+_OK, _FAILED = b"\x00", b"\x01"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One sentence to speak with one voice."""
+
+    voice: str
+    rate: int | None
+    pitch: int | None
+    text: str
+
+    def to_bytes(self) -> bytes:
+        return json.dumps([self.voice, self.rate, self.pitch, self.text]).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Request:
+        voice, rate, pitch, text = json.loads(data)
+        return cls(str(voice), rate, pitch, str(text))
+
+
+def serve(voice: Request, requests: IO[bytes], answers: IO[bytes]) -> None:
+    """The template process for ``voice``: answer each request from a freshly forked child."""
+    from narrator.espeak_lib import load
+
+    library = load()
+    library.set_voice(voice.voice, voice.rate, voice.pitch)
+    while (request := _read(requests)) is not None:
+        pid = os.fork()
+        if pid == 0:  # the child: pristine library state, used once
+            code = 0
+            try:
+                pcm, events = library.synth(Request.from_bytes(request).text)
+                timing = json.dumps(events).encode()
+                _write(answers, _OK + len(timing).to_bytes(8, "little") + timing + pcm)
+            except BaseException as exc:
+                with contextlib.suppress(OSError):
+                    _write(answers, _FAILED + str(exc).encode())
+                code = 1
+            finally:
+                os._exit(code)
+        os.waitpid(pid, 0)
+
+
+def _read(stream: IO[bytes]) -> bytes | None:
+    header = stream.read(8)
+    if len(header) < 8:
+        return None
+    size = int.from_bytes(header, "little")
+    data = stream.read(size)
+    return data if len(data) == size else None
+
+
+def _write(stream: IO[bytes], data: bytes) -> None:
+    stream.write(len(data).to_bytes(8, "little") + data)
+    stream.flush()
+
+
+_START = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from narrator.engines.espeak_fresh import Request, serve; "
+    "serve(Request.from_bytes(sys.argv[2].encode()), sys.stdin.buffer, sys.stdout.buffer)"
+)
+
+
+class _Template:
+    """A template process for one voice and the pipes to it."""
+
+    def __init__(self, voice: Request) -> None:
+        package_root = str(Path(__file__).resolve().parents[2])
+        self.voice = voice
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _START, package_root, voice.to_bytes().decode()],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            preexec_fn=child_setup(),  # the helper dies with narrator, even after kill -9
+        )
+
+    def speak(self, request: Request) -> bytes:
+        """The child's answer: the word events' length (8 bytes), the events as JSON, the samples."""
+        stdin, stdout = self.process.stdin, self.process.stdout
+        if stdin is None or stdout is None:
+            raise EngineError("the espeak-ng helper process has no pipes")
+        try:
+            _write(stdin, request.to_bytes())
+            answer = _read(stdout)
+        except OSError as exc:
+            raise EngineError("the espeak-ng helper process stopped") from exc
+        if answer is None:
+            raise EngineError("the espeak-ng helper process stopped")
+        if answer[:1] != _OK:
+            raise EngineError(answer[1:].decode("utf-8", "replace") or "espeak-ng failed to speak")
+        return answer[1:]
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+class FreshPool:
+    """Template processes per voice, started as needed, at most one per core busy at a time
+    (synthesis is CPU-bound: more would only cost memory and start-up); each serves one sentence
+    at a time."""
+
+    def __init__(self, size: int | None = None) -> None:
+        self._idle: dict[Request, list[_Template]] = {}
+        self._all: list[_Template] = []
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(size or os.cpu_count() or 1)
+
+    def speak(self, request: Request) -> bytes:
+        with self._slots:
+            return self._speak(request)
+
+    def _speak(self, request: Request) -> bytes:
+        voice = Request(request.voice, request.rate, request.pitch, "")
+        with self._lock:
+            idle = self._idle.setdefault(voice, [])
+            template = idle.pop() if idle else None
+        if template is None:
+            template = _Template(voice)
+            with self._lock:
+                self._all.append(template)
+        try:
+            pcm = template.speak(request)
+        except EngineError:
+            with self._lock:
+                self._all.remove(template)
+            template.close()
+            raise
+        with self._lock:
+            self._idle.setdefault(voice, []).append(template)
+        return pcm
+
+    def close(self) -> None:
+        with self._lock:
+            templates, self._all, self._idle = self._all, [], {}
+        for template in templates:
+            template.close()
+
+
+_pool: FreshPool | None = None
+_pool_lock = threading.Lock()
+
+
+def fresh_synth(
+    voice: str, rate: int | None, pitch: int | None, text: str
+) -> tuple[bytes, list[tuple[int, int, int]]]:
+    """espeak-ng's samples for ``text`` and its word events (character position, length, ms), from
+    a process state that has synthesized nothing."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = FreshPool()
+            atexit.register(_pool.close)
+        pool = _pool
+    answer = pool.speak(Request(voice, rate, pitch, text))
+    size = int.from_bytes(answer[:8], "little")
+    events = [(int(p), int(n), int(ms)) for p, n, ms in json.loads(answer[8 : 8 + size])]
+    return answer[8 + size :], events

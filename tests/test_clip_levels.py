@@ -1,0 +1,114 @@
+"""Loudness from cached clip statistics: exactly what measuring the assembled narration gives."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from narrator.audio.assemble import Pauses, assemble, gap_frames
+from narrator.audio.encode import ClipSpan, Spool, clip_levels, plan_narration, to_pcm
+from narrator.audio.gain import GAIN_STEP_DB, limit, quantize
+from narrator.audio.meter import LoudnessMeter, floats, gated_loudness, narration_powers, subblock_frames
+from narrator.audio.truepeak import TruePeakMeter
+from narrator.audio_settings import LoudnessTarget
+from narrator.blobcache import BlobCache
+from narrator.model import Clip
+from tests.test_loudness import reference_true_peak, speechlike
+
+
+def clips_of(rate: int, sizes: list[list[float]], seed: int = 3) -> list[list[Clip]]:
+    """Paragraphs of clips of odd lengths (seconds) and levels, loud ones included."""
+    rng = np.random.default_rng(seed)
+    paragraphs = []
+    for n, lengths in enumerate(sizes):
+        clips = []
+        for m, seconds in enumerate(lengths):
+            x = speechlike(rate, 2, seed=10 * n + m, level=float(rng.uniform(0.02, 0.3)))[
+                : int(seconds * rate)
+            ]
+            x[0] = x[-1] = 0.2  # loud edges: trimming keeps the clip's exact length
+            clips.append(Clip(to_pcm(x), rate))
+        paragraphs.append(clips)
+    return paragraphs
+
+
+@pytest.mark.parametrize("rate", [16000, 22050, 24000])
+@pytest.mark.parametrize("pauses", [Pauses(), Pauses(lead_ms=0, sentence_ms=0, paragraph_ms=0, tail_ms=0)])
+def test_statistics_give_exactly_the_direct_measurement(rate: int, pauses: Pauses, tmp_path: object) -> None:
+    with Spool() as spool:
+        spans = list(
+            assemble(clips_of(rate, [[1.23, 0.71, 1.9], [0.33], [1.51, 0.999]]), spool, rate, pauses)
+        )
+        clips = [ClipSpan(s.start, s.end) for p in spans for s in p.sentences]
+        assert all(c.start % subblock_frames(rate) == 0 for c in clips), "every clip starts on the grid"
+        levels = clip_levels(spool, clips, rate, None)
+        placed = [(c.start, lv.powers) for c, lv in zip(clips, levels, strict=True)]
+        stats = gated_loudness(narration_powers(placed, spool.frames, rate))
+        whole = floats(spool.read(0, spool.frames))
+    meter, peak = LoudnessMeter(rate), TruePeakMeter()
+    meter.add(whole)
+    peak.add(whole)
+    direct = meter.integrated()
+    assert math.isfinite(direct)
+    assert abs(stats - direct) < 1e-9, f"statistics {stats} LUFS, direct {direct} LUFS"
+    assert max(lv.true_peak for lv in levels) == pytest.approx(peak.true_peak(), rel=1e-12)
+    assert max(lv.true_peak for lv in levels) == pytest.approx(reference_true_peak(whole), rel=1e-12)
+
+
+def test_gaps_end_on_the_grid_and_outlast_the_filter() -> None:
+    for rate in (16000, 22050, 44100):
+        for position in (0, 1, 2204, 12345):
+            gap = gap_frames(position, 0, rate)
+            assert (position + gap) % subblock_frames(rate) == 0
+            assert gap >= 0.1 * rate
+
+
+def test_statistics_are_cached_by_the_clips_samples(tmp_path: object) -> None:
+    from pathlib import Path
+
+    cache = BlobCache(Path(str(tmp_path)) / "cache")
+    rate = 22050
+    with Spool() as spool:
+        spans = list(assemble(clips_of(rate, [[1.0, 0.5]]), spool, rate))
+        clips = [ClipSpan(s.start, s.end) for p in spans for s in p.sentences]
+        first = clip_levels(spool, clips, rate, cache)
+        assert cache.info().entries == 2
+        assert clip_levels(spool, clips, rate, cache) == first
+        assert cache.info().entries == 2
+
+
+def test_the_plan_predicts_the_gained_and_limited_pcm() -> None:
+    """The output loudness and peak the plan computes from statistics are what its PCM measures."""
+    rate = 22050
+    target = LoudnessTarget()
+    with Spool() as spool:
+        spans = list(assemble(clips_of(rate, [[1.2, 1.7], [0.8, 1.1, 1.4]], seed=5), spool, rate))
+        clips = [ClipSpan(s.start, s.end) for p in spans for s in p.sentences]
+        plan, levels = plan_narration(spool, clips, rate, target, None)
+        out = floats(spool.read(0, spool.frames)) * plan.gain
+        for clip, level in zip(clips, levels, strict=True):
+            if plan.hot(level):
+                out[clip.start : clip.end] = limit(
+                    floats(spool.read(clip.start, clip.end)), plan.gain, plan.ceiling, rate
+                )
+    assert any(plan.hot(level) for level in levels), "some clips need the limiter"
+    meter = LoudnessMeter(rate)
+    meter.add(out)
+    assert abs(meter.integrated() - plan.output_lufs) < 1e-6
+    assert reference_true_peak(out) <= plan.ceiling * 1.001
+    assert plan.gain_db == quantize(plan.gain_db) and plan.gain_db % GAIN_STEP_DB == 0
+
+
+def test_hot_envelope_is_the_envelope_wherever_it_passes_the_ceiling() -> None:
+    from narrator.audio.gain import hot_envelope
+    from narrator.audio.truepeak import AFTER, BEFORE, envelope
+
+    y = speechlike(22050, 5, seed=9, level=0.3) * 3
+    full = envelope(np.concatenate([np.zeros(BEFORE), y, np.zeros(AFTER)]))
+    for ceiling in (0.3, 0.8, 2.0):
+        hot = hot_envelope(y, ceiling)
+        over = full > ceiling
+        assert np.array_equal(hot[over], full[over])
+        assert np.all(hot[~over] <= ceiling)

@@ -1,0 +1,78 @@
+"""Same article, same settings: the same audio bytes, however and wherever it is narrated."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from narrator.cli import main
+from narrator.engines.base import EngineOptions
+from narrator.engines.espeak import EspeakEngine
+
+
+def audio_stream(path: Path) -> bytes:
+    """The MP3's bytes after its ID3v2 tag (the tag holds dates and paths; the audio must not)."""
+    data = path.read_bytes()
+    assert data[:3] == b"ID3"
+    size = 0
+    for byte in data[6:10]:
+        size = size * 128 + byte
+    return data[10 + size :]
+
+
+def narrate(seed: Path, target: Path, *extra: str) -> None:
+    argv = ["narrate", str(seed), "--engine", "espeak", "-o", str(target), "-q", *extra]
+    assert main(argv, stdout=io.StringIO(), stderr=io.StringIO()) == 0
+
+
+def test_espeak_speaks_a_sentence_the_same_whatever_came_before() -> None:
+    engine = EspeakEngine(EngineOptions())
+    first, other = "امروز هوا بسیار خوب بود و ما به پارک رفتیم.", "سلام دنیا، این یک آزمایش است."
+    alone = engine.synthesize(first).pcm
+    engine.synthesize(other)
+    assert engine.synthesize(first).pcm == alone
+    assert engine.synthesize(first).pcm == alone
+
+
+def test_five_ways_give_one_audio_stream(tmp_path: Path, seed: Path) -> None:
+    outputs = []
+    for n in range(3):  # a fresh cache each time, a different folder each time
+        target = tmp_path / f"fresh{n}" / "out.mp3"
+        narrate(seed, target, "--cache-dir", str(tmp_path / f"cache{n}"))
+        outputs.append(target)
+    warm = tmp_path / "warm" / "elsewhere.mp3"
+    narrate(seed, warm, "--cache-dir", str(tmp_path / "cache0"))
+    uncached = tmp_path / "nocache" / "out.mp3"
+    narrate(seed, uncached, "--no-cache")
+    streams = {audio_stream(p) for p in [*outputs, warm, uncached]}
+    assert len(streams) == 1
+
+
+def edited(seed: Path, folder: Path, line: int, text: str) -> Path:
+    lines = seed.read_text("utf-8").splitlines()
+    lines[line] = text
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / seed.name
+    path.write_text("\n".join(lines), "utf-8")
+    return path
+
+
+def test_an_edit_reencodes_only_its_paragraph_whatever_the_target(tmp_path: Path, seed: Path) -> None:
+    cache = tmp_path / "cache"
+    narrate(seed, tmp_path / "first" / "a.mp3", "--cache-dir", str(cache))
+    segments = len(list(cache.glob("*/*.mp3")))
+    gain = json.loads((tmp_path / "first" / "a.json").read_text("utf-8"))["loudness"]["gain_db"]
+    paragraphs = [n for n, text in enumerate(seed.read_text("utf-8").splitlines()) if text.strip()]
+    edits = (
+        ("start", paragraphs[1], "وی افزود: این جمله تازه است و پیش از این گفته نشده بود."),
+        ("middle", paragraphs[len(paragraphs) // 2], "او گفت: کار این کارخانه از سال آینده آغاز می‌شود."),
+    )
+    for where, line, text in edits:
+        target = tmp_path / where / "b.mp3"  # a new target: nothing of the first narration there
+        narrate(edited(seed, tmp_path / f"in-{where}", line, text), target, "--cache-dir", str(cache))
+        manifest = json.loads(target.with_suffix(".json").read_text("utf-8"))
+        assert manifest["loudness"]["gain_db"] == gain, "a small edit keeps the gain"
+        now = len(list(cache.glob("*/*.mp3")))
+        assert now == segments + 1, f"editing the {where} encoded {now - segments} segments"
+        segments = now
