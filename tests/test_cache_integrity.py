@@ -59,7 +59,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, bytes]:
     return article, cache, audio
 
 
-@pytest.mark.parametrize("kind", ["clip", "level", "mp3"])
+@pytest.mark.parametrize("kind", ["clip", "cliplevel", "mp3"])
 @pytest.mark.parametrize("damage", [_overwrite_middle, _cut_in_half], ids=["overwritten", "cut"])
 def test_a_damaged_entry_is_rebuilt_and_the_audio_is_unchanged(
     clean: tuple[Path, Path, bytes], tmp_path: Path, kind: str, damage: Callable[[Path], None]

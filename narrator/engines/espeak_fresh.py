@@ -10,7 +10,9 @@ So each sentence is synthesized in a process that has never synthesized anything
 *template* process loads the library and sets one voice (and its rate and pitch) once, and for
 every request it forks a child that synthesizes, sends the samples back and exits. The template
 stays single-threaded (fork is safe there) and serves one request at a time; a pool of templates
-lets several sentences be synthesized at once.
+lets several sentences be synthesized at once. A template ends when its standard input closes,
+so it ends with narrator, even after ``kill -9`` (no death signal: that fires when the *thread*
+that started it ends, and templates outlive the synthesis threads that start them).
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from pathlib import Path
 from typing import IO
 
 from narrator.errors import EngineError
-from narrator.processes import child_setup
 
 _OK, _FAILED = b"\x00", b"\x01"
 
@@ -103,7 +104,6 @@ class _Template:
         self.process = subprocess.Popen(
             [sys.executable, "-c", _START, package_root, voice.to_bytes().decode()],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            preexec_fn=child_setup(),  # the helper dies with narrator, even after kill -9
         )
 
     def speak(self, request: Request) -> bytes:
