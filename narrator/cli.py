@@ -36,7 +36,7 @@ from narrator.pipeline import (
     with_ezafe,
 )
 from narrator.processes import end_on_sigterm, remove_orphaned_temp
-from narrator.progress import NoteFirst, make_reporter
+from narrator.progress import NoteFirst, make_reporter, unprefixed
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import PublishSettings
 from narrator.publish.feed import FEED_MARKER, FeedSettings, write_feed
@@ -264,7 +264,8 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Text
         raise NarratorError(failures[0].error or "failed")
     if failures:
         err.write(f"narrator: {len(failures)} of {len(jobs)} articles failed:\n")
-        err.writelines(f"  {o.job.source}: {o.error}\n" for o in failures)
+        for o in failures:
+            err.write(f"  {o.job.source}: {unprefixed(str(o.job.source), o.error or '')}\n")
         return EXIT_FAILED
     return 0
 

@@ -5,6 +5,20 @@ from __future__ import annotations
 from typing import Any, Protocol, TextIO
 
 
+def unprefixed(name: str, error: str) -> str:
+    """``error`` without the leading ``name: `` most errors start with, to print after ``name``.
+
+    >>> unprefixed("a.txt", "a.txt: is empty"), unprefixed("a.txt", "worker failed: killed")
+    ('is empty', 'worker failed: killed')
+    """
+    return error.removeprefix(f"{name}: ")
+
+
+def failure(name: str, error: str) -> str:
+    """``NAME failed: ERROR``, the name said once."""
+    return f"{name} failed: {unprefixed(name, error)}"
+
+
 class Reporter(Protocol):
     """Receives progress events; every method is cheap and never raises."""
 
@@ -50,8 +64,8 @@ class LogReporter:
 
     def article_finished(self, name: str, error: str | None) -> None:
         self.done += 1
-        state = "done" if error is None else f"failed: {error}"
-        self.stream.write(f"narrator: [{self.done}/{self.total}] {name} {state}\n")
+        state = f"{name} done" if error is None else failure(name, error)
+        self.stream.write(f"narrator: [{self.done}/{self.total}] {state}\n")
         self.stream.flush()
 
     def close(self) -> None:
@@ -87,7 +101,7 @@ class RichReporter:
             self._progress.remove_task(row)
         self._progress.advance(self._articles)
         if error is not None:
-            self._progress.console.print(f"narrator: {name} failed: {error}")
+            self._progress.console.print(f"narrator: {failure(name, error)}")
 
     def close(self) -> None:
         self._progress.stop()

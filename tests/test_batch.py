@@ -38,6 +38,9 @@ def test_folder_with_jobs_and_one_broken_article(tmp_path: Path, seed: Path) -> 
     assert "1 of 4 articles failed" in log and "broken.txt" in log and "binary" in log
     assert log.count("narrating ") == 3  # plain progress lines, since stderr is not a terminal
     assert len(ID3(out_dir / "a0.mp3").getall("CHAP")) == 9
+    broken = str(articles / "broken.txt")
+    lines = [line for line in log.splitlines() if broken in line]
+    assert len(lines) == 2 and all(line.count(broken) == 1 for line in lines), lines  # said once a line
 
 
 def test_quiet_prints_only_results(tmp_path: Path, seed: Path) -> None:

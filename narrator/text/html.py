@@ -26,6 +26,13 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 for _logger in ("trafilatura", "htmldate", "courlan", "justext", "readability"):
     logging.getLogger(_logger).addHandler(logging.NullHandler())
 _LINE_SPACE = re.compile(r"[ \t\u00a0]+")
+#: trafilatura drops every character Python calls unprintable, and the zero-width non-joiner that
+#: Persian writes inside words (``می‌شود``, ``بهره‌برداری``) is one. It is swapped for a printable
+#: stand-in (a letter of the Adlam script, which a Persian page does not use) before extraction and
+#: swapped back after; the entity forms a page may use instead of the character are swapped too.
+ZWNJ = "\u200c"
+_ZWNJ_STAND_IN = "\U0001e900"
+_ZWNJ_FORMS = re.compile(r"\u200c|&zwnj;|&#0*8204;|&#x0*200c;", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -121,15 +128,21 @@ def extract_article(html: str, name: str, url: str | None = None) -> PageArticle
 
     if not html.strip():
         raise InputError(f"{name}: the page is empty; there is nothing to narrate")
+    protect = _ZWNJ_STAND_IN not in html
+    if protect:
+        html = _ZWNJ_FORMS.sub(_ZWNJ_STAND_IN, html)
     try:
         document = trafilatura.bare_extraction(
             html, url=url, include_comments=False, include_tables=False, with_metadata=True
         )
     except (ValueError, TypeError, LookupError, RecursionError) as exc:  # a page its parsers choke on
         raise InputError(f"{name}: the page cannot be parsed ({exc.__class__.__name__})") from exc
-    text = getattr(document, "text", None) if document is not None else None
-    paragraphs = tuple(_paragraphs(text or ""))
-    title = _clean(getattr(document, "title", None))
+    def field(name: str) -> object:
+        return _restored(getattr(document, name, None), protect) if document is not None else None
+
+    text = field("text")
+    paragraphs = tuple(_paragraphs(text if isinstance(text, str) else ""))
+    title = _clean(field("title"))
     words = sum(len(p.split()) for p in paragraphs if p != title)
     if words < MIN_ARTICLE_WORDS:
         raise InputError(
@@ -139,10 +152,15 @@ def extract_article(html: str, name: str, url: str | None = None) -> PageArticle
     return PageArticle(
         title=title,
         paragraphs=paragraphs,
-        date=_clean(getattr(document, "date", None)),
-        author=_clean(getattr(document, "author", None)),
-        site=_clean(getattr(document, "sitename", None)),
+        date=_clean(field("date")),
+        author=_clean(field("author")),
+        site=_clean(field("sitename")),
     )
+
+
+def _restored(value: object, protect: bool) -> object:
+    """``value`` (if a string) with the stand-in turned back into the zero-width non-joiner."""
+    return value.replace(_ZWNJ_STAND_IN, ZWNJ) if protect and isinstance(value, str) else value
 
 
 def _paragraphs(text: str) -> list[str]:
