@@ -129,12 +129,20 @@ def written_by(target: Path) -> tuple[Path, ...]:
     return NarrationFiles.beside(target).all()
 
 
+def _described(exc: Exception, job: Job) -> str:
+    """What went wrong, naming the file: an OSError raised by a write names none (``[Errno 28] No
+    space left on device`` while the audio is written), so it is said of the narration's target."""
+    if isinstance(exc, OSError) and not isinstance(exc, NarratorError) and exc.filename is None:
+        return f"{job.target}: {exc.strerror or exc}"
+    return str(exc)
+
+
 def _run_one(job: Job, options: NarrateOptions, reporter: Reporter) -> Outcome:
     try:
         result = narrate(job.source, job.target, options, reporter)
     except (NarratorError, OSError) as exc:  # an OSError here is the system's word on a file
-        reporter.article_finished(str(job.source), str(exc))
-        return Outcome(job, error=str(exc))
+        reporter.article_finished(str(job.source), _described(exc, job))
+        return Outcome(job, error=_described(exc, job))
     reporter.article_finished(str(job.source), None)
     return Outcome(job, duration_ms=result.timeline.duration_ms)
 

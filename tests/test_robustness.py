@@ -117,3 +117,22 @@ def test_a_symlink_loop_as_input_is_one_line(tmp_path: Path, command: str) -> No
         assert err.startswith(f"narrator: error: {tmp_path / name}: ") and err.count("\n") == 1, err
         assert "loop" in err or "no such file" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_write_error_without_a_file_name_names_the_target(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk filling up while the audio is written raises an OSError naming no file; the one
+    error line names the narration it was writing (issue 18 review)."""
+    import narrator.batch
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    article = tmp_path / "art.txt"
+    article.write_text("سلام به همه. این یک خبر کوتاه است.\n", encoding="utf-8")
+    monkeypatch.setattr(narrator.batch, "narrate", full)
+    err = io.StringIO()
+    code = main(["narrate", str(article), "-o", str(tmp_path / "out" / "art.mp3"), "-q"],
+                stdout=io.StringIO(), stderr=err)
+    assert code == 1
+    assert err.getvalue() == f"narrator: error: {tmp_path / 'out' / 'art.mp3'}: No space left on device\n"

@@ -67,3 +67,12 @@ def test_lines_that_are_prose(line: str) -> None:
 def test_text_with_nothing_to_narrate_is_refused() -> None:
     with pytest.raises(InputError, match="no prose"):
         prepare("منبع (+)\nhttps://example.com\n")
+
+
+def test_noncharacters_do_not_reach_the_transcript() -> None:
+    """U+FFFE, U+FFFF and U+FDD0–U+FDEF in an article (XML forbids the first two) are dropped from
+    the written form too, so captions, pages and manifests never carry them (issue 18 review)."""
+    from narrator.text import normalize
+
+    written = normalize("خبر نخست درباره \uffff باران \ufdd0تهران است. هوا سرد شد\ufffe.")
+    assert written == "خبر نخست درباره باران تهران است. هوا سرد شد."

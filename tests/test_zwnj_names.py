@@ -45,7 +45,7 @@ def tagger() -> EzafeTagger:
 def test_golden_file_covers_every_category() -> None:
     assert {category for category, _, _ in ROWS} == {
         "zwnj-keep", "zwnj-split", "zwnj-mi", "zwnj-join", "ezafe-name", "ezafe-light-verb",
-        "ezafe-keep", "ezafe-compound", "ezafe-written",
+        "ezafe-keep", "ezafe-compound", "ezafe-written", "ezafe-number",
     }  # fmt: skip
     assert len(ROWS) >= 60
 

@@ -15,9 +15,7 @@ import hashlib
 import importlib.resources
 import io
 import json
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from typing import IO
 import numpy as np
 import numpy.typing as npt
 
+from narrator.atomic import write_atomic
 from narrator.cache_dir import CACHE_ENV as CACHE_ENV  # re-exported for callers of this module
 from narrator.cache_dir import default_cache_dir as default_cache_dir
 
@@ -176,7 +175,7 @@ class CompactCrf:
         return found[known], known
 
     def save(self, path: Path) -> None:
-        """Write the model to ``path`` atomically (temporary file in the same folder, then rename)."""
+        """Write the model to ``path`` atomically (``narrator.atomic``: all or nothing)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = json.dumps({"version": FORMAT_VERSION, "labels": self.labels,
                            "patterns": [p.decode("utf-8") for p in self.patterns]})
@@ -184,14 +183,7 @@ class CompactCrf:
         np.savez(buffer, meta=np.frombuffer(meta.encode("utf-8"), np.uint8), keys=self.keys,
                  uni_start=self.uni_start, uni_label=self.uni_label, uni_weight=self.uni_weight,
                  bi_start=self.bi_start, bi_pair=self.bi_pair, bi_weight=self.bi_weight)
-        handle, temp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(buffer.getvalue())
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, buffer.getvalue())
 
     @classmethod
     def load(cls, path: Path) -> CompactCrf:

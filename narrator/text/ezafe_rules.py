@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from narrator.text.names import NameLists, name_lists
+from narrator.text.numbers import cardinal
 from narrator.text.zwnj import frequencies
 
 ZWNJ = "\u200c"
@@ -98,6 +99,11 @@ _PHRASE_ENDING = frozenset(
 ) - _NOT_VERBS
 _COPULA_FORMS = _forms(tuple(_COPULAS & set(_PAST)), tuple(_COPULAS & set(_PRESENT)))
 _HAVE_FORMS = _forms(tuple(_HAVE & set(_PAST)), tuple(_HAVE & set(_PRESENT)))
+#: A sign read before a number belongs to the number: no ezafe between them (منفی دو درصد).
+_SIGNS = frozenset({"منفی", "مثبت"})
+#: The first word of every cardinal narrator reads (zero to a billion), and «نیم».
+_NUMBER_WORDS = frozenset({cardinal(n).split()[0] for n in range(1000)}
+                          | {"هزار", "میلیون", "میلیارد", "نیم"})
 _AUXILIARY = re.compile("^(?:خواه|نخواه)(?:م|ی|د|یم|ید|ند)$")
 
 
@@ -177,6 +183,8 @@ def adjust(tokens: Sequence[Word], flags: Sequence[bool], tags: Sequence[str] | 
             out[i] = False  # a surname ends its noun phrase
         elif _compound(word, next_word, lists):
             out[i] = False
+        elif word in _SIGNS and next_word in _NUMBER_WORDS:
+            out[i] = False  # a negative number: منفی دو, not منفیِ دو
         elif _verb_at(tokens, i + 1) in LIGHT_VERBS or next_word in _NOMINAL:
             out[i] = False  # the noun of a compound verb (or the first part of نتیجه گیری)
         elif (next_word and next_word not in _COMPLEMENT_NOUNS and word not in _LINKED

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import os
 import re
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from narrator.atomic import write_text_atomic
 from narrator.cache_dir import default_cache_dir
 from narrator.errors import NarratorError
 
@@ -260,18 +260,9 @@ def _single_run(word: str) -> bool:
 
 
 def save(data: HazmData, path: Path) -> None:
-    """Write ``data`` to ``path`` atomically (a temporary file in the same folder, then a rename)."""
-    import tempfile
-
+    """Write ``data`` to ``path`` atomically (``narrator.atomic``: all or nothing)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(data.to_json())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, data.to_json())
 
 
 def load_hazm_data(cache_dir: Path | None = None,

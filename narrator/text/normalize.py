@@ -22,8 +22,9 @@ ZWNJ = "\u200c"
 LETTERS = "\u0621-\u063a\u0641-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc"
 
 _INVISIBLE = dict.fromkeys(
-    map(ord, "\u200b\u200d\u200e\u200f\u00ad\ufeff\u061c\u202a\u202b\u202c\u202d\u202e"
-        "\u2066\u2067\u2068\u2069\u0640"),
+    [*map(ord, "\u200b\u200d\u200e\u200f\u00ad\ufeff\u061c\u202a\u202b\u202c\u202d\u202e"
+               "\u2066\u2067\u2068\u2069\u0640"),
+     *range(0xFDD0, 0xFDF0), 0xFFFE, 0xFFFF],  # noncharacters: XML forbids U+FFFE/U+FFFF
     None,
 )
 _SPACES = dict.fromkeys(map(ord, "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
