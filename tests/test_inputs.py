@@ -22,6 +22,7 @@ from narrator.batch import expand_inputs, plan
 from narrator.cli import main
 from narrator.sources import Source, max_bytes, read_source, url_stem
 from narrator.text.html import PageArticle, decode_html, looks_like_html, meta_charset
+from tests.peak import run_measured
 from tests.standin import Reply, StandinServer, always
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,27 +205,15 @@ def test_process_substitution(seed: Path) -> None:
 # --- what is refused ---------------------------------------------------------------------------
 
 
-#: Runs a command and prints its exit code and peak memory (KiB). It runs in a fresh, small process:
-#: a child forked straight from pytest would report pytest's own peak (Linux keeps it across exec).
-_MEASURE = (
-    "import os, subprocess, sys\n"
-    "child = subprocess.Popen(sys.argv[1:])\n"
-    "_, status, usage = os.wait4(child.pid, 0)\n"
-    "print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)\n"
-)
-
-
 def narrator_process(*argv: str, stdin: int | None = None) -> tuple[int, str, float, int]:
     """Run narrator in a process: exit code, stderr, seconds taken and peak memory (KiB)."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as err:
-        done = subprocess.run(
-            [sys.executable, "-c", _MEASURE, sys.executable, "-m", "narrator", *argv], stdin=stdin,
-            stdout=subprocess.PIPE, stderr=err, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-            timeout=60, check=True,
+        code, peak, _ = run_measured(
+            [sys.executable, "-m", "narrator", *argv], stdin=stdin, stderr=err, cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60,
         )
         err.seek(0)
-        code, peak = (int(n) for n in done.stdout.split())
         return code, err.read().decode(), time.monotonic() - started, peak
 
 

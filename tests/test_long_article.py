@@ -3,12 +3,12 @@ peak memory under 300 MB (the narrate process, measured from outside)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.audio_check import decode_mp3
+from tests.peak import run_measured
 from tests.test_loudness import CEILING, PEAK_TOLERANCE_DB, TARGET, measure
 
 MINUTES = 60
@@ -31,13 +31,12 @@ def test_sixty_minutes_meet_the_loudness_bars_in_bounded_memory(tmp_path: Path, 
     target = tmp_path / "long.mp3"
     warm = [sys.executable, "-m", "narrator", "text", str(seed)]  # models built first, measured apart
     subprocess.run(warm, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
-    proc = subprocess.Popen(
+    code, peak_kib, _ = run_measured(  # the narrate process and those it waited for, nothing else
         [sys.executable, "-m", "narrator", "narrate", str(source), "--engine", "espeak", "--no-cache",
          "-o", str(target), "-q"],
     )
-    _, status, usage = os.wait4(proc.pid, 0)  # this process and those it waited for, nothing else
-    assert os.waitstatus_to_exitcode(status) == 0
-    peak_mb = usage.ru_maxrss / 1024
+    assert code == 0
+    peak_mb = peak_kib / 1024
     minutes = len(decode_mp3(target)) / 44100 / 60
     loudness, peak = measure(target)
     print(f"{minutes:.1f} min: {loudness:.2f} LUFS, {peak:.2f} dBTP, peak RSS {peak_mb:.0f} MB")
