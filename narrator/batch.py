@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from narrator.errors import InputError, NarratorError
+from narrator.fetch import check_scheme
 from narrator.files import INDEX_NAME, PAGE_SUFFIX, NarrationFiles, is_audio_name
 from narrator.guard import check_outputs
 from narrator.pipeline import NarrateOptions, cpu_workers, narrate, output_path
@@ -58,6 +59,7 @@ def expand_inputs(inputs: Sequence[str | Path], read: Reader | None = None) -> l
                 read_now.add(str(item))
                 found.append(read(item))
             continue
+        check_scheme(str(item))
         path = Path(item)
         if path.is_dir():
             articles = sorted(p for p in path.iterdir() if _is_article(p))

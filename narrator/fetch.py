@@ -4,6 +4,7 @@ streams in, a bounded number of redirects, and one clear line for every way it c
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -51,6 +52,20 @@ class FetchLimits:
 def is_url(text: str) -> bool:
     """Whether ``text`` is an http(s) address (``'https://example.com/a'``) rather than a path."""
     return text.lower().startswith(("http://", "https://"))
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def check_scheme(text: str) -> None:
+    """InputError for an address narrator cannot fetch (``ftp://…``, ``file://…``), which would
+    otherwise be taken for a file name.
+
+    >>> check_scheme("https://example.com/a"), check_scheme("news.txt")
+    (None, None)
+    """
+    if _SCHEME.match(text) and not is_url(text):
+        raise InputError(f"{text}: only http:// and https:// addresses can be fetched")
 
 
 def fetch(url: str, limits: FetchLimits, transport: httpx.BaseTransport | None = None) -> Page:

@@ -20,7 +20,7 @@ from typing import BinaryIO, Literal
 from urllib.parse import unquote, urlsplit
 
 from narrator.errors import InputError
-from narrator.fetch import FetchLimits, Page, fetch, is_url
+from narrator.fetch import FetchLimits, Page, check_scheme, fetch, is_url
 from narrator.text.html import decode_html, extract_article, has_tags, looks_like_html
 from narrator.text.load import decode_article
 
@@ -179,6 +179,7 @@ def read_source(
         if stdin is None:
             raise InputError("'-' (standard input) has nothing to read here")
         return from_bytes(read_stdin(stdin, limit), "stdin", STDIN, "standard input")
+    check_scheme(text)
     if isinstance(spec, str) and is_url(spec):
         page = fetcher(spec, FetchLimits(max_bytes=limit))
         return from_bytes(page.body, "url", spec, spec, page.url, page.media_type, page.charset)

@@ -196,3 +196,13 @@ def test_too_large_while_streaming(endless_server: tuple[str, list[int]]) -> Non
 def test_fetch_refuses_other_schemes() -> None:
     with pytest.raises(FetchError, match="not an http"):
         fetch("ftp://example.com/a", FetchLimits(max_bytes=100))
+
+
+@pytest.mark.parametrize("address", ["ftp://127.0.0.1/news.html", "file:///etc/hostname"])
+def test_an_address_that_cannot_be_fetched_is_one_line(tmp_path: Path, address: str) -> None:
+    for argv in (["narrate", address, "-o", str(tmp_path / "out")], ["text", address]):
+        err = io.StringIO()
+        assert main(argv, stdout=io.StringIO(), stderr=err) == 1
+        reason = "only http:// and https:// addresses can be fetched"
+        assert err.getvalue() == f"narrator: error: {address}: {reason}\n"
+    assert not (tmp_path / "out").exists()
