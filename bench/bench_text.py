@@ -2,7 +2,7 @@
 
     python -m bench.bench_text [--megabytes 5] [--seed 1] [--runs 5]
 
-Cold start: a fresh interpreter runs ``prepare(read_article(seed))`` and its wall time and peak
+Cold start: a fresh interpreter runs ``prepare(decode_article(seed bytes))`` and its wall time and peak
 RSS (``os.wait4``) are measured, first with an empty cache dir (the one-time build of hazm's
 compact tables) and then ``--runs`` times with the file cached (the median is reported). For
 comparison the same is measured for a bare interpreter, for ``import narrator.text``, and for
@@ -41,8 +41,8 @@ GOAL_COLD_S = 0.3  # a cold prepare of the seed, with hazm's tables cached
 GOAL_ADDED_RSS_MB = 40.0  # over a bare interpreter
 SEED = SEEDS / "000_3a98ce0cadde2fff.txt"
 COLD_PREPARE = (
-    "from pathlib import Path; from narrator.text import prepare, read_article; "
-    f"prepare(read_article(Path({str(SEED)!r})))"
+    "from pathlib import Path; from narrator.text import prepare, decode_article; "
+    f"prepare(decode_article(Path({str(SEED)!r}).read_bytes(), 'seed'))"
 )
 HAZM_LOAD = "import hazm; hazm.Normalizer(correct_spacing=False)"
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"

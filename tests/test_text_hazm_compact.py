@@ -280,8 +280,9 @@ def test_import_does_not_load_hazm_nltk_or_scipy(tmp_path: Path) -> None:
 
 def test_a_first_and_a_later_cold_prepare_import_no_hazm(tmp_path: Path) -> None:
     """The first run builds the file in a child interpreter; no run holds hazm itself."""
-    code = ("from narrator.text import prepare, read_article; from pathlib import Path; "
-            f"article = prepare(read_article(Path({str(SEED)!r}))); assert article.sentences")
+    code = ("from narrator.text import prepare, decode_article; from pathlib import Path; "
+            f"article = prepare(decode_article(Path({str(SEED)!r}).read_bytes(), 'seed')); "
+            "assert article.sentences")
     for run in ("first run, builds", "later run, reads"):
         modules = _run_and_list_modules(code, tmp_path)
         assert "narrator.text.hazm_steps" in modules

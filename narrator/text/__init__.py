@@ -2,7 +2,7 @@
 
 from narrator.text.explain import Explained, explain, format_explanation, replacements
 from narrator.text.lexicon import Lexicon, load_lexicon, parse_lexicon
-from narrator.text.load import decode_article, read_article
+from narrator.text.load import decode_article
 from narrator.text.normalize import normalize
 from narrator.text.prepare import is_prose, prepare
 from narrator.text.rules import Replacement
@@ -21,7 +21,6 @@ __all__ = [
     "normalize",
     "parse_lexicon",
     "prepare",
-    "read_article",
     "replacements",
     "speak",
     "split_for_engine",

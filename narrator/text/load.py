@@ -3,34 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from narrator.errors import InputError
 
 _PERSIAN_LETTER = re.compile("[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
-MAX_BYTES = 50 * 1024 * 1024
-
-
-def read_article(path: Path) -> str:
-    """Read the article file at ``path`` as text (UTF-8, UTF-16 with a BOM, or Windows-1256).
-
-    A plain helper for scripts; narrator's commands read their inputs through narrator.sources.
-    """
-    if str(path) == "-":
-        raise InputError("'-' (standard input) must be read by the caller")
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, not an article file")
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB; is it an article?")
-    return decode_article(data, str(path))
 
 
 def decode_article(data: bytes, name: str) -> str:
