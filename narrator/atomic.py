@@ -175,10 +175,13 @@ def _swap(folder: Path, pairs: list[tuple[Path, Path]]) -> None:
     except OSError as exc:
         _forget(folder, journal, entries)
         raise _cannot(pairs[0][1], exc) from exc
+    except BaseException:  # Ctrl-C or a signal before any rename: nothing was replaced
+        _forget(folder, journal, entries)
+        raise
     for temporary, target in pairs:
         try:
             replace(temporary, target)
-        except OutputError:
+        except BaseException:  # a failed rename, or Ctrl-C / SIGTERM half-way: the old set comes back
             _roll_back(folder, entries)
             _forget(folder, journal, entries)
             raise

@@ -173,3 +173,31 @@ def test_the_stage_reports_a_folder_it_cannot_lock(tmp_path: Path) -> None:
     gone = tmp_path / "gone"
     with pytest.raises(OutputError):
         commit_set([(temp, gone / "a.mp3")])
+
+
+def test_ctrl_c_half_way_through_a_commit_puts_the_old_set_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = ["a.mp3", "a.vtt", "a.json"]
+    for name in names:
+        (tmp_path / name).write_text(f"old {name}", encoding="utf-8")
+    pairs = []
+    for name in names:
+        temp = temporary_beside(tmp_path / name)
+        temp.write_text(f"new {name}", encoding="utf-8")
+        pairs.append((temp, tmp_path / name))
+    real, count = os.replace, {"n": 0}
+
+    def interrupted(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if str(src).endswith(".part"):
+            count["n"] += 1
+            if count["n"] == 2:
+                raise KeyboardInterrupt  # Ctrl-C after the first file was moved
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        commit_set(pairs)
+    for name in names:
+        assert (tmp_path / name).read_text(encoding="utf-8") == f"old {name}"
+    assert not list(tmp_path.glob(f"{JOURNAL_PREFIX}*")) and not list(tmp_path.glob(f"{BACKUP_PREFIX}*"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from narrator.text.rules import Rule, spaced
+from narrator.text.rules import Rule
 
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][\da-fA-F]{1,6}|[A-Za-z][A-Za-z\d]{1,31});")
 _EMOJI = re.compile(
@@ -64,7 +64,9 @@ def latin_digits(text: str) -> str:
 
 
 def _hashtag(match: re.Match[str]) -> str:
-    return spaced(match.group(1).replace("_", " "))
+    """The hashtag's words, a space before them; none after, so what follows (``#تگ.ا.ا``: a dot,
+    an abbreviation) is left as written."""
+    return " " + match.group(1).replace("_", " ")
 
 
 RULES = (
