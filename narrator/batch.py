@@ -104,7 +104,7 @@ def plan(
     for job in jobs:
         if has_invalid_utf8(job.target.name):
             raise InputError(f"{repair_surrogates(str(job.target))}: an output name must be valid UTF-8")
-        for path in written_by(job.target):
+        for path in NarrationFiles.beside(job.target).all():
             if len(os.fsencode(path.name)) > _name_max(path.parent):
                 raise InputError(f"{job.source}: the name is too long for the files it makes ({path.name})")
             other = seen.setdefault(path, job.source)
@@ -124,11 +124,6 @@ def _name_max(folder: Path) -> int:
             except (OSError, ValueError):
                 break
     return 255
-
-
-def written_by(target: Path) -> tuple[Path, ...]:
-    """Every file a narration into ``target`` writes: the MP3, its sidecars and its page."""
-    return NarrationFiles.beside(target).all()
 
 
 def _described(exc: Exception, job: Job) -> str:

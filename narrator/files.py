@@ -54,11 +54,6 @@ class NarrationFiles:
             page=named(PAGE_SUFFIX),
         )
 
-    @property
-    def mp3(self) -> Path:
-        """The audio file (kept for callers written when it was always an MP3)."""
-        return self.audio
-
     def all(self) -> tuple[Path, ...]:
         """Every file, the audio first and the manifest last but for the page."""
         return (self.audio, self.vtt, self.srt, self.chapters, self.manifest, self.page)

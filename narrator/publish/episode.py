@@ -133,7 +133,7 @@ def build_manifest(
         ),
         loudness=None if report is None else _loudness_info(report),
         files=Files(
-            mp3=paths.mp3.name,
+            mp3=paths.audio.name,
             vtt=paths.vtt.name,
             srt=paths.srt.name,
             chapters=paths.chapters.name,
