@@ -35,12 +35,42 @@ def to_pcm(x: Samples) -> bytes:
     return np.clip(np.rint(x * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
+class LimitedClips:
+    """The hot clips as the plan's limiter left them, kept as 16-bit PCM in a temporary file so
+    the encoder does not limit them again (only those of the last gain it is told of)."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="narrator-limited-")  # noqa: SIM115 (closed by close)
+        self._gain_db: float | None = None
+        self._where: dict[int, tuple[int, int]] = {}  # clip index: offset and length in bytes
+        self._end = 0
+
+    def keep(self, index: int, gain_db: float, limited: Samples) -> None:
+        if gain_db != self._gain_db:
+            self._gain_db, self._where, self._end = gain_db, {}, 0
+        pcm = to_pcm(limited)
+        os.pwrite(self._file.fileno(), pcm, self._end)
+        self._where[index] = (self._end, len(pcm))
+        self._end += len(pcm)
+
+    def get(self, index: int, gain_db: float) -> bytes | None:
+        """Clip ``index`` limited at ``gain_db``, if it was kept."""
+        if gain_db != self._gain_db or index not in self._where:
+            return None
+        offset, length = self._where[index]
+        return os.pread(self._file.fileno(), length, offset)
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class Spool:
     """A PCM sink that keeps the assembled narration in a temporary file (a context manager)."""
 
     def __init__(self) -> None:
         self._file: IO[bytes] = tempfile.TemporaryFile(prefix="narrator-pcm-")  # noqa: SIM115 (closed by __exit__)
         self.frames = 0
+        self.limited = LimitedClips()  # the hot clips as the plan limited them
 
     def __enter__(self) -> Spool:
         return self
@@ -49,6 +79,7 @@ class Spool:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._file.close()
+        self.limited.close()
 
     def write(self, pcm: bytes) -> None:
         self._file.write(pcm)
@@ -90,15 +121,20 @@ def plan_narration(
     target: LoudnessTarget,
     cache: BlobCache | None,
     levels: Sequence[ClipLevel] | None = None,
+    workers: int = 1,
 ) -> tuple[GainPlan, Sequence[ClipLevel]]:
-    """The gain for the spooled narration, from its clips' statistics (``levels`` if already known)."""
+    """The gain for the spooled narration, from its clips' statistics (``levels`` if already known);
+    the hot clips it limits (``workers`` at a time) are kept in ``spool.limited``."""
     if levels is None:
         levels = clip_levels(spool, clips, rate, cache)
 
     def read_clip(index: int) -> Samples:
         return floats(spool.read(clips[index].start, clips[index].end))
 
-    plan = plan_gain(levels, [c.start for c in clips], spool.frames, rate, target, read_clip, cache)
+    plan = plan_gain(
+        levels, [c.start for c in clips], spool.frames, rate, target, read_clip, cache,
+        spool.limited.keep, workers,
+    )
     return plan, levels
 
 
@@ -127,13 +163,13 @@ def encode_narration(
             SegmentSource(f"{spool.digest(a, b)}|{rate}|as written", _raw(spool, a, b)) for a, b in ranges
         ]
         return None, write_segmented(path, sources, rate, settings, cache, workers)
-    plan, levels = plan_narration(spool, clips, rate, target, cache, levels)
-    hot = [c for c, level in zip(clips, levels, strict=True) if plan.hot(level)]
+    plan, levels = plan_narration(spool, clips, rate, target, cache, levels, workers)
+    hot = _hot(clips, levels, plan)
     how = f"gain {plan.gain_db:.2f} dB, ceiling {plan.ceiling!r}"
     sources = [
         SegmentSource(
             f"{spool.digest(a, b)}|{rate}|{how}",
-            _Gained(spool, a, b, plan, [c for c in hot if a <= c.start < b], rate),
+            _Gained(spool, a, b, plan, [(i, c) for i, c in hot if a <= c.start < b], rate),
         )
         for a, b in ranges
     ]
@@ -147,14 +183,21 @@ def narration_pcm(
     target: LoudnessTarget | None,
     cache: BlobCache | None = None,
     levels: Sequence[ClipLevel] | None = None,
+    workers: int = 1,
 ) -> tuple[LoudnessReport | None, Iterator[bytes]]:
     """The whole spooled narration as 16-bit PCM pieces, with the gain planned as for the MP3 (for
     an encoder that takes one stream, such as AAC in MP4), and the planned report."""
     if target is None:
         return None, _raw(spool, 0, spool.frames)()
-    plan, levels = plan_narration(spool, clips, rate, target, cache, levels)
-    hot = [c for c, level in zip(clips, levels, strict=True) if plan.hot(level)]
-    return plan.report(target), _Gained(spool, 0, spool.frames, plan, hot, rate)()
+    plan, levels = plan_narration(spool, clips, rate, target, cache, levels, workers)
+    return plan.report(target), _Gained(spool, 0, spool.frames, plan, _hot(clips, levels, plan), rate)()
+
+
+def _hot(
+    clips: Sequence[ClipSpan], levels: Sequence[ClipLevel], plan: GainPlan
+) -> list[tuple[int, ClipSpan]]:
+    """The clips (with their index) that the plan's gain pushes over its ceiling."""
+    return [(i, c) for i, (c, level) in enumerate(zip(clips, levels, strict=True)) if plan.hot(level)]
 
 
 @dataclass(frozen=True)
@@ -176,15 +219,18 @@ class _Gained:
     start: int
     stop: int
     plan: GainPlan
-    hot: list[ClipSpan]
+    hot: list[tuple[int, ClipSpan]]
     rate: int
 
     def __call__(self) -> Iterator[bytes]:
         position = self.start
-        for clip in self.hot:
+        for index, clip in self.hot:
             yield from self._plain(position, clip.start)
-            x = floats(self.spool.read(clip.start, clip.end))
-            yield to_pcm(limit(x, self.plan.gain, self.plan.ceiling, self.rate))
+            kept = self.spool.limited.get(index, self.plan.gain_db)
+            if kept is None:
+                x = floats(self.spool.read(clip.start, clip.end))
+                kept = to_pcm(limit(x, self.plan.gain, self.plan.ceiling, self.rate))
+            yield kept
             position = clip.end
         yield from self._plain(position, self.stop)
 

@@ -42,7 +42,7 @@ TAPS = PHASES.shape[1]
 BEFORE, AFTER = 5, 6
 #: No interpolated point is larger than this times the largest sample it is made from.
 WORST_GAIN = float(np.abs(PHASES).sum(axis=1).max())
-_BLOCK = 64  # samples per block when looking for the peak only
+BLOCK = 64  # samples per block where only some blocks are oversampled
 _FIRST = 16  # the loudest blocks, oversampled first
 _BATCH = 2048  # blocks oversampled at a time after them
 
@@ -83,18 +83,18 @@ def peak_above(extended: Samples, floor: float) -> float:
         return floor
     magnitude = np.abs(extended)
     best = max(floor, float(magnitude[BEFORE : BEFORE + count].max()))
-    blocks = -(-count // _BLOCK)
+    blocks = -(-count // BLOCK)
     # Block b's points come from extended[b*B : b*B + B + 11], inside blocks b and b + 1 of it.
-    padded = np.zeros((blocks + 1) * _BLOCK)
+    padded = np.zeros((blocks + 1) * BLOCK)
     padded[: len(magnitude)] = magnitude
-    block_max = padded.reshape(blocks + 1, _BLOCK).max(axis=1)
+    block_max = padded.reshape(blocks + 1, BLOCK).max(axis=1)
     bound = np.maximum(block_max[:-1], block_max[1:]) * WORST_GAIN
     candidates = np.flatnonzero(bound > best)
     if not len(candidates):
         return best
     source = extended
-    if len(source) < blocks * _BLOCK + BEFORE + AFTER:  # the last block runs past the samples
-        source = np.zeros(blocks * _BLOCK + BEFORE + AFTER)
+    if len(source) < blocks * BLOCK + BEFORE + AFTER:  # the last block runs past the samples
+        source = np.zeros(blocks * BLOCK + BEFORE + AFTER)
         source[: len(extended)] = extended
     if len(candidates) > _FIRST:
         loudest = np.argpartition(-bound[candidates], _FIRST)[:_FIRST]
@@ -105,17 +105,29 @@ def peak_above(extended: Samples, floor: float) -> float:
     return best
 
 
-def _block_peak(source: Samples, batch: npt.NDArray[np.intp], count: int) -> float:
-    """The largest value of :func:`envelope` in blocks ``batch`` (only its first ``count`` values)."""
-    width = _BLOCK + BEFORE + AFTER
+def block_envelopes(source: Samples, batch: npt.NDArray[np.intp]) -> Samples:
+    """:func:`envelope` of the ``BLOCK``-sample blocks ``batch`` of ``source`` (which carries
+    ``BEFORE`` samples of context first and enough after the last block): one row per block.
+
+    The blocks' windows are laid end to end and filtered in one pass; points made across two
+    windows are dropped.
+    """
+    width = BLOCK + BEFORE + AFTER
     offsets = np.arange(width)
-    # The blocks' windows end to end; points made across two windows are dropped.
-    windows = source[batch[:, None] * _BLOCK + offsets].ravel()
+    windows = source[batch[:, None] * BLOCK + offsets].ravel()
     points = np.zeros(len(windows))
     points[: len(windows) - TAPS + 1] = _points(windows)
-    rows = points.reshape(len(batch), width)[:, :_BLOCK]
-    if int(batch.max()) * _BLOCK + _BLOCK > count:  # the last block: its points past the samples
-        rows[batch[:, None] * _BLOCK + offsets[:_BLOCK] >= count] = 0.0
+    rows: Samples = points.reshape(len(batch), width)[:, :BLOCK]
+    samples = np.abs(source[batch[:, None] * BLOCK + BEFORE + offsets[:BLOCK]])
+    found: Samples = np.maximum(rows, samples)
+    return found
+
+
+def _block_peak(source: Samples, batch: npt.NDArray[np.intp], count: int) -> float:
+    """The largest value of :func:`envelope` in blocks ``batch`` (only its first ``count`` values)."""
+    rows = block_envelopes(source, batch)
+    if int(batch.max()) * BLOCK + BLOCK > count:  # the last block: its points past the samples
+        rows[batch[:, None] * BLOCK + np.arange(BLOCK) >= count] = 0.0
     return float(rows.max())
 
 
