@@ -144,7 +144,7 @@ def test_the_limiter_works_only_near_hot_samples_and_agrees_with_the_whole_clip_
         got = limit(x, gain, ceiling, rate)
         want = reference_limit(x, gain, ceiling, rate)
         assert np.allclose(got, want, rtol=0, atol=1e-9)
-        assert reference_true_peak(got) <= ceiling * 1.001  # as the plan test allows: the ramp's own overshoot
+        assert reference_true_peak(got) <= ceiling * 1.001  # as the plan test allows
 
 
 def test_encoding_reuses_the_clips_the_plan_limited() -> None:
