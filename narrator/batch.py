@@ -150,6 +150,9 @@ class _QueueReporter:
     def __init__(self, events: Any) -> None:
         self.events = events
 
+    def article_read(self, name: str) -> None:
+        self.events.put(("article_read", name))
+
     def article_started(self, name: str, sentences: int) -> None:
         self.events.put(("article_started", name, sentences))
 

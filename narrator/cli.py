@@ -11,7 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from narrator import cli_voices
 from narrator.audio_settings import EncodeSettings, LoudnessTarget
 from narrator.batch import expand_inputs, plan, run_batch
 from narrator.cache_dir import cache_problem
@@ -108,13 +107,19 @@ def _resolve_engine(options: NarrateOptions, verbose: bool = False) -> tuple[Nar
 
 def _notice_models(ezafe: bool, err: TextIO) -> None:
     """Say, before the work, that models are built now and whether the cache can keep them."""
+    if notice := _models_note(ezafe):
+        err.write(notice + "\n")
+
+
+def _models_note(ezafe: bool) -> str:
+    """Whether the cache can keep the models and that they are built now (lines; empty if neither)."""
     problem = cache_problem()
-    if problem is not None:
-        err.write(f"narrator: warning: cannot write the cache ({problem}); working without it\n")
+    lines = [f"narrator: warning: cannot write the cache ({problem}); working without it"] if problem else []
     missing = missing_models(ezafe)
     if missing:
         again = "again: the cache cannot keep them" if problem else "first run only"
-        err.write(f"narrator: preparing {' and '.join(missing)} ({again}; about 10 s)\n")
+        lines.append(f"narrator: preparing {' and '.join(missing)} ({again}; about 10 s)")
+    return "\n".join(lines)
 
 
 def _cmd_say(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -209,6 +214,8 @@ def _cmd_engines(out: TextIO) -> int:
             state = "usable online (not probed; auto skips it unless NARRATOR_ONLINE=1)"
         out.write(f"{name}\t{state}\n")
         if name == "piper":
+            from narrator import cli_voices  # httpx and rich: only for the commands that use them
+
             out.write(cli_voices.installed_text())
     choice = choose_engine(EngineOptions(), online)
     out.write(f"auto\t{choice.name}\n")
@@ -238,14 +245,14 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Text
     reads = create_engine(options.engine, options.engine_options).reads_through_espeak
     for folder in sorted({job.target.parent for job in jobs}):
         ensure_writable_dir(folder)
-    if not args.quiet:
-        _notice_models(wants_ezafe(args.ezafe, reads), err)
+    models = _models_note(wants_ezafe(args.ezafe, reads)) if not args.quiet else ""
     options = replace(options, ezafe=_checked_ezafe(args.ezafe, reads, err))
     reporter = make_reporter(err, len(jobs), quiet=args.quiet or (len(jobs) == 1 and not err.isatty()))
-    if not args.quiet:  # said when the first article starts (an input refused before that: one line)
-        reporter = NoteFirst(reporter, note, err) if not args.dask else reporter
-        if args.dask and note:
-            err.write(note + "\n")
+    notes = "\n".join(n for n in (models, note) if n)
+    if not args.quiet:  # said once the first article is read (an input refused before that: one line)
+        reporter = NoteFirst(reporter, notes, err) if not args.dask else reporter
+        if args.dask and notes:
+            err.write(notes + "\n")
     try:
         if args.dask:
             from narrator.cluster import open_dask, run_on_executor
@@ -291,6 +298,8 @@ def main(
         if args.command == "engines":
             return _cmd_engines(out)
         if args.command == "voices":
+            from narrator import cli_voices
+
             return cli_voices.run(args, out, err)
         if args.command == "say":
             return _cmd_say(args, out, err)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
-from narrator import __version__, cli_voices
+from narrator import __version__
 from narrator.blobcache import DEFAULT_LIMIT_BYTES
 from narrator.engines.registry import DEFAULT_ENGINE
+from narrator.engines.voices import PERSIAN_VOICES
 from narrator.files import AUDIO_SUFFIXES, is_audio_name
 from narrator.publish.episode import DEFAULT_ALBUM
 from narrator.publish.feed import DEFAULT_AUTHOR
@@ -60,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     lexicon_option(text)
 
     commands.add_parser("engines", help="list engines and whether each is usable here")
-    cli_voices.add_parser(commands)
+    voices_parser(commands)
 
     say = commands.add_parser("say", help="speak a short text to an MP3, to try voices")
     say.add_argument("text", help="the text to speak")
@@ -178,3 +180,15 @@ def cache_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", type=Path, help="synthesis cache folder (default: user cache folder)")
     parser.add_argument("--cache-limit", type=size_arg, default=DEFAULT_LIMIT_BYTES,
                         help="cache size limit, least recently used entries evicted (default 1G)")
+
+
+def voices_parser(commands: Any) -> None:
+    """Add ``voices`` and its actions to the ``commands`` of the main parser."""
+    voices = commands.add_parser("voices", help="list, download and remove Piper voices (natural, offline)")
+    actions = voices.add_subparsers(dest="voices_action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="the Persian voices of the catalogue and which are installed")
+    listing.add_argument("--all", action="store_true", help="voices of every language")
+    fetch = actions.add_parser("download", help="download voices into the voices folder")
+    fetch.add_argument("names", nargs="+", metavar="NAME", help="voice name, e.g. " + PERSIAN_VOICES[0])
+    drop = actions.add_parser("remove", help="delete installed voices")
+    drop.add_argument("names", nargs="+", metavar="NAME", help="voice name")

@@ -21,18 +21,6 @@ EXIT_FAILED = 1
 MORE_VOICES = f"narrator voices list, then e.g. narrator voices download {PERSIAN_VOICES[0]}"
 
 
-def add_parser(commands: Any) -> None:
-    """Add ``voices`` and its actions to the ``commands`` of the main parser."""
-    voices = commands.add_parser("voices", help="list, download and remove Piper voices (natural, offline)")
-    actions = voices.add_subparsers(dest="voices_action", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="the Persian voices of the catalogue and which are installed")
-    listing.add_argument("--all", action="store_true", help="voices of every language")
-    fetch = actions.add_parser("download", help="download voices into the voices folder")
-    fetch.add_argument("names", nargs="+", metavar="NAME", help="voice name, e.g. " + PERSIAN_VOICES[0])
-    drop = actions.add_parser("remove", help="delete installed voices")
-    drop.add_argument("names", nargs="+", metavar="NAME", help="voice name")
-
-
 def installed_text() -> str:
     """The installed voices, one per line (or where none were found), and how to get more."""
     found = find_voices()

@@ -8,12 +8,14 @@ import re
 import socket
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import httpx
 
 from narrator import __version__
 from narrator.errors import InputError
+
+if TYPE_CHECKING:  # httpx is imported when a page is fetched: it costs a tenth of a second
+    import httpx
 
 TIMEOUT_S = 20.0  # connect, each read, and the whole download
 MAX_REDIRECTS = 5
@@ -75,6 +77,8 @@ def fetch(url: str, limits: FetchLimits, transport: httpx.BaseTransport | None =
     Only web pages and plain text are accepted; a body larger than ``limits.max_bytes`` is refused
     as soon as the size is known (from Content-Length, or while it streams in).
     """
+    import httpx
+
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise FetchError(f"{url}: not an http(s) address")

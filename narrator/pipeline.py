@@ -166,6 +166,8 @@ def narrate(
     opts = options or NarrateOptions()
     report = reporter or QuietReporter()
     src = source if isinstance(source, Source) else read_source(source, opts.max_input_bytes)
+    name = str(source)
+    report.article_read(name)
     article = prepare_source(src, opts.title, opts.lexicon)
     engine: Engine = ready_engine(opts.engine, opts.engine_options)
     article = with_ezafe(article, opts.ezafe, engine.reads_through_espeak)
@@ -173,7 +175,6 @@ def narrate(
     if cache is not None:
         engine = CachedEngine(engine, cache)
     ensure_writable_dir(target.parent)
-    name = str(source)
     report.article_started(name, len(article.sentences))
     result = render(
         article, engine, target, opts, on_sentence=lambda: report.sentence_done(name),

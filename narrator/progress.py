@@ -22,6 +22,8 @@ def failure(name: str, error: str) -> str:
 class Reporter(Protocol):
     """Receives progress events; every method is cheap and never raises."""
 
+    def article_read(self, name: str) -> None: ...
+
     def article_started(self, name: str, sentences: int) -> None: ...
 
     def sentence_done(self, name: str) -> None: ...
@@ -33,6 +35,9 @@ class Reporter(Protocol):
 
 class QuietReporter:
     """Reports nothing (``--quiet``)."""
+
+    def article_read(self, name: str) -> None:
+        pass
 
     def article_started(self, name: str, sentences: int) -> None:
         pass
@@ -54,6 +59,9 @@ class LogReporter:
         self.stream = stream
         self.total = total
         self.done = 0
+
+    def article_read(self, name: str) -> None:
+        pass
 
     def article_started(self, name: str, sentences: int) -> None:
         self.stream.write(f"narrator: narrating {name} ({sentences} sentences)\n")
@@ -87,6 +95,9 @@ class RichReporter:
         self._rows: dict[str, Any] = {}
         self._progress.start()
 
+    def article_read(self, name: str) -> None:
+        pass
+
     def article_started(self, name: str, sentences: int) -> None:
         self._rows[name] = self._progress.add_task(name, total=sentences)
 
@@ -117,8 +128,9 @@ def make_reporter(stream: TextIO, total: int, quiet: bool) -> Reporter:
 
 
 class NoteFirst:
-    """A reporter that writes ``note`` (e.g. which engine speaks) once, when the first article starts
-    its work: an input refused before that gets its one error line and nothing else."""
+    """A reporter that writes ``note`` (e.g. which engine speaks, that models are built now) once,
+    when the first article has been read: an input refused before that gets its one error line
+    and nothing else."""
 
     def __init__(self, inner: Reporter, note: str, stream: TextIO) -> None:
         self.inner, self.note, self.stream = inner, note, stream
@@ -128,6 +140,10 @@ class NoteFirst:
             self.stream.write(self.note + "\n")
             self.stream.flush()
             self.note = ""
+
+    def article_read(self, name: str) -> None:
+        self._say()
+        self.inner.article_read(name)
 
     def article_started(self, name: str, sentences: int) -> None:
         self._say()

@@ -69,6 +69,8 @@ def test_an_interrupted_batch_starts_no_more_articles(tmp_path: Path, seed: Path
     out_dir.mkdir()
 
     class Interrupting:
+        def article_read(self, name: str) -> None: ...
+
         def article_started(self, name: str, sentences: int) -> None:
             raise KeyboardInterrupt
 

@@ -72,13 +72,17 @@ class Choice:
 def choose_engine(options: EngineOptions, allow_online: bool, build: Build = create_engine) -> Choice:
     """The first engine that speaks ``options.lang`` and can speak now: available, and for an
     online engine allowed and answering its probe. The last candidate (espeak for Persian) is
-    taken when none can."""
-    candidates = engines_speaking(options.lang, options, build)
-    if not candidates:
-        raise EngineUnavailable(f"no engine speaks the language {options.lang!r}")
+    taken when none can.
+
+    Engines are asked in order and only until one can speak: an engine after the one chosen is
+    not even asked its languages (gTTS's list costs an import of gTTS).
+    """
+    wanted = primary_language(options.lang)
     passed: list[str] = []
-    for name in candidates:
+    for name in _ENGINES:
         engine = build(name, options)
+        if wanted not in engine.languages:
+            continue
         if engine.online and not allow_online:
             passed.append(f"{name}: online engines are off (set {ONLINE_ENV}=1 to allow them)")
             continue
@@ -88,5 +92,7 @@ def choose_engine(options: EngineOptions, allow_online: bool, build: Build = cre
         if reason is None:
             return Choice(name, tuple(passed))
         passed.append(f"{name}: {reason}")
+    candidates = engines_speaking(options.lang, options, build)
+    if not candidates:
+        raise EngineUnavailable(f"no engine speaks the language {options.lang!r}")
     return Choice(candidates[-1], tuple(passed))
-
