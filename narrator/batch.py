@@ -16,7 +16,7 @@ from narrator.fetch import check_scheme
 from narrator.files import INDEX_NAME, PAGE_SUFFIX, NarrationFiles, is_audio_name
 from narrator.guard import check_outputs
 from narrator.pipeline import NarrateOptions, cpu_workers, narrate, output_path
-from narrator.processes import end_on_sigterm
+from narrator.processes import worker_setup
 from narrator.progress import Reporter
 from narrator.sources import (
     ARTICLE_SUFFIXES,
@@ -190,7 +190,7 @@ def run_batch(
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         events = manager.Queue()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=end_on_sigterm) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_setup) as pool:
             futures: list[Future[Outcome]] = [pool.submit(_worker, job, options, events) for job in jobs]
             pending = set(futures)
             try:

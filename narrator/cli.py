@@ -34,7 +34,7 @@ from narrator.pipeline import (
     render,
     with_ezafe,
 )
-from narrator.processes import end_on_sigterm, remove_orphaned_temp
+from narrator.processes import end_on_sigterm, remove_orphaned_temp, reuse_freed_memory
 from narrator.progress import NoteFirst, make_reporter, unprefixed
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import PublishSettings
@@ -327,6 +327,7 @@ def main(
 def main_entry() -> None:
     """Console-script entry point. SIGTERM ends the run like Ctrl-C: partial files are removed."""
     end_on_sigterm()
+    reuse_freed_memory()
     remove_orphaned_temp()  # temporary folders of narrator processes that were killed
     if isinstance(sys.stdout, io.TextIOWrapper):  # paths that are not UTF-8 print as their bytes
         sys.stdout.reconfigure(errors="surrogateescape")
