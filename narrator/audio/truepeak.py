@@ -38,6 +38,7 @@ PHASES: npt.NDArray[np.float64] = np.array(
 )
 PHASES.flags.writeable = False
 TAPS = PHASES.shape[1]
+_REVERSED = [tuple(float(tap) for tap in phase[::-1]) for phase in PHASES]  # taps in signal order
 #: An interpolated point after sample ``n`` is made from samples ``n - BEFORE`` to ``n + AFTER``.
 BEFORE, AFTER = 5, 6
 #: No interpolated point is larger than this times the largest sample it is made from.
@@ -50,12 +51,23 @@ _BATCH = 2048  # blocks oversampled at a time after them
 def _points(extended: Samples) -> Samples:
     """Per window of ``TAPS`` samples, the largest magnitude of the four points it makes.
 
-    Value ``j`` is that of the points after sample ``j + BEFORE``. ``np.convolve`` rather than a
-    matrix product: no BLAS threads, which stall when the other core is busy.
+    Value ``j`` is that of the points after sample ``j + BEFORE``. Each phase is summed as twelve
+    shifted, scaled copies of the signal (whole-array multiply-adds, which numpy vectorizes): twice
+    as fast as ``np.convolve``, whose inner loop is a short dot product per output, and no BLAS
+    threads (a matrix product's stall when the other core is busy).
     """
-    result: Samples = np.abs(np.convolve(extended, PHASES[0], "valid"))
-    for phase in PHASES[1:]:
-        np.maximum(result, np.abs(np.convolve(extended, phase, "valid")), out=result)
+    count = len(extended) - TAPS + 1
+    result: Samples = np.zeros(max(0, count))
+    if count <= 0:
+        return result
+    total, term = np.empty(count), np.empty(count)
+    for phase in _REVERSED:
+        np.multiply(extended[:count], phase[0], out=total)
+        for k in range(1, TAPS):
+            np.multiply(extended[k : k + count], phase[k], out=term)
+            total += term
+        np.abs(total, out=total)
+        np.maximum(result, total, out=result)
     return result
 
 
