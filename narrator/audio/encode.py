@@ -21,7 +21,7 @@ from typing import IO
 
 import numpy as np
 
-from narrator.audio.gain import GainPlan, limit, plan_gain
+from narrator.audio.gain import LIMITER_VERSION, GainPlan, limit, plan_gain
 from narrator.audio.meter import ClipLevel, Samples, cached_clip_level, floats
 from narrator.audio.segments import Layout, SegmentSource, write_segmented
 from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
@@ -128,8 +128,8 @@ def plan_narration(
     if levels is None:
         levels = clip_levels(spool, clips, rate, cache)
 
-    def read_clip(index: int) -> Samples:
-        return floats(spool.read(clips[index].start, clips[index].end))
+    def read_clip(index: int) -> bytes:
+        return spool.read(clips[index].start, clips[index].end)
 
     plan = plan_gain(
         levels, [c.start for c in clips], spool.frames, rate, target, read_clip, cache,
@@ -165,7 +165,7 @@ def encode_narration(
         return None, write_segmented(path, sources, rate, settings, cache, workers)
     plan, levels = plan_narration(spool, clips, rate, target, cache, levels, workers)
     hot = _hot(clips, levels, plan)
-    how = f"gain {plan.gain_db:.2f} dB, ceiling {plan.ceiling!r}"
+    how = f"gain {plan.gain_db:.2f} dB, ceiling {plan.ceiling!r}, limiter {LIMITER_VERSION}"
     sources = [
         SegmentSource(
             f"{spool.digest(a, b)}|{rate}|{how}",

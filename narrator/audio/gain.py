@@ -26,6 +26,7 @@ from narrator.audio.meter import (
     ClipLevel,
     Samples,
     clip_level,
+    floats,
     gated_loudness,
     narration_powers,
     to_db,
@@ -46,10 +47,12 @@ MAKE_UP_TOLERANCE_LU = 0.05
 #: full scale: at the default target it loses 0.6 to 0.9 LU). It is measured right after, so the
 #: guess only saves a round of limiting when it is near; the gain is the same rule's either way.
 LIMITER_LOSS_GUESS_LU = 0.5
-_LIMITED_VERSION = "1"
+#: Names the limiter's arithmetic in cache keys (limited levels, encoded segments): a change of it
+#: that can move a sample must change this.
+LIMITER_VERSION = "2"
 
-#: The samples (floats) of clip ``i``, for the few clips the limiter works on.
-ReadClip = Callable[[int], Samples]
+#: The 16-bit PCM of clip ``i``, for the few clips the limiter works on.
+ReadClip = Callable[[int], bytes]
 #: Told each hot clip's limited samples (clip index, gain in dB, samples) as a plan limits them.
 KeepLimited = Callable[[int, float, Samples], None]
 
@@ -107,14 +110,16 @@ class _Narration:
     def limited_level(self, index: int, plan: GainPlan) -> tuple[ClipLevel, Samples | None]:
         """The statistics of clip ``index`` gained and limited by ``plan`` (cached by its samples),
         and the limited samples when they were made."""
-        x = self.read_clip(index)
-        key = BlobCache.key("limited-level", _LIMITED_VERSION, x.tobytes(), repr(plan.gain_db),
-                            repr(plan.ceiling), str(self.rate))
-        stored = self.cache.get(key, LEVEL_KIND) if self.cache is not None else None
-        if stored is not None:
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                return ClipLevel.from_json(stored), None
-        limited = limit(x, plan.gain, plan.ceiling, self.rate)
+        pcm = self.read_clip(index)
+        key = ""
+        if self.cache is not None:
+            key = BlobCache.key("limited-level", LIMITER_VERSION, pcm, repr(plan.gain_db),
+                                repr(plan.ceiling), str(self.rate))
+            stored = self.cache.get(key, LEVEL_KIND)
+            if stored is not None:
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    return ClipLevel.from_json(stored), None
+        limited = limit(floats(pcm), plan.gain, plan.ceiling, self.rate)
         level = clip_level(limited, self.rate, plan.ceiling)
         if self.cache is not None:
             self.cache.put(key, LEVEL_KIND, level.to_json())

@@ -30,12 +30,12 @@ def resample(clip: Clip, rate: int) -> Clip:
 def trim_silence(clip: Clip) -> Clip:
     """The clip without the silence an engine leaves at its start and end (word times kept aligned)."""
     data = samples(clip)
-    loud = np.flatnonzero(np.abs(data.astype(np.int32)) > SILENCE_THRESHOLD)
-    if len(loud) == 0:
+    loud = (data > SILENCE_THRESHOLD) | (data < -SILENCE_THRESHOLD)
+    if not loud.any():
         return Clip(pcm=b"", sample_rate=clip.sample_rate)
     keep = clip.sample_rate * _KEEP_MS // 1000
-    start = max(0, int(loud[0]) - keep)
-    end = min(len(data), int(loud[-1]) + 1 + keep)
+    start = max(0, int(loud.argmax()) - keep)  # the first loud sample, and one past the last
+    end = min(len(data), len(data) - int(loud[::-1].argmax()) + keep)
     if start == 0 and end == len(data):
         return clip
     shift_ms = start * 1000 // clip.sample_rate
