@@ -18,7 +18,7 @@ from narrator.audio.mp4 import is_mp4
 from narrator.audio.pcm import trim_silence
 from narrator.audio.segments import Layout
 from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
-from narrator.blobcache import DEFAULT_LIMIT_BYTES, default_audio_cache_dir
+from narrator.blobcache import DEFAULT_LIMIT_BYTES, BlobCache, default_audio_cache_dir
 from narrator.cues import sentence_cues, written_word_times
 from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.cache import CachedEngine, ClipCache
@@ -112,7 +112,9 @@ def source_info(src: Source, label: str | None) -> SourceInfo:
     )
 
 
-def with_ezafe(article: Article, mode: str, reads_through_espeak: bool) -> Article:
+def with_ezafe(
+    article: Article, mode: str, reads_through_espeak: bool, cache: BlobCache | None = None
+) -> Article:
     """``article`` with the ezafe marked in its spoken forms when ``mode`` asks for it for an engine
     that does (or does not) read through espeak-ng.
 
@@ -121,7 +123,7 @@ def with_ezafe(article: Article, mode: str, reads_through_espeak: bool) -> Artic
     if not wants_ezafe(mode, reads_through_espeak):
         return article
     try:
-        return mark_article(article, load_tagger())
+        return mark_article(article, load_tagger(), cache)
     except EzafeUnavailable:
         return article
 
@@ -170,8 +172,8 @@ def narrate(
     report.article_read(name)
     article = prepare_source(src, opts.title, opts.lexicon)
     engine: Engine = ready_engine(opts.engine, opts.engine_options)
-    article = with_ezafe(article, opts.ezafe, engine.reads_through_espeak)
     cache = opts.cache.open() if opts.cache is not None else None
+    article = with_ezafe(article, opts.ezafe, engine.reads_through_espeak, cache)
     if cache is not None:
         engine = CachedEngine(engine, cache)
     ensure_writable_dir(target.parent)

@@ -92,3 +92,35 @@ def test_seal_round_trip_and_every_damage_is_caught(tmp_path: Path) -> None:
     entry.write_bytes(stored[:-1])
     assert cache.get("ab" * 32, "mp3") is None
     assert not entry.exists()  # a bad entry is deleted, not left to fail again
+
+
+def test_ezafe_marks_are_kept_per_sentence_and_a_changed_sentence_is_tagged_anew(tmp_path: Path) -> None:
+    from dataclasses import replace as dc_replace
+
+    from narrator.text import prepare
+    from narrator.text.ezafe import EzafeTagger, load_tagger, mark_article
+
+    calls: list[str] = []
+
+    class Counting(EzafeTagger):
+        def mark(self, sentence: str) -> str:
+            calls.append(sentence)
+            return super().mark(sentence)
+
+    real = load_tagger()
+    assert real.identity, "the tagger names its model and code"
+    tagger = Counting(real.model, real.identity)
+    article = prepare("قیمت نفت خام بالا رفت.\n\nبازار سهام تهران امروز رشد کرد.\n")
+    cache = BlobCache(tmp_path / "cache")
+    first = mark_article(article, tagger, cache)
+    assert first == mark_article(article, real) and len(calls) == 2
+    assert "قیمتِ نفتِ" in first.paragraphs[0].sentences[0].spoken
+    calls.clear()
+    edited = prepare("قیمت نفت خام بالا رفت.\n\nبازار طلای تهران امروز رشد کرد.\n")
+    again = mark_article(edited, tagger, cache)
+    assert calls == [edited.paragraphs[1].sentences[0].spoken]  # only the changed sentence
+    assert again == mark_article(edited, real)
+    other = Counting(real.model, "another model")
+    mark_article(article, other, cache)
+    assert len(calls) == 3  # marks of another model or code are not taken
+    assert dc_replace(real, identity="") == EzafeTagger(real.model)

@@ -12,15 +12,24 @@ Only marks are added: every other character, punctuation and space of the senten
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from narrator.blobcache import BlobCache
 from narrator.errors import NarratorError
 from narrator.model import Article, Paragraph
-from narrator.text.ezafe_model import CompactCrf, ModelFormatError, load_compact
+from narrator.text.ezafe_model import (
+    CompactCrf,
+    ModelFormatError,
+    cache_path,
+    load_compact,
+    shipped_model_path,
+)
 from narrator.text.ezafe_rules import adjust
 from narrator.text.normalize import hazm_steps
 
@@ -145,6 +154,7 @@ class EzafeTagger:
     """Marks the ezafe in a sentence using the part-of-speech CRF."""
 
     model: CompactCrf
+    identity: str = ""  # names the model and the code that marks: what a cached mark depends on
 
     def flags(self, sentence: str) -> tuple[list[Token], list[bool]]:
         """The sentence's tokens and, for each, whether it takes the ezafe.
@@ -177,13 +187,26 @@ class EzafeUnavailable(NarratorError, RuntimeError):
 @lru_cache(maxsize=4)
 def _load(source: Path | None, cache_dir: Path | None) -> EzafeTagger | EzafeUnavailable:
     try:
-        return EzafeTagger(load_compact(source, cache_dir))
+        model = load_compact(source, cache_dir)
+        return EzafeTagger(model, _identity(source or shipped_model_path()))
     except ModuleNotFoundError:
         return EzafeUnavailable(
             "ezafe is off: the gruut-lang-fa package (its part-of-speech model) is not installed"
         )
     except (OSError, ModelFormatError, MemoryError) as exc:
         return EzafeUnavailable(f"ezafe is off: the part-of-speech model could not be loaded ({exc})")
+
+
+def _identity(source: Path) -> str:
+    """The model file (its path, size and time) and the source of the modules that mark with it."""
+    found = hashlib.sha256(cache_path(source, Path()).name.encode())
+    for name in _MARKING_MODULES:
+        found.update((Path(__file__).parent / name).read_bytes())
+    return found.hexdigest()
+
+
+_MARKING_MODULES = ("ezafe.py", "ezafe_rules.py", "ezafe_model.py", "normalize.py")
+_MARK_KIND = "ezafe"
 
 
 def load_tagger(source: Path | None = None, cache_dir: Path | None = None) -> EzafeTagger:
@@ -215,12 +238,29 @@ def wants_ezafe(mode: str, reads_through_espeak: bool) -> bool:
     return mode == "on" or (mode == "auto" and reads_through_espeak)
 
 
-def mark_article(article: Article, tagger: EzafeTagger) -> Article:
-    """``article`` with the ezafe marked in every spoken form; written forms stay as they were."""
+def mark_article(article: Article, tagger: EzafeTagger, cache: BlobCache | None = None) -> Article:
+    """``article`` with the ezafe marked in every spoken form; written forms stay as they were.
+
+    With a ``cache``, each sentence's marks are kept there (under the tagger's identity), so a
+    re-narration tags only the sentences that changed.
+    """
     return replace(
         article,
         paragraphs=tuple(
-            Paragraph(tuple(replace(s, spoken=tagger.mark(s.spoken)) for s in p.sentences))
+            Paragraph(tuple(replace(s, spoken=_marked(tagger, s.spoken, cache)) for s in p.sentences))
             for p in article.paragraphs
         ),
     )
+
+
+def _marked(tagger: EzafeTagger, sentence: str, cache: BlobCache | None) -> str:
+    if cache is None or not tagger.identity:
+        return tagger.mark(sentence)
+    key = BlobCache.key("ezafe-marks", tagger.identity, sentence)
+    stored = cache.get(key, _MARK_KIND)
+    if stored is not None:
+        with contextlib.suppress(UnicodeDecodeError):
+            return stored.decode("utf-8")
+    marked = tagger.mark(sentence)
+    cache.put(key, _MARK_KIND, marked.encode("utf-8"))
+    return marked
