@@ -1,13 +1,13 @@
-"""Narrating many articles: inputs expanded from folders, worker processes, a failure summary."""
+"""Narrating many articles: inputs expanded from folders, articles at once, a failure summary."""
 
 from __future__ import annotations
 
-import multiprocessing
+import ctypes
 import os
-import queue
-from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, replace
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,7 @@ from narrator.errors import InputError, NarratorError
 from narrator.fetch import check_scheme
 from narrator.files import INDEX_NAME, PAGE_SUFFIX, NarrationFiles, is_audio_name
 from narrator.guard import check_outputs
-from narrator.pipeline import NarrateOptions, cpu_workers, narrate, output_path
-from narrator.processes import worker_setup
+from narrator.pipeline import NarrateOptions, narrate, output_path
 from narrator.progress import Reporter
 from narrator.sources import (
     ARTICLE_SUFFIXES,
@@ -144,69 +143,97 @@ def _run_one(job: Job, options: NarrateOptions, reporter: Reporter) -> Outcome:
     return Outcome(job, duration_ms=result.timeline.duration_ms)
 
 
-class _QueueReporter:
-    """Forwards a worker's progress events to the parent through a queue."""
-
-    def __init__(self, events: Any) -> None:
-        self.events = events
-
-    def article_read(self, name: str) -> None:
-        self.events.put(("article_read", name))
-
-    def article_started(self, name: str, sentences: int) -> None:
-        self.events.put(("article_started", name, sentences))
-
-    def sentence_done(self, name: str) -> None:
-        self.events.put(("sentence_done", name))
-
-    def article_finished(self, name: str, error: str | None) -> None:
-        self.events.put(("article_finished", name, error))
-
-    def close(self) -> None:
-        pass
-
-
-def _worker(job: Job, options: NarrateOptions, events: Any) -> Outcome:
-    return _run_one(job, options, _QueueReporter(events))
-
-
-def _forward(events: Any, reporter: Reporter) -> None:
-    while True:
-        try:
-            name, *args = events.get_nowait()
-        except queue.Empty:
-            return
-        getattr(reporter, name)(*args)
-
-
 def run_batch(
     jobs: Sequence[Job], options: NarrateOptions, workers: int, reporter: Reporter
 ) -> list[Outcome]:
-    """Narrate every job, ``workers`` at a time in separate processes; never stops at a failure."""
+    """Narrate every job, ``workers`` articles at a time; never stops at a failure.
+
+    The articles run in threads of this process: models and tables are loaded once, and every
+    article's CPU work (sentences, paragraphs, limited clips) takes turns on the same core slots
+    (:mod:`narrator.cores`), so the run never asks for more cores than there are. Ctrl-C or
+    SIGTERM stops the articles under way (each removes its partial files) and starts no others.
+    """
     if workers <= 1 or len(jobs) <= 1:
         return [_run_one(job, options, reporter) for job in jobs]
-    # The cores are shared out: each of the ``workers`` processes encodes on its share of them.
-    options = replace(options, encode_workers=options.encode_workers or cpu_workers(workers))
-    context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager:
-        events = manager.Queue()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_setup) as pool:
-            futures: list[Future[Outcome]] = [pool.submit(_worker, job, options, events) for job in jobs]
-            pending = set(futures)
-            try:
-                while pending:
-                    _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-                    _forward(events, reporter)
-            except BaseException:  # Ctrl-C or a signal: articles not yet started are not started
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            outcomes = [_result(f, job) for f, job in zip(futures, jobs, strict=True)]
-        _forward(events, reporter)
-    return outcomes
+    shared = _Locked(reporter)
+    running = _Running()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="article") as pool:
+        futures = [pool.submit(running.run, _run_one, job, options, shared) for job in jobs]
+        pending: set[Future[Outcome]] = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in done:  # Ctrl-C raised inside an article (by a reporter, say)
+                    stop = future.exception()
+                    if stop is not None and not isinstance(stop, Exception):
+                        raise stop
+        except BaseException as stop:
+            pool.shutdown(wait=False, cancel_futures=True)
+            running.stop(type(stop))
+            pool.shutdown(wait=True)
+            raise
+    return [_result(f, job) for f, job in zip(futures, jobs, strict=True)]
+
+
+class _Running:
+    """The threads narrating an article now, so that Ctrl-C or SIGTERM can stop them too."""
+
+    def __init__(self) -> None:
+        self._threads: set[int] = set()
+        self._lock = threading.Lock()
+        self._stopped: type[BaseException] | None = None
+
+    def run(self, fn: Callable[..., Outcome], *args: Any) -> Outcome:
+        with self._lock:
+            if self._stopped is not None:
+                raise self._stopped
+            self._threads.add(threading.get_ident())
+        try:
+            return fn(*args)
+        finally:
+            with self._lock:
+                self._threads.discard(threading.get_ident())
+
+    def stop(self, kind: type[BaseException]) -> None:
+        """Raise ``kind`` in every article thread (where it next runs Python code: a thread
+        waiting on ffmpeg or espeak-ng gets it when they end), as the signal did in this one."""
+        with self._lock:
+            self._stopped = kind
+            threads = set(self._threads)
+        for ident in threads:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(kind))
+
+
+class _Locked:
+    """A reporter several article threads can share: one event at a time."""
+
+    def __init__(self, inner: Reporter) -> None:
+        self.inner = inner
+        self._lock = threading.Lock()
+
+    def article_read(self, name: str) -> None:
+        with self._lock:
+            self.inner.article_read(name)
+
+    def article_started(self, name: str, sentences: int) -> None:
+        with self._lock:
+            self.inner.article_started(name, sentences)
+
+    def sentence_done(self, name: str) -> None:
+        with self._lock:
+            self.inner.sentence_done(name)
+
+    def article_finished(self, name: str, error: str | None) -> None:
+        with self._lock:
+            self.inner.article_finished(name, error)
+
+    def close(self) -> None:
+        with self._lock:
+            self.inner.close()
 
 
 def _result(future: Future[Outcome], job: Job) -> Outcome:
     try:
         return future.result()
-    except Exception as exc:  # a worker that died (killed, out of memory) fails only its own article
-        return Outcome(job, error=f"worker failed: {exc.__class__.__name__}: {exc}")
+    except Exception as exc:  # a failure of an unforeseen kind fails only its own article
+        return Outcome(job, error=f"failed: {exc.__class__.__name__}: {exc}")

@@ -19,6 +19,7 @@ from narrator.audio.pcm import trim_silence
 from narrator.audio.segments import Layout
 from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
 from narrator.blobcache import DEFAULT_LIMIT_BYTES, BlobCache, default_audio_cache_dir
+from narrator.cores import cpu_count
 from narrator.cues import sentence_cues, written_word_times
 from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.cache import CachedEngine, ClipCache
@@ -46,9 +47,10 @@ from narrator.text.prepare import opening_words
 CHAPTER_TITLE_WORDS = 6
 
 
-def cpu_workers(jobs: int = 1) -> int:
-    """Paragraphs each of ``jobs`` concurrent narrations may encode at once: the cores shared out."""
-    return max(1, (os.cpu_count() or 1) // max(1, jobs))
+def cpu_workers() -> int:
+    """Paragraphs an article may encode at once: one per core (the cores' slots, shared by every
+    article in the process, keep the whole run to the machine's cores)."""
+    return cpu_count()
 
 
 @dataclass(frozen=True)

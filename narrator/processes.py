@@ -149,8 +149,3 @@ __all__ = [
     "terminated",
 ]
 
-
-def worker_setup() -> None:
-    """What a ``-j`` worker process sets up first: SIGTERM as Ctrl-C, freed memory kept for reuse."""
-    end_on_sigterm()
-    reuse_freed_memory()

@@ -8,7 +8,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import pytest
 from mutagen.id3 import ID3
 
 from narrator.cli import main
@@ -107,13 +109,45 @@ def test_concurrent_synthesis_keeps_order_and_bounds_concurrency(seed: Path) -> 
         assert [c.duration_ms for c in clips] == expected
 
 
-def test_concurrent_narrations_share_the_cores_out() -> None:
-    import os
+def test_articles_at_once_share_the_machines_cores(
+    tmp_path: Path, seed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-j 3`` narrates three articles at once in threads of one process, and their sentences,
+    paragraphs and limited clips together never hold more core slots than there are cores."""
+    import narrator.cores as cores
+    from narrator import batch
 
-    from narrator.pipeline import cpu_workers
+    real = cores._SLOTS
+    lock = threading.Lock()
+    busy, peak, threads = [0], [0], set()
 
-    cores = os.cpu_count() or 1
-    for jobs in (1, 2, 3, 8):
-        assert cpu_workers(jobs) >= 1
-        assert cpu_workers(jobs) * jobs <= max(cores, jobs), "never more encoders than cores"
-    assert cpu_workers(1) == cores
+    class Counting:
+        def __enter__(self) -> None:
+            real.acquire()
+            with lock:
+                busy[0] += 1
+                peak[0] = max(peak[0], busy[0])
+
+        def __exit__(self, *exc: object) -> None:
+            with lock:
+                busy[0] -= 1
+            real.release()
+
+    monkeypatch.setattr(cores, "_SLOTS", Counting())
+    original = batch._run_one
+
+    def spy(*args: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        return original(*args)
+
+    monkeypatch.setattr(batch, "_run_one", spy)
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    lines = seed.read_text("utf-8").splitlines()[:4]
+    for n in range(3):
+        (articles / f"a{n}.txt").write_text("\n".join(f"{line} {n}" for line in lines), "utf-8")
+    code = main(["narrate", str(articles), "-j", "3", "-o", str(tmp_path / "out"), "--no-cache", "-q"],
+                stdout=io.StringIO(), stderr=io.StringIO())
+    assert code == 0 and len(list((tmp_path / "out").glob("*.mp3"))) == 3
+    assert len(threads) >= 2, "the articles ran at once"
+    assert 1 <= peak[0] <= cores.cpu_count()

@@ -34,6 +34,7 @@ from narrator.audio.meter import (
 from narrator.audio.truepeak import BEFORE, BLOCK, WORST_GAIN, block_envelopes
 from narrator.audio_settings import LoudnessReport, LoudnessTarget
 from narrator.blobcache import BlobCache
+from narrator.cores import core
 
 #: What 64 kbit/s MP3 coding takes from speech, in LU (measured on the seed and long articles).
 CODEC_LOSS_LU = 0.4
@@ -125,6 +126,10 @@ class _Narration:
             self.cache.put(key, LEVEL_KIND, level.to_json())
         return level, limited
 
+    def _on_a_core(self, index: int, plan: GainPlan) -> tuple[ClipLevel, Samples | None]:
+        with core():
+            return self.limited_level(index, plan)
+
     def limited_levels(self, hot: list[int], plan: GainPlan) -> Iterator[ClipLevel]:
         """:meth:`limited_level` of each clip of ``hot`` in order, ``workers`` at a time (numpy
         lets go of the GIL in the filtering); the limited samples go to ``keep``."""
@@ -139,7 +144,7 @@ class _Narration:
 
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="limit") as pool:
             for index in hot:
-                pending.append((index, pool.submit(self.limited_level, index, plan)))
+                pending.append((index, pool.submit(self._on_a_core, index, plan)))
                 if len(pending) > 2 * self.workers:
                     yield finish()
             while pending:

@@ -24,6 +24,7 @@ from typing import BinaryIO
 
 from narrator.audio_settings import LAME_TAG_ENCODER, EncodeSettings
 from narrator.blobcache import BlobCache
+from narrator.cores import core
 from narrator.errors import OutputError
 from narrator.ffmpeg import ffmpeg_exe
 from narrator.processes import child_setup, temp_prefix
@@ -300,7 +301,8 @@ def write_segmented(
         if data is not None:
             with contextlib.suppress(OutputError, IndexError, ValueError):
                 return parse_segment(data)
-        data = encode_segment(source.pcm(), input_rate, settings)
+        with core():  # the gained PCM is made and encoded on one of the machine's cores
+            data = encode_segment(source.pcm(), input_rate, settings)
         found = parse_segment(data)
         if cache is not None:
             cache.put(key, SEGMENT_KIND, data)

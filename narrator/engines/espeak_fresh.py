@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from narrator.cores import core
 from narrator.errors import EngineError
 
 _OK, _FAILED = b"\x00", b"\x01"
@@ -136,18 +137,18 @@ class _Template:
 
 
 class FreshPool:
-    """Template processes per voice, started as needed, at most one per core busy at a time
-    (synthesis is CPU-bound: more would only cost memory and start-up); each serves one sentence
-    at a time."""
+    """Template processes per voice, started as needed, at most one per core busy at a time (a
+    sentence holds one of the process's core slots, :mod:`narrator.cores`, while it is spoken:
+    synthesis is CPU-bound, more would only cost memory and start-up); each serves one sentence at
+    a time."""
 
-    def __init__(self, size: int | None = None) -> None:
+    def __init__(self) -> None:
         self._idle: dict[Request, list[_Template]] = {}
         self._all: list[_Template] = []
         self._lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(size or os.cpu_count() or 1)
 
     def speak(self, request: Request) -> bytes:
-        with self._slots:
+        with core():
             return self._speak(request)
 
     def _speak(self, request: Request) -> bytes:

@@ -1,0 +1,32 @@
+"""The machine's cores, shared by all the CPU work one narrator process runs at once.
+
+Sentences synthesized (espeak-ng children), paragraphs encoded (ffmpeg children) and clips
+limited (numpy) each hold one of ``cpu_count()`` slots while they run, whichever article they
+belong to: however many articles ``-j`` narrates at once, the process never asks for more cores
+than the machine has. A slot holder never waits for another slot, so slots cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+def cpu_count() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+_SLOTS = threading.BoundedSemaphore(cpu_count())
+
+
+@contextmanager
+def core() -> Iterator[None]:
+    """Hold one core's slot for the CPU work inside the ``with``."""
+    with _SLOTS:
+        yield
