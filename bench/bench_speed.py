@@ -2,8 +2,10 @@
 
     python -m bench.bench_speed [--articles 20] [--minutes 60] [--quick]
 
-Prints each measurement with its ratio and bar, and writes bench/results/speed.json. Times are the
-best of three; CPU is user + system time of the process and every process it waited for.
+Prints each measurement with its ratio and bar, and writes bench/results/speed.json. The cold run
+and the baseline are taken in turns, five of each, and the best of each kept (this machine's
+speed drifts by a factor of up to two over minutes); edits are the best of three. CPU is user +
+system time of the process and every process it waited for.
 """
 
 from __future__ import annotations
@@ -54,6 +56,21 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, i
 
 def fastest(times: int, fn: Callable[[], Run]) -> Run:
     return min((fn() for _ in range(times)), key=lambda r: r.wall)
+
+
+def side_by_side(times: int, first: Callable[[], Run], second: Callable[[], Run]) -> tuple[Run, Run]:
+    """The fastest of ``times`` runs of each, taken in turns (a machine whose speed drifts during
+    the run then slows both alike), with the least CPU time seen for each."""
+    ones, twos = [], []
+    for _ in range(times):
+        ones.append(first())
+        twos.append(second())
+    return _best(ones), _best(twos)
+
+
+def _best(runs: list[Run]) -> Run:
+    quickest = min(runs, key=lambda r: r.wall)
+    return Run(quickest.wall, min(r.cpu for r in runs), quickest.rss_kib)
 
 
 def audio_stream(path: Path) -> bytes:
@@ -111,8 +128,11 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
                                      "bar_mb": 300, "goal_mb": 150}
 
         # cold narration of the seed and its CPU, against the bare baseline
-        base = fastest(3, lambda: run_full(baseline(SEED, out / "base.mp3"), env))
-        cold = fastest(3, lambda: run_full(narrator(str(SEED), "--no-cache", "-o", str(out)), env))
+        base, cold = side_by_side(
+            5,
+            lambda: run_full(baseline(SEED, out / "base.mp3"), env),
+            lambda: run_full(narrator(str(SEED), "--no-cache", "-o", str(out)), env),
+        )
         results["cold"] = {"baseline_s": base.wall, "narrator_s": cold.wall, "ratio": cold.wall / base.wall,
                            "bar": 1.6, "goal": 1.0}
         results["cpu"] = {"baseline_s": base.cpu, "narrator_s": cold.cpu, "ratio": cold.cpu / base.cpu,
