@@ -172,8 +172,11 @@ def narrate(
     src = source if isinstance(source, Source) else read_source(source, opts.max_input_bytes)
     name = str(source)
     report.article_read(name)
-    article = prepare_source(src, opts.title, opts.lexicon)
     engine: Engine = ready_engine(opts.engine, opts.engine_options)
+    warm_up = getattr(engine, "warm_up", None)  # an engine with helpers to start may start them now
+    if callable(warm_up):
+        warm_up()
+    article = prepare_source(src, opts.title, opts.lexicon)
     cache = opts.cache.open() if opts.cache is not None else None
     article = with_ezafe(article, opts.ezafe, engine.reads_through_espeak, cache)
     if cache is not None:

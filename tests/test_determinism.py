@@ -76,3 +76,28 @@ def test_an_edit_reencodes_only_its_paragraph_whatever_the_target(tmp_path: Path
         now = len(list(cache.glob("*/*.mp3")))
         assert now == segments + 1, f"editing the {where} encoded {now - segments} segments"
         segments = now
+
+
+def test_warmed_helpers_are_the_ones_that_speak_and_speak_the_same() -> None:
+    """Templates started early (while the text is prepared) serve the sentences, one per core, and
+    a sentence from a warmed template is the same samples as from one started on demand."""
+    from narrator.cores import cpu_count
+    from narrator.engines.espeak_fresh import FreshPool, Request
+
+    text = "قیمت نفت خام امروز بالا رفت."
+    cold = FreshPool()
+    try:
+        on_demand = cold.speak(Request("fa", None, None, text))
+    finally:
+        cold.close()
+    warm = FreshPool()
+    try:
+        warm.warm(Request("fa", None, None, ""), cpu_count())
+        started = list(warm._all)
+        assert len(started) == cpu_count()
+        warm.warm(Request("fa", None, None, "ignored"), cpu_count())  # topped up, not doubled
+        assert warm._all == started
+        assert warm.speak(Request("fa", None, None, text)) == on_demand
+        assert warm._all == started, "no template started on demand"
+    finally:
+        warm.close()

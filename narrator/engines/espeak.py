@@ -7,8 +7,9 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from narrator.cores import cpu_count
 from narrator.engines.base import EngineOptions, primary_language
-from narrator.engines.espeak_fresh import fresh_synth
+from narrator.engines.espeak_fresh import Request, fresh_pool, fresh_synth
 from narrator.errors import EngineError
 from narrator.espeak_lib import RATE_RANGE, phonemize, words_per_minute
 from narrator.espeak_lib import load as _load
@@ -88,6 +89,11 @@ class EspeakEngine:
         except EngineError as exc:
             return str(exc)
         return None
+
+    def warm_up(self) -> None:
+        """Start the synthesis helpers now, one per core, so they are ready when the first sentence
+        is (they load libespeak-ng while the text is prepared)."""
+        fresh_pool().warm(Request(self.voice, self.options.rate, self.options.pitch, ""), cpu_count())
 
     def settings_key(self) -> str:
         return f"espeak|{self.voice}|rate={self.options.rate}|pitch={self.options.pitch}|words"

@@ -151,6 +151,18 @@ class FreshPool:
         with core():
             return self._speak(request)
 
+    def warm(self, voice: Request, count: int) -> None:
+        """Start templates for ``voice`` until there are ``count``: they load the library while the
+        caller does other work (preparing the text) instead of when the first sentence waits."""
+        voice = Request(voice.voice, voice.rate, voice.pitch, "")
+        with self._lock:
+            missing = count - sum(1 for t in self._all if t.voice == voice)
+        for _ in range(missing):
+            template = _Template(voice)
+            with self._lock:
+                self._all.append(template)
+                self._idle.setdefault(voice, []).append(template)
+
     def _speak(self, request: Request) -> bytes:
         voice = Request(request.voice, request.rate, request.pitch, "")
         with self._lock:
@@ -182,18 +194,22 @@ _pool: FreshPool | None = None
 _pool_lock = threading.Lock()
 
 
-def fresh_synth(
-    voice: str, rate: int | None, pitch: int | None, text: str
-) -> tuple[bytes, list[tuple[int, int, int]]]:
-    """espeak-ng's samples for ``text`` and its word events (character position, length, ms), from
-    a process state that has synthesized nothing."""
+def fresh_pool() -> FreshPool:
+    """The process's pool of templates (closed when the process exits)."""
     global _pool
     with _pool_lock:
         if _pool is None:
             _pool = FreshPool()
             atexit.register(_pool.close)
-        pool = _pool
-    answer = pool.speak(Request(voice, rate, pitch, text))
+        return _pool
+
+
+def fresh_synth(
+    voice: str, rate: int | None, pitch: int | None, text: str
+) -> tuple[bytes, list[tuple[int, int, int]]]:
+    """espeak-ng's samples for ``text`` and its word events (character position, length, ms), from
+    a process state that has synthesized nothing."""
+    answer = fresh_pool().speak(Request(voice, rate, pitch, text))
     size = int.from_bytes(answer[:8], "little")
     events = [(int(p), int(n), int(ms)) for p, n, ms in json.loads(answer[8 : 8 + size])]
     return answer[8 + size :], events
