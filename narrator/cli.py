@@ -238,6 +238,7 @@ def _cmd_narrate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Text
         encode=encode,
         publish=publish,
         max_input_bytes=max_bytes(args.max_input_mb),
+        verify=args.verify,
     )
     if args.lexicon:
         load_lexicon(args.lexicon)  # a broken lexicon fails once, up front, not once per article

@@ -97,6 +97,9 @@ def podcast_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loudness", type=float, default=-16.0, metavar="LUFS",
                         help="integrated loudness to normalize to (default -16 LUFS; true peak -1 dBTP)")
     parser.add_argument("--no-normalize", action="store_true", help="keep the levels as synthesized")
+    parser.add_argument("--verify", action="store_true",
+                        help="decode and measure each narration before keeping it (refused if it misses"
+                             " the loudness by over 0.5 LU or passes the true-peak ceiling)")
     parser.add_argument("--bitrate", type=int, default=64, metavar="KBPS", help="MP3 CBR kbit/s (default 64)")
     parser.add_argument("--sample-rate", type=int, default=44100, metavar="HZ",
                         help="MP3 sample rate (default 44100)")

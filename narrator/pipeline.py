@@ -17,6 +17,7 @@ from narrator.audio.meter import ClipLevel
 from narrator.audio.mp4 import is_mp4
 from narrator.audio.pcm import trim_silence
 from narrator.audio.segments import Layout
+from narrator.audio.verify import verified
 from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
 from narrator.blobcache import DEFAULT_LIMIT_BYTES, BlobCache, default_audio_cache_dir
 from narrator.cores import cpu_count
@@ -81,6 +82,7 @@ class NarrateOptions:
     lexicon: Path | None = None  # a user pronunciation lexicon (docs/reading.md)
     max_input_bytes: int = field(default_factory=lambda: max_bytes(None))  # inputs larger are refused
     encode_workers: int = 0  # paragraphs encoded at once; 0: one per core
+    verify: bool = False  # decode and measure each narration before it is kept (--verify)
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,8 @@ def render(
     partial = temporary_beside(target, suffix=target.suffix + ".part")
     try:
         timeline, loudness = _encode(article, engine, target, partial, opts, on_sentence)
+        if opts.verify and loudness is not None and opts.loudness is not None:
+            loudness = verified(partial, opts.encode.sample_rate, loudness, opts.loudness)
         details = EpisodeDetails(
             engine=engine.name,
             voice=engine.voice_label,
