@@ -38,9 +38,6 @@ from narrator.processes import end_on_sigterm, remove_orphaned_temp, reuse_freed
 from narrator.progress import NoteFirst, make_reporter, unprefixed
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import PublishSettings
-from narrator.publish.feed import FEED_MARKER, FeedSettings, write_feed
-from narrator.publish.index import INDEX_MARKER, write_index, write_pages
-from narrator.serve import serve as serve_folder
 from narrator.sources import Reader, max_bytes
 from narrator.strings import clean_options
 from narrator.text import decode_article, explain, format_explanation, load_lexicon, prepare
@@ -65,6 +62,9 @@ def _podcast_settings(
 
 
 def _cmd_feed(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from narrator.publish.feed import FEED_MARKER, FeedSettings, write_feed  # the publishing commands'
+    from narrator.publish.index import INDEX_MARKER, write_index  # modules load only for them
+
     check_folder_file(args.output or args.folder / FEED_NAME, FEED_MARKER)
     check_folder_file(args.folder / INDEX_NAME, INDEX_MARKER)
     settings = FeedSettings(
@@ -173,6 +173,8 @@ def _with_ezafe_note(item: Explained, tagger: EzafeTagger) -> Explained:
 
 
 def _cmd_page(args: argparse.Namespace, out: TextIO) -> int:
+    from narrator.publish.index import INDEX_MARKER, write_index, write_pages
+
     folder: Path = args.folder
     check_folder_file(folder / INDEX_NAME, INDEX_MARKER)
     for written in write_pages(folder):
@@ -309,6 +311,8 @@ def main(
         if args.command == "page":
             return _cmd_page(args, out)
         if args.command == "serve":
+            from narrator.serve import serve as serve_folder
+
             serve_folder(args.folder, args.port, out, err)
             return 0
         if args.command == "feed":
