@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, NoReturn, TextIO
 
 from narrator.audio_settings import EncodeSettings, LoudnessTarget
 from narrator.batch import expand_inputs, plan, run_batch
 from narrator.cache_dir import cache_problem
 from narrator.cli_parser import DEFAULT_OUT, build_parser
 from narrator.engines.base import EngineOptions
+from narrator.engines.espeak_fresh import close_pool
 from narrator.engines.registry import (
     AUTO,
     choose_engine,
@@ -336,4 +339,19 @@ def main_entry() -> None:
     remove_orphaned_temp()  # temporary folders of narrator processes that were killed
     if isinstance(sys.stdout, io.TextIOWrapper):  # paths that are not UTF-8 print as their bytes
         sys.stdout.reconfigure(errors="surrogateescape")
-    sys.exit(main())
+    code = main()
+    _leave(code)
+
+
+def _leave(code: int) -> NoReturn:
+    """Exit with ``code`` once the command is done: the espeak-ng helpers are ended, logging and
+    the standard streams flushed (all that runs at exit), then the process leaves without
+    Python's teardown of every module and object, which costs about 0.05 s after a narration
+    (a tenth of a re-narration after an edit). Every file is closed by then: the work ends in
+    ``with`` blocks, and an exception never reaches here."""
+    close_pool()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)

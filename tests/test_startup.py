@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -32,6 +33,8 @@ def test_narrating_with_espeak_loads_no_network_or_progress_libraries() -> None:
 def test_the_command_keeps_blas_to_one_thread_unless_told_otherwise() -> None:
     code = (
         "import os, sys; sys.argv = ['narrator', '--version']\n"
+        "def leave(code):\n    raise SystemExit(code)\n"
+        "os._exit = leave\n"
         "from narrator.__main__ import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(os.environ['OPENBLAS_NUM_THREADS'])"
@@ -43,3 +46,37 @@ def test_the_command_keeps_blas_to_one_thread_unless_told_otherwise() -> None:
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                              cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)})
         assert out.stdout.split()[-1] == expected
+
+
+def _in_group(pgid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = (Path("/proc") / entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                found.append(int(entry))
+    return found
+
+
+def test_the_command_leaves_nothing_running_and_says_everything(tmp_path: Path) -> None:
+    """The command ends its espeak-ng helpers and flushes its output before it leaves (it skips
+    Python's own teardown): every path is printed, the exit status kept, no helper left behind."""
+    article = tmp_path / "a.txt"
+    article.write_text("خبر کوتاه\n\nباران امروز در تهران بارید.\n", "utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "narrator", "narrate", str(article), "-o", str(tmp_path / "out"), "--no-cache",
+         "--engine", "espeak", "-q"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert len(out.decode().splitlines()) == 6
+    assert _in_group(proc.pid) == [], "a helper outlived the command"
+    command = [sys.executable, "-m", "narrator", "narrate", str(tmp_path / "nope.txt")]
+    missing = subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                             capture_output=True, text=True)
+    assert missing.returncode == 1 and missing.stderr.endswith("no such file\n")

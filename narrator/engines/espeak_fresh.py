@@ -123,10 +123,14 @@ class _Template:
             raise EngineError(answer[1:].decode("utf-8", "replace") or "espeak-ng failed to speak")
         return answer[1:]
 
-    def close(self) -> None:
+    def release(self) -> None:
+        """Close the template's input: it ends when it reads that (see :meth:`close`)."""
         if self.process.stdin is not None:
             with contextlib.suppress(OSError):
                 self.process.stdin.close()
+
+    def close(self) -> None:
+        self.release()
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -186,12 +190,22 @@ class FreshPool:
     def close(self) -> None:
         with self._lock:
             templates, self._all, self._idle = self._all, [], {}
+        for template in templates:  # all told first, so they end at once rather than in turn
+            template.release()
         for template in templates:
             template.close()
 
 
 _pool: FreshPool | None = None
 _pool_lock = threading.Lock()
+
+
+def close_pool() -> None:
+    """End the process's templates now (else they end when the process exits)."""
+    with _pool_lock:
+        pool = _pool
+    if pool is not None:
+        pool.close()
 
 
 def fresh_pool() -> FreshPool:
