@@ -160,7 +160,8 @@ def encode_narration(
     ranges = [(a, b) for a, b in itertools.pairwise(edges) if b > a]
     if target is None:
         sources = [
-            SegmentSource(f"{spool.digest(a, b)}|{rate}|as written", _raw(spool, a, b)) for a, b in ranges
+            SegmentSource(f"{_named(spool, a, b, cache)}|{rate}|as written", _raw(spool, a, b))
+            for a, b in ranges
         ]
         return None, write_segmented(path, sources, rate, settings, cache, workers)
     plan, levels = plan_narration(spool, clips, rate, target, cache, levels, workers)
@@ -168,7 +169,7 @@ def encode_narration(
     how = f"gain {plan.gain_db:.2f} dB, ceiling {plan.ceiling!r}, limiter {LIMITER_VERSION}"
     sources = [
         SegmentSource(
-            f"{spool.digest(a, b)}|{rate}|{how}",
+            f"{_named(spool, a, b, cache)}|{rate}|{how}",
             _Gained(spool, a, b, plan, [(i, c) for i, c in hot if a <= c.start < b], rate),
         )
         for a, b in ranges
@@ -191,6 +192,11 @@ def narration_pcm(
         return None, _raw(spool, 0, spool.frames)()
     plan, levels = plan_narration(spool, clips, rate, target, cache, levels, workers)
     return plan.report(target), _Gained(spool, 0, spool.frames, plan, _hot(clips, levels, plan), rate)()
+
+
+def _named(spool: Spool, start: int, stop: int, cache: BlobCache | None) -> str:
+    """What names a segment's samples in the cache: their hash (not made when there is no cache)."""
+    return spool.digest(start, stop) if cache is not None else "uncached"
 
 
 def _hot(

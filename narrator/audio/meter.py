@@ -187,16 +187,17 @@ def clip_level(x: Samples, rate: int, peak_bound: float | None = None) -> ClipLe
 
 def cached_clip_level(pcm: bytes, rate: int, cache: BlobCache | None) -> ClipLevel:
     """:func:`clip_level` of 16-bit PCM, looked up in ``cache`` by the PCM's hash first."""
+    if cache is None:  # no hash to make: nothing is looked up or kept
+        return clip_level(floats(pcm), rate)
     key = BlobCache.key("clip-level", _LEVEL_VERSION, str(rate), pcm)
-    stored = cache.get(key, LEVEL_KIND) if cache is not None else None
+    stored = cache.get(key, LEVEL_KIND)
     if stored is not None:
         try:
             return ClipLevel.from_json(stored)
         except (ValueError, KeyError, TypeError):
             pass  # damaged: measured again
     level = clip_level(floats(pcm), rate)
-    if cache is not None:
-        cache.put(key, LEVEL_KIND, level.to_json())
+    cache.put(key, LEVEL_KIND, level.to_json())
     return level
 
 
