@@ -31,7 +31,7 @@ from narrator.audio.meter import (
     narration_powers,
     to_db,
 )
-from narrator.audio.truepeak import BEFORE, BLOCK, WORST_GAIN, block_envelopes
+from narrator.audio.truepeak import BEFORE, BLOCK, block_bounds, block_envelopes
 from narrator.audio_settings import LoudnessReport, LoudnessTarget
 from narrator.blobcache import BlobCache
 from narrator.cores import core
@@ -273,12 +273,7 @@ def hot_envelope(y: Samples, ceiling: float) -> Samples:
     blocks = -(-count // BLOCK)
     source = np.zeros(BEFORE + (blocks + 1) * BLOCK)
     source[BEFORE : BEFORE + count] = y
-    block_max = np.abs(source[BEFORE : BEFORE + blocks * BLOCK]).reshape(blocks, BLOCK).max(axis=1)
-    # a block's points reach BEFORE samples back and AFTER on, into the blocks either side
-    near = block_max.copy()
-    np.maximum(near[1:], block_max[:-1], out=near[1:])
-    np.maximum(near[:-1], block_max[1:], out=near[:-1])
-    candidates = np.flatnonzero(near * WORST_GAIN > ceiling)
+    candidates = np.flatnonzero(block_bounds(source, blocks) > ceiling)
     env = np.zeros(blocks * BLOCK)
     if len(candidates):
         env.reshape(blocks, BLOCK)[candidates] = block_envelopes(source, candidates)

@@ -93,14 +93,9 @@ def peak_above(extended: Samples, floor: float) -> float:
     count = len(extended) - BEFORE - AFTER
     if count <= 0:
         return floor
-    magnitude = np.abs(extended)
-    best = max(floor, float(magnitude[BEFORE : BEFORE + count].max()))
+    best = max(floor, float(np.abs(extended[BEFORE : BEFORE + count]).max()))
     blocks = -(-count // BLOCK)
-    # Block b's points come from extended[b*B : b*B + B + 11], inside blocks b and b + 1 of it.
-    padded = np.zeros((blocks + 1) * BLOCK)
-    padded[: len(magnitude)] = magnitude
-    block_max = padded.reshape(blocks + 1, BLOCK).max(axis=1)
-    bound = np.maximum(block_max[:-1], block_max[1:]) * WORST_GAIN
+    bound = block_bounds(extended, blocks)
     candidates = np.flatnonzero(bound > best)
     if not len(candidates):
         return best
@@ -115,6 +110,22 @@ def peak_above(extended: Samples, floor: float) -> float:
     for start in range(0, len(candidates), _BATCH):
         best = max(best, _block_peak(source, candidates[start : start + _BATCH], count))
     return best
+
+
+def block_bounds(source: Samples, blocks: int) -> Samples:
+    """For each of the first ``blocks`` ``BLOCK``-sample blocks of ``source`` (laid out as
+    :func:`block_envelopes` takes it: ``BEFORE`` samples of context first), a bound on its
+    envelope: ``WORST_GAIN`` times the largest magnitude its points are made from.
+
+    Block ``b``'s points come from ``source[b*B : b*B + B + BEFORE + AFTER]``, inside blocks ``b``
+    and ``b + 1`` of it; samples past the end of ``source`` count as silence.
+    """
+    padded = np.zeros((blocks + 1) * BLOCK)
+    have = min(len(source), len(padded))
+    padded[:have] = np.abs(source[:have])
+    block_max = padded.reshape(blocks + 1, BLOCK).max(axis=1)
+    bound: Samples = np.maximum(block_max[:-1], block_max[1:]) * WORST_GAIN
+    return bound
 
 
 def block_envelopes(source: Samples, batch: npt.NDArray[np.intp]) -> Samples:
