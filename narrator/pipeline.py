@@ -48,12 +48,6 @@ from narrator.text.prepare import opening_words
 CHAPTER_TITLE_WORDS = 6
 
 
-def cpu_workers() -> int:
-    """Paragraphs an article may encode at once: one per core (the cores' slots, shared by every
-    article in the process, keep the whole run to the machine's cores)."""
-    return cpu_count()
-
-
 @dataclass(frozen=True)
 class CacheSettings:
     """Where the synthesis cache lives (None: the user cache folder) and how large it may grow."""
@@ -81,7 +75,7 @@ class NarrateOptions:
     ezafe: str = "auto"  # on, off, or auto: on for engines that read through espeak-ng
     lexicon: Path | None = None  # a user pronunciation lexicon (docs/reading.md)
     max_input_bytes: int = field(default_factory=lambda: max_bytes(None))  # inputs larger are refused
-    encode_workers: int = 0  # paragraphs encoded at once; 0: one per core
+    encode_workers: int = 0  # paragraphs encoded at once; 0: one per core (the core slots bound them)
     verify: bool = False  # decode and measure each narration before it is kept (--verify)
 
 
@@ -271,7 +265,7 @@ def _encode(
             return with_captions(timeline, article, words), mp4_report
         report, layout = encode_narration(
             partial, spool, rate, clips, [s.chapter.start for s in spans], opts.encode, opts.loudness,
-            cache, opts.encode_workers or cpu_workers(), known,
+            cache, opts.encode_workers or cpu_count(), known,
         )
     return with_captions(build_timeline(article, spans, rate, layout), article, words), report
 

@@ -145,7 +145,7 @@ __all__ = [
     "die_with_parent",
     "end_on_sigterm",
     "remove_orphaned_temp",
+    "reuse_freed_memory",
     "temp_prefix",
     "terminated",
 ]
-

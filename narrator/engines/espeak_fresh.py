@@ -43,6 +43,10 @@ class Request:
     pitch: int | None
     text: str
 
+    def voice_only(self) -> Request:
+        """The voice of the request, without its text (what a template is started with)."""
+        return Request(self.voice, self.rate, self.pitch, "")
+
     def to_bytes(self) -> bytes:
         return json.dumps([self.voice, self.rate, self.pitch, self.text]).encode()
 
@@ -158,24 +162,28 @@ class FreshPool:
     def warm(self, voice: Request, count: int) -> None:
         """Start templates for ``voice`` until there are ``count``: they load the library while the
         caller does other work (preparing the text) instead of when the first sentence waits."""
-        voice = Request(voice.voice, voice.rate, voice.pitch, "")
+        voice = voice.voice_only()
         with self._lock:
             missing = count - sum(1 for t in self._all if t.voice == voice)
         for _ in range(missing):
-            template = _Template(voice)
+            template = self._started(voice)
             with self._lock:
-                self._all.append(template)
                 self._idle.setdefault(voice, []).append(template)
 
+    def _started(self, voice: Request) -> _Template:
+        """A new template for ``voice``, counted among the pool's."""
+        template = _Template(voice)
+        with self._lock:
+            self._all.append(template)
+        return template
+
     def _speak(self, request: Request) -> bytes:
-        voice = Request(request.voice, request.rate, request.pitch, "")
+        voice = request.voice_only()
         with self._lock:
             idle = self._idle.setdefault(voice, [])
             template = idle.pop() if idle else None
         if template is None:
-            template = _Template(voice)
-            with self._lock:
-                self._all.append(template)
+            template = self._started(voice)
         try:
             pcm = template.speak(request)
         except EngineError:
