@@ -67,13 +67,15 @@ _SynthCallback = ctypes.CFUNCTYPE(
 class _Library:
     """The loaded libespeak-ng; it keeps global state, so every call holds ``lock``."""
 
-    def __init__(self) -> None:
-        import espeakng_loader
+    def __init__(self, library_path: str | None = None, data_path: str | None = None) -> None:
+        if library_path is None or data_path is None:
+            import espeakng_loader
 
+            library_path, data_path = espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
         self.lock = threading.Lock()
         self._chunks: list[bytes] = []
         self._words: list[tuple[int, int, int]] = []
-        lib = ctypes.cdll.LoadLibrary(espeakng_loader.get_library_path())
+        lib = ctypes.cdll.LoadLibrary(library_path)
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
@@ -90,8 +92,7 @@ class _Library:
             ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int,
         ]
         lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
-        data = espeakng_loader.get_data_path().encode()
-        rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
+        rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path.encode(), 0)
         if rate <= 0:
             raise EngineUnavailable("espeak-ng could not start: its data folder did not load")
         self.sample_rate: int = rate
@@ -154,6 +155,12 @@ def _load() -> _Library:
 def load() -> _Library:
     """The one loaded library (loaded on first use)."""
     return _load()
+
+
+def load_from(library_path: str, data_path: str) -> _Library:
+    """The library at ``library_path`` with its data at ``data_path`` (where espeakng-loader says
+    they are), loaded anew: for a process that must not import espeakng-loader's dependencies."""
+    return _Library(library_path, data_path)
 
 
 def phonemize(text: str, voice: str = "fa") -> str:

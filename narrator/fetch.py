@@ -3,9 +3,7 @@ streams in, a bounded number of redirects, and one clear line for every way it c
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -104,6 +102,8 @@ def fetch(url: str, limits: FetchLimits, transport: httpx.BaseTransport | None =
 
 def _loopback(host: str) -> bool:
     """Whether ``host`` is this machine: never reached through a proxy from the environment."""
+    import ipaddress  # here: only a fetch needs it (as socket, below)
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -147,6 +147,8 @@ def _content_type(value: str) -> tuple[str, str | None]:
 
 
 def _connect_reason(exc: httpx.ConnectError, host: str) -> str:
+    import socket
+
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, socket.gaierror):

@@ -106,7 +106,7 @@ def test_hot_envelope_is_the_envelope_wherever_it_passes_the_ceiling() -> None:
     from narrator.audio.truepeak import AFTER, BEFORE, envelope
 
     y = speechlike(22050, 5, seed=9, level=0.3) * 3
-    full = envelope(np.concatenate([np.zeros(BEFORE), y, np.zeros(AFTER)]))
+    full = envelope(np.concatenate([np.zeros(BEFORE), y, np.zeros(AFTER)]), single=True)
     for ceiling in (0.3, 0.8, 2.0):
         hot = hot_envelope(y, ceiling)
         over = full > ceiling
@@ -121,7 +121,7 @@ def reference_limit(x: np.ndarray, gain: float, ceiling: float, rate: int) -> np
 
     w = max(1, round(rate * LIMITER_WINDOW_S))
     y = x * gain
-    env = envelope(np.concatenate([np.zeros(BEFORE), y, np.zeros(AFTER)]))
+    env = envelope(np.concatenate([np.zeros(BEFORE), y, np.zeros(AFTER)]), single=True)
     wanted = np.minimum(1.0, ceiling / np.maximum(env, 1e-12))
     padded = np.concatenate([np.ones(2 * w), wanted, np.ones(2 * w)])
     eroded = np.lib.stride_tricks.sliding_window_view(padded, 2 * w + 1).min(axis=1)

@@ -82,7 +82,8 @@ def test_warmed_helpers_are_the_ones_that_speak_and_speak_the_same() -> None:
     """Templates started early (while the text is prepared) serve the sentences, one per core, and
     a sentence from a warmed template is the same samples as from one started on demand."""
     from narrator.cores import cpu_count
-    from narrator.engines.espeak_fresh import FreshPool, Request
+    from narrator.engines.espeak_fresh import FreshPool
+    from narrator.engines.espeak_serve import Request
 
     text = "قیمت نفت خام امروز بالا رفت."
     cold = FreshPool()

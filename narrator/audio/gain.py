@@ -50,7 +50,7 @@ MAKE_UP_TOLERANCE_LU = 0.05
 LIMITER_LOSS_GUESS_LU = 0.5
 #: Names the limiter's arithmetic in cache keys (limited levels, encoded segments): a change of it
 #: that can move a sample must change this.
-LIMITER_VERSION = "2"
+LIMITER_VERSION = "3"
 
 #: The 16-bit PCM of clip ``i``, for the few clips the limiter works on.
 ReadClip = Callable[[int], bytes]
@@ -267,7 +267,8 @@ def hot_envelope(y: Samples, ceiling: float) -> Samples:
     An envelope value is at most ``WORST_GAIN`` times the largest of the 12 samples it is made
     from, so only blocks of samples whose neighbourhood can pass the ceiling by that bound are
     oversampled (all at once). Elsewhere the envelope is at most the ceiling, where the limiter
-    wants no change, as it does for 0.
+    wants no change, as it does for 0. The points are computed in float32 (``single``): the
+    limiter only needs to know where to act and by how much, to about 1e-6.
     """
     count = len(y)
     blocks = -(-count // BLOCK)
@@ -276,7 +277,7 @@ def hot_envelope(y: Samples, ceiling: float) -> Samples:
     candidates = np.flatnonzero(block_bounds(source, blocks) > ceiling)
     env = np.zeros(blocks * BLOCK)
     if len(candidates):
-        env.reshape(blocks, BLOCK)[candidates] = block_envelopes(source, candidates)
+        env.reshape(blocks, BLOCK)[candidates] = block_envelopes(source, candidates, single=True)
     return env[:count]
 
 

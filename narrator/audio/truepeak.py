@@ -14,7 +14,7 @@ loudest first.
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,7 @@ PHASES: npt.NDArray[np.float64] = np.array(
 PHASES.flags.writeable = False
 TAPS = PHASES.shape[1]
 _REVERSED = [tuple(float(tap) for tap in phase[::-1]) for phase in PHASES]  # taps in signal order
+_REVERSED_SINGLE = [tuple(np.float32(tap) for tap in phase) for phase in _REVERSED]
 #: An interpolated point after sample ``n`` is made from samples ``n - BEFORE`` to ``n + AFTER``.
 BEFORE, AFTER = 5, 6
 #: No interpolated point is larger than this times the largest sample it is made from.
@@ -46,41 +47,58 @@ WORST_GAIN = float(np.abs(PHASES).sum(axis=1).max())
 BLOCK = 64  # samples per block where only some blocks are oversampled
 _FIRST = 16  # the loudest blocks, oversampled first
 _BATCH = 2048  # blocks oversampled at a time after them
+_POINTS_CHUNK = 1 << 15  # points made at a time: four arrays of this many stay in a core's L2 cache
 
 
-def _points(extended: Samples) -> Samples:
+def _points(extended: Samples, single: bool = False) -> npt.NDArray[np.floating[Any]]:
     """Per window of ``TAPS`` samples, the largest magnitude of the four points it makes.
 
     Value ``j`` is that of the points after sample ``j + BEFORE``. Each phase is summed as twelve
     shifted, scaled copies of the signal (whole-array multiply-adds, which numpy vectorizes): twice
     as fast as ``np.convolve``, whose inner loop is a short dot product per output, and no BLAS
     threads (a matrix product's stall when the other core is busy).
+
+    The signal is taken ``_POINTS_CHUNK`` points at a time: 48 passes over arrays that stay in
+    the cache run almost twice as fast as over arrays of the whole signal.
+
+    ``single`` computes in float32, twice as fast, to about 1e-6 of full scale: what the limiter
+    uses to find where to act (measurements keep float64). Each point is the same sequence of
+    operations on the same values wherever the samples lie in ``extended``, so a clip's points are
+    identical whether computed whole or in windows, in either precision.
     """
     count = len(extended) - TAPS + 1
-    result: Samples = np.zeros(max(0, count))
+    dtype = np.float32 if single else np.float64
+    result = np.zeros(max(0, count), dtype)
     if count <= 0:
         return result
-    total, term = np.empty(count), np.empty(count)
-    for phase in _REVERSED:
-        np.multiply(extended[:count], phase[0], out=total)
-        for k in range(1, TAPS):
-            np.multiply(extended[k : k + count], phase[k], out=term)
-            total += term
-        np.abs(total, out=total)
-        np.maximum(result, total, out=result)
+    source = extended.astype(dtype, copy=False)
+    size = min(count, _POINTS_CHUNK)
+    total, term = np.empty(size, dtype), np.empty(size, dtype)
+    taps = _REVERSED_SINGLE if single else _REVERSED
+    for start in range(0, count, size):  # a piece at a time: its arrays stay in the CPU's cache
+        n = min(size, count - start)
+        piece, best, sum_, product = source[start : start + n + TAPS - 1], result[start : start + n], \
+            total[:n], term[:n]
+        for phase in taps:
+            np.multiply(piece[:n], phase[0], out=sum_)
+            for k in range(1, TAPS):
+                np.multiply(piece[k : k + n], phase[k], out=product)
+                sum_ += product
+            np.abs(sum_, out=sum_)
+            np.maximum(best, sum_, out=best)
     return result
 
 
-def envelope(extended: Samples) -> Samples:
+def envelope(extended: Samples, single: bool = False) -> Samples:
     """Per sample, the largest magnitude of it and the four interpolated points after it.
 
     ``extended`` carries ``BEFORE`` samples of context before and ``AFTER`` after; the result has
-    one value for each sample between them.
+    one value for each sample between them. ``single``: the points in float32 (see :func:`_points`).
     """
     count = len(extended) - BEFORE - AFTER
     if count <= 0:
         return np.zeros(0)
-    result: Samples = np.maximum(_points(extended), np.abs(extended[BEFORE : BEFORE + count]))
+    result: Samples = np.maximum(_points(extended, single), np.abs(extended[BEFORE : BEFORE + count]))
     return result
 
 
@@ -128,21 +146,21 @@ def block_bounds(source: Samples, blocks: int) -> Samples:
     return bound
 
 
-def block_envelopes(source: Samples, batch: npt.NDArray[np.intp]) -> Samples:
+def block_envelopes(source: Samples, batch: npt.NDArray[np.intp], single: bool = False) -> Samples:
     """:func:`envelope` of the ``BLOCK``-sample blocks ``batch`` of ``source`` (which carries
     ``BEFORE`` samples of context first and enough after the last block): one row per block.
+    ``single``: the points in float32 (see :func:`_points`).
 
     The blocks' windows are laid end to end and filtered in one pass; points made across two
     windows are dropped.
     """
     width = BLOCK + BEFORE + AFTER
-    offsets = np.arange(width)
-    windows = source[batch[:, None] * BLOCK + offsets].ravel()
-    points = np.zeros(len(windows))
-    points[: len(windows) - TAPS + 1] = _points(windows)
+    windows = np.lib.stride_tricks.sliding_window_view(source, width)[::BLOCK][batch]  # a copy
+    flat = windows.ravel()
+    points = np.zeros(len(flat))
+    points[: len(flat) - TAPS + 1] = _points(flat, single)
     rows: Samples = points.reshape(len(batch), width)[:, :BLOCK]
-    samples = np.abs(source[batch[:, None] * BLOCK + BEFORE + offsets[:BLOCK]])
-    found: Samples = np.maximum(rows, samples)
+    found: Samples = np.maximum(rows, np.abs(windows[:, BEFORE : BEFORE + BLOCK]))
     return found
 
 

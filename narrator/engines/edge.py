@@ -15,7 +15,6 @@ is a constructor argument.
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -195,6 +194,8 @@ class EdgeEngine:
 
     def probe(self) -> str | None:
         """Fetch the service's voice list (within two seconds): None if it answers and has the voice."""
+        import asyncio
+
         from edge_tts import list_voices
 
         async def voices() -> list[str]:
@@ -225,6 +226,8 @@ class EdgeEngine:
     # --- one try ---------------------------------------------------------------------------
 
     def _attempt(self, text: str) -> Clip:
+        import asyncio  # with edge-tts: not on a run whose engine is another (its import is 20 ms)
+
         audio, events = asyncio.run(self._receive(text))
         decoded = decode_audio(audio, sample_rate=SAMPLE_RATE)
         if cut_short(events, decoded.duration_ms):
@@ -234,6 +237,8 @@ class EdgeEngine:
 
     async def _receive(self, text: str) -> tuple[bytes, tuple[BoundaryEvent, ...]]:
         """The MP3 and boundary events of one stream; each chunk must come within the timeout."""
+        import asyncio
+
         timeout = self.options.timeout
         connector = self.connector() if self.connector is not None else None
         stream: AsyncGenerator[Chunk, None] = self._communicate(text, connector).stream()

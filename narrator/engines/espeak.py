@@ -9,7 +9,8 @@ from functools import lru_cache
 
 from narrator.cores import cpu_count
 from narrator.engines.base import EngineOptions, primary_language
-from narrator.engines.espeak_fresh import Request, fresh_pool, fresh_synth
+from narrator.engines.espeak_fresh import fresh_pool, fresh_synth
+from narrator.engines.espeak_serve import Request
 from narrator.errors import EngineError
 from narrator.espeak_lib import RATE_RANGE, phonemize, words_per_minute
 from narrator.espeak_lib import load as _load

@@ -24,79 +24,35 @@ import os
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import IO
 
 from narrator.cores import core
+from narrator.engines.espeak_serve import OK, Request, read_frame, write_frame
 from narrator.errors import EngineError
 
-_OK, _FAILED = b"\x00", b"\x01"
+
+@lru_cache(maxsize=1)
+def _template_arguments() -> tuple[str, str, str]:
+    """Where narrator and espeakng-loader are installed (all a template imports beyond the standard
+    library, so it starts without the site machinery: ``python -S``), and where the loader says
+    libespeak-ng and its data are."""
+    import espeakng_loader
+
+    roots = [Path(__file__).resolve().parents[2], Path(espeakng_loader.__file__).resolve().parents[1]]
+    paths = os.pathsep.join(dict.fromkeys(str(root) for root in roots))
+    return paths, espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
 
 
-@dataclass(frozen=True)
-class Request:
-    """One sentence to speak with one voice."""
-
-    voice: str
-    rate: int | None
-    pitch: int | None
-    text: str
-
-    def voice_only(self) -> Request:
-        """The voice of the request, without its text (what a template is started with)."""
-        return Request(self.voice, self.rate, self.pitch, "")
-
-    def to_bytes(self) -> bytes:
-        return json.dumps([self.voice, self.rate, self.pitch, self.text]).encode()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Request:
-        voice, rate, pitch, text = json.loads(data)
-        return cls(str(voice), rate, pitch, str(text))
-
-
-def serve(voice: Request, requests: IO[bytes], answers: IO[bytes]) -> None:
-    """The template process for ``voice``: answer each request from a freshly forked child."""
-    from narrator.espeak_lib import load
-
-    library = load()
-    library.set_voice(voice.voice, voice.rate, voice.pitch)
-    while (request := _read(requests)) is not None:
-        pid = os.fork()
-        if pid == 0:  # the child: pristine library state, used once
-            code = 0
-            try:
-                pcm, events = library.synth(Request.from_bytes(request).text)
-                timing = json.dumps(events).encode()
-                _write(answers, _OK + len(timing).to_bytes(8, "little") + timing + pcm)
-            except BaseException as exc:
-                with contextlib.suppress(OSError):
-                    _write(answers, _FAILED + str(exc).encode())
-                code = 1
-            finally:
-                os._exit(code)
-        os.waitpid(pid, 0)
-
-
-def _read(stream: IO[bytes]) -> bytes | None:
-    header = stream.read(8)
-    if len(header) < 8:
-        return None
-    size = int.from_bytes(header, "little")
-    data = stream.read(size)
-    return data if len(data) == size else None
-
-
-def _write(stream: IO[bytes], data: bytes) -> None:
-    stream.write(len(data).to_bytes(8, "little") + data)
-    stream.flush()
+def _start_command(voice: Request) -> list[str]:
+    return [sys.executable, "-S", "-c", _START, *_template_arguments(), voice.to_bytes().decode()]
 
 
 _START = (
-    "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from narrator.engines.espeak_fresh import Request, serve; "
-    "serve(Request.from_bytes(sys.argv[2].encode()), sys.stdin.buffer, sys.stdout.buffer)"
+    "import sys, os; sys.path[:0] = sys.argv[1].split(os.pathsep); "
+    "from narrator.engines.espeak_serve import Request, serve; "
+    "serve(Request.from_bytes(sys.argv[4].encode()), sys.argv[2], sys.argv[3], "
+    "sys.stdin.buffer, sys.stdout.buffer)"
 )
 
 
@@ -104,10 +60,9 @@ class _Template:
     """A template process for one voice and the pipes to it."""
 
     def __init__(self, voice: Request) -> None:
-        package_root = str(Path(__file__).resolve().parents[2])
         self.voice = voice
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _START, package_root, voice.to_bytes().decode()],
+            _start_command(voice),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
 
@@ -117,13 +72,13 @@ class _Template:
         if stdin is None or stdout is None:
             raise EngineError("the espeak-ng helper process has no pipes")
         try:
-            _write(stdin, request.to_bytes())
-            answer = _read(stdout)
+            write_frame(stdin, request.to_bytes())
+            answer = read_frame(stdout)
         except OSError as exc:
             raise EngineError("the espeak-ng helper process stopped") from exc
         if answer is None:
             raise EngineError("the espeak-ng helper process stopped")
-        if answer[:1] != _OK:
+        if answer[:1] != OK:
             raise EngineError(answer[1:].decode("utf-8", "replace") or "espeak-ng failed to speak")
         return answer[1:]
 

@@ -12,7 +12,6 @@ Engines wrap one try of their library's call in :meth:`RetryPolicy.run` and rais
 from __future__ import annotations
 
 import datetime
-import email.utils
 import random as _random
 import time
 from collections.abc import Callable
@@ -121,6 +120,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     text = value.strip()
     if text.isdigit():
         return float(text)
+    import email.utils  # only for a date: an engine module is imported on every run, a date is rare
+
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError):

@@ -37,6 +37,7 @@ from narrator.publish.sidecars import to_chapters_json, to_srt, to_vtt
 from narrator.strings import clean_text
 
 DEFAULT_ALBUM = "narrator"
+DEFAULT_AUTHOR = "narrator"  # a feed's author when none is given
 LANGUAGE = "fa"  # BCP 47, for transcripts, the feed and the manifest
 ID3_LANGUAGE = "fas"  # ISO 639-2, for ID3
 

@@ -27,6 +27,7 @@ from narrator import __version__
 from narrator.atomic import write_atomic
 from narrator.errors import InputError, OutputError
 from narrator.files import AUDIO_SUFFIXES, CHAPTERS_SUFFIX
+from narrator.publish.episode import DEFAULT_AUTHOR
 from narrator.publish.jalali import persian_date
 from narrator.publish.manifest import FORMAT, Manifest, load_manifest
 from narrator.strings import clean_text, quote_name, xml_safe
@@ -39,7 +40,6 @@ ATOM = "http://www.w3.org/2005/Atom"
 #: The namespace Podcasting 2.0 defines for ``podcast:guid`` (UUIDv5 of the feed URL).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 FEED_NAME = "feed.xml"
-DEFAULT_AUTHOR = "narrator"
 DEFAULT_CATEGORY = "News"
 
 FEED_MARKER = b"<generator>narrator"  # what marks a feed narrator wrote (and may replace)
