@@ -7,6 +7,7 @@ lists, loaded once for this module (about 2 s).
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import subprocess
 import sys
@@ -220,12 +221,12 @@ def test_word_table_refuses_words_it_cannot_store() -> None:
 
 
 def test_data_survives_saving_and_loading(data: HazmData, tmp_path: Path) -> None:
-    path = tmp_path / "hazm.json"
+    path = tmp_path / "hazm.marshal"
     save(data, path)
-    loaded = HazmData.from_json(path.read_text("utf-8"))
+    loaded = HazmData.from_bytes(path.read_bytes())
     assert loaded.words.groups == data.words.groups and loaded.verbs.groups == data.verbs.groups
-    assert loaded.to_json() == data.to_json()
-    assert [p.name for p in tmp_path.iterdir()] == ["hazm.json"]  # no temporary file left behind
+    assert marshal.loads(loaded.to_bytes()) == marshal.loads(data.to_bytes())
+    assert [p.name for p in tmp_path.iterdir()] == ["hazm.marshal"]  # no temporary file left behind
 
 
 def test_cache_file_is_built_once_named_after_hazm_and_reused(tmp_path: Path, data: HazmData) -> None:
@@ -233,7 +234,7 @@ def test_cache_file_is_built_once_named_after_hazm_and_reused(tmp_path: Path, da
     assert target.name.startswith(f"hazm-{_installed_hazm_version()}-f{FORMAT_VERSION}-")
     assert not target.exists()
     built = load_hazm_data(tmp_path, builder=build_hazm_data)
-    assert target.exists() and built.to_json() == data.to_json()
+    assert target.exists() and marshal.loads(built.to_bytes()) == marshal.loads(data.to_bytes())
     # A later process reads the file and never imports hazm, nltk or scipy.
     modules = _run_and_list_modules(
         "from narrator.text.hazm_data import load_hazm_data; load_hazm_data()", tmp_path
@@ -241,25 +242,27 @@ def test_cache_file_is_built_once_named_after_hazm_and_reused(tmp_path: Path, da
     assert not {"hazm", "nltk", "scipy"} & modules
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "wrong format", "empty groups", "not utf-8"])
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "wrong format", "empty groups", "a word group",
+                                    "not a document"])
 def test_a_damaged_cache_file_is_rebuilt(tmp_path: Path, data: HazmData, damage: str) -> None:
     target = cache_path(tmp_path, hazm_package_dir())
-    text = data.to_json()
+    written = data.to_bytes()
+    document = marshal.loads(written)
     if damage == "truncated":
-        target.write_text(text[: len(text) // 2], "utf-8")
+        target.write_bytes(written[: len(written) // 2])
     elif damage == "garbage":
-        target.write_text("{not json", "utf-8")
+        target.write_bytes(b"{not marshal")
     elif damage == "wrong format":
-        target.write_text(text.replace(f'"format":{FORMAT_VERSION}', '"format":0', 1), "utf-8")
+        target.write_bytes(marshal.dumps({**document, "format": 0}))
     elif damage == "empty groups":
-        document = json.loads(text)
-        document["words"] = []
-        target.write_text(json.dumps(document), "utf-8")
+        target.write_bytes(marshal.dumps({**document, "words": []}))
+    elif damage == "a word group":
+        target.write_bytes(marshal.dumps({**document, "verbs": [7]}))
     else:
-        target.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+        target.write_bytes(marshal.dumps(["format", FORMAT_VERSION]))
     loaded = load_hazm_data(tmp_path, builder=lambda: data)
     assert loaded is data
-    assert target.read_text("utf-8") == data.to_json()
+    assert marshal.loads(target.read_bytes()) == document
 
 
 def test_an_unwritable_cache_dir_still_normalizes(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 Cardinals use the Iranian scale (``هزار``, ``میلیون``, ``میلیارد``, ``هزار میلیارد``) and never
 ``یک هزار``, ``یکصد`` or ``بیلیون``; ordinals say ``سوم`` and ``سی‌ام`` (never ``سیم``). The words
-below one thousand come from num2fawords, corrected to the Iranian norm once and cached.
+below one thousand come from num2fawords, corrected to the Iranian norm and cached.
 """
 
 from __future__ import annotations
@@ -26,16 +26,12 @@ def ascii_digits(digits: str) -> str:
     return digits.translate(_ASCII)
 
 
-@lru_cache(maxsize=1)
-def _below_thousand() -> tuple[str, ...]:
-    """Words for 0..999 from num2fawords, with ``یکصد`` corrected to ``صد``."""
-    words = []
-    for value in range(1000):
-        text = str(num2fawords.words(value))
-        if text.startswith("یکصد"):
-            text = "صد" + text[len("یکصد") :]
-        words.append(text)
-    return tuple(words)
+@lru_cache(maxsize=1000)
+def _below_thousand(value: int) -> str:
+    """The words for ``value`` (0..999) from num2fawords, with ``یکصد`` corrected to ``صد`` (each
+    asked of num2fawords once: an article holds a few dozen of the thousand)."""
+    text = str(num2fawords.words(value))
+    return "صد" + text[len("یکصد") :] if text.startswith("یکصد") else text
 
 
 def cardinal(value: int) -> str:
@@ -51,7 +47,7 @@ def cardinal(value: int) -> str:
     if value >= MAX_CARDINAL:
         return digit_groups(str(value))
     if value < 1000:
-        return _below_thousand()[value]
+        return _below_thousand(value)
     for scale, name in _SCALES:
         if value >= scale:
             head, rest = divmod(value, scale)

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
+import itertools
+import marshal
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-from narrator.atomic import write_text_atomic
+from narrator.atomic import write_atomic
 from narrator.cache_dir import default_cache_dir
 from narrator.text.hazm_steps import WordLookup
 
@@ -75,20 +76,22 @@ def frequencies() -> Mapping[str, float]:
     """wordfreq's Persian word frequencies (forms with their ZWNJ), from the cache after run one.
 
     Importing wordfreq costs about 0.16 s (its language tables), reading the list from
-    narrator's cache some 15 ms; the cache file's name carries the size and date of wordfreq's
+    narrator's cache (``marshal``) some 15 ms; the cache file's name carries the size and date of wordfreq's
     Persian list, so a new wordfreq builds a new file. A cache that cannot be written is no error.
     """
     target = _frequency_cache(default_cache_dir())
     if target is not None:
-        with contextlib.suppress(OSError, ValueError):
-            table = json.loads(target.read_text("utf-8"))
-            if isinstance(table, dict):
+        with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+            table = marshal.loads(target.read_bytes())
+            if isinstance(table, dict) and all(
+                isinstance(k, str) and isinstance(v, float) for k, v in itertools.islice(table.items(), 8)
+            ):  # narrator wrote it whole (atomically): a file of some other shape is not this list
                 return table
     table = _wordfreq_table()
     if target is not None:
         with contextlib.suppress(OSError):
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(target, json.dumps(table, ensure_ascii=False))
+            write_atomic(target, marshal.dumps(table))
     return table
 
 
@@ -108,7 +111,7 @@ def _frequency_cache(cache_dir: Path) -> Path | None:
         stat = (Path(spec.origin).parent / "data" / "small_fa.msgpack.gz").stat()
     except OSError:
         return None
-    return cache_dir / f"wordfreq-fa-{stat.st_size}-{int(stat.st_mtime)}.json"
+    return cache_dir / f"wordfreq-fa-{stat.st_size}-{int(stat.st_mtime)}.marshal"
 
 
 @dataclass(frozen=True)
