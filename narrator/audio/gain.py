@@ -19,7 +19,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
-import numpy.typing as npt
 
 from narrator.audio.meter import (
     LEVEL_KIND,
@@ -234,31 +233,26 @@ def limit(x: Samples, gain: float, ceiling: float, rate: int) -> Samples:
     firsts = np.concatenate([hot[:1], hot[breaks + 1]])
     lasts = np.concatenate([hot[breaks], hot[-1:]])
     # each window: the span changed, with the reach of the erosion and the mean on both sides
-    starts, lengths = firsts - 2 * reach, lasts - firsts + 1 + 4 * reach
-    index = _ranges(starts, lengths)
-    inside = (index >= 0) & (index < len(y))
-    near = np.zeros(len(index))
-    near[inside] = env[index[inside]]
+    # (``env`` is padded with silence, so a window may run past the clip's ends)
+    padded = np.zeros(len(y) + 4 * reach)
+    padded[2 * reach : 2 * reach + len(y)] = env
+    spans = zip(firsts.tolist(), lasts.tolist(), strict=True)
+    near = np.concatenate([padded[first : last + 4 * reach + 1] for first, last in spans])
     wanted = np.minimum(1.0, ceiling / np.maximum(near, 1e-12))
     eroded = running_min(wanted, 2 * w + 1)  # value i is centred on wanted[i + w]
     smooth = running_mean(eroded, 2 * w + 1)  # centred on wanted[i + 2w]
-    # smooth[i] is centred on position i + reach of the windows laid end to end: keep those
-    # centred inside a changed span (the others would mix in the next window)
-    offsets = np.cumsum(lengths) - lengths
-    keep = _ranges(offsets, lengths - 2 * reach)
-    changed = index[keep + reach]
-    value = np.minimum(smooth[keep], wanted[keep + reach])
-    valid = (changed >= 0) & (changed < len(y))
+    value = np.minimum(smooth, wanted[reach : reach + len(smooth)])
+    # value[i] is centred on position i + reach of the windows laid end to end: keep those centred
+    # inside a changed span (the others would mix in the next window), first - reach .. last + reach
     result: Samples = y.copy()
-    result[changed[valid]] *= value[valid]
+    offset = 0
+    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
+        lo, hi = first - reach, last + reach + 1
+        part = value[offset : offset + hi - lo]
+        offset += hi - lo + 2 * reach  # the window's length
+        clip_lo, clip_hi = max(lo, 0), min(hi, len(y))
+        result[clip_lo:clip_hi] *= part[clip_lo - lo : clip_hi - lo]
     return result
-
-
-def _ranges(starts: npt.NDArray[np.intp], lengths: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
-    """``starts[k] .. starts[k] + lengths[k]`` for every ``k``, concatenated."""
-    ends = np.cumsum(lengths)
-    found: npt.NDArray[np.intp] = np.arange(int(ends[-1])) + np.repeat(starts - (ends - lengths), lengths)
-    return found
 
 
 def hot_envelope(y: Samples, ceiling: float) -> Samples:
