@@ -161,9 +161,7 @@ class CompactCrf:
         index, weight = _gather(self.uni_start, self.uni_label, self.uni_weight, rows, at_row, size)
         unary = np.bincount(index, weight, minlength=count * size)
         later = at_row > 0  # Wapiti uses no transition features at the first position
-        index, weight = _gather(self.bi_start, self.bi_pair, self.bi_weight, rows[later], at_row[later],
-                                size * size)
-        binary = np.bincount(index, weight, minlength=count * size * size)
+        binary = _transitions(self, rows[later], at_row[later], count)
         best = _viterbi(unary.reshape(count, size), binary.reshape(count, size, size))
         return [self.labels[i] for i in best]
 
@@ -219,6 +217,34 @@ def _gather(starts: npt.NDArray[np.int64], slots: npt.NDArray[np.uint8] | npt.ND
     entries = first + np.arange(total)
     index = np.repeat(at.astype(np.int64), lengths) * width + slots[entries].astype(np.int64)
     return index, weights[entries]
+
+
+def _transitions(model: CompactCrf, rows: npt.NDArray[np.intp], at: npt.NDArray[np.intp],
+                 count: int) -> npt.NDArray[np.float64]:
+    """Per position, the summed transition weights of its features (``rows``, at positions ``at``,
+    in order): ``count`` rows of ``labels * labels`` scores.
+
+    A long sentence's features hold few distinct rows with transition weights, and those many
+    pairs each (the bias and the yes/no tests have weights for most of the 529 pairs), so each
+    distinct row is made dense once and the rows of each position are summed: half the work of
+    expanding every occurrence entry by entry (a short sentence's rows are expanded directly).
+    Each score is the same sum, in the same order, either way.
+    """
+    width = len(model.labels) ** 2
+    binary = np.zeros((count, width))
+    if not len(rows):
+        return binary
+    distinct, inverse = np.unique(rows, return_inverse=True)
+    if len(rows) < 2 * len(distinct):  # a short sentence: few rows repeat, expand them directly
+        index, weight = _gather(model.bi_start, model.bi_pair, model.bi_weight, rows, at, width)
+        binary.ravel()[:] = np.bincount(index, weight, minlength=count * width)
+        return binary
+    index, weight = _gather(model.bi_start, model.bi_pair, model.bi_weight, distinct,
+                            np.arange(len(distinct)), width)
+    dense = np.bincount(index, weight, minlength=len(distinct) * width).reshape(len(distinct), width)
+    firsts = np.flatnonzero(np.concatenate([[True], at[1:] != at[:-1]]))
+    binary[at[firsts]] = np.add.reduceat(dense[inverse], firsts, axis=0)
+    return binary
 
 
 def _viterbi(unary: npt.NDArray[np.float64], binary: npt.NDArray[np.float64]) -> list[int]:
