@@ -6,7 +6,7 @@ narrator only needs a few tables and a few membership tests. hazm stays the sour
 the first use builds, from hazm itself, a file holding its character tables and regex
 patterns, its words (with their counts) and its verb forms, and saves it in the user cache under a
 name that carries hazm's version and the size and date of hazm's files. Later runs read that file
-(about 2.5 MB in ``marshal``'s format, some 8 ms, a few MB of memory) and never import hazm.
+(about 3.3 MB in ``marshal``'s format, some 8 ms, a few MB of memory) and never import hazm.
 
 Only what :mod:`narrator.text.hazm_steps` and :mod:`narrator.text.normalize` look up is kept:
 words without a space or ZWNJ (the steps only look up single runs of letters) and verb forms
