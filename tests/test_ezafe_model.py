@@ -18,6 +18,7 @@ from narrator.text.ezafe_model import (
 from tests.ezafe_eval import read_gold
 
 GOLD = Path(__file__).parent / "ezafe" / "gold.txt"
+SEED = Path(__file__).parents[1] / "seeds" / "000_3a98ce0cadde2fff.txt"
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +37,23 @@ def test_compact_tags_equal_libwapiti_on_every_gold_sentence(compact: CompactCrf
         assert compact.tag(words) == expected, sentence
         compared += len(words)
     assert compared > 1400
+
+
+def test_long_sentences_tag_as_libwapiti_does(compact: CompactCrf) -> None:
+    """News sentences run to 40 or 60 words: their transition weights are summed per distinct
+    feature row (the path short sentences do not take). The seed's paragraphs, and gold sentences
+    run together in fours, against libwapiti."""
+    reference = wapiti.Model(model=str(shipped_model_path()))
+    gold = [s.text for s in read_gold(GOLD)]
+    seed = [line for line in SEED.read_text("utf-8").splitlines() if line.strip()]
+    sentences = seed + [" ".join(gold[at : at + 4]) for at in range(0, len(gold), 4)]
+    lengths = []
+    for sentence in sentences:
+        words = [t.text for t in tokenize(sentence)]
+        expected = reference.label_sequence("\n".join(words)).decode("utf-8").split()
+        assert compact.tag(words) == expected, sentence
+        lengths.append(len(words))
+    assert sum(n >= 40 for n in lengths) >= 8
 
 
 def test_features_follow_wapiti_patterns(compact: CompactCrf) -> None:

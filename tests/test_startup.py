@@ -28,6 +28,24 @@ def test_narrating_with_espeak_loads_no_network_or_progress_libraries() -> None:
     )
     assert "narrator.pipeline" in loaded
     assert {name.split(".")[0] for name in loaded} & HEAVY == set()
+    assert not {"asyncio", "ssl", "narrator.publish.feed"} & loaded  # edge's and the feed's, when used
+
+
+def test_an_espeak_template_starts_on_the_library_alone() -> None:
+    """The template runs under ``python -S`` with only narrator's and espeakng-loader's folders on
+    its path, and imports its module and the library binding: no site machinery, threads pool,
+    subprocesses or numpy. It is the real command, asked to list its modules when it ends."""
+    from narrator.engines.espeak_fresh import _START, _start_command
+    from narrator.engines.espeak_serve import Request
+
+    command = _start_command(Request("fa", None, None, ""))
+    assert command[1:3] == ["-S", "-c"] and command[3] == _START
+    listing = _START + "; print(' '.join(sorted(sys.modules)))"  # serve returns: its input is empty
+    out = subprocess.run([*command[:3], listing, *command[4:]], input=b"", capture_output=True, check=True,
+                         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    loaded = set(out.stdout.decode().split())
+    assert {"narrator.engines.espeak_serve", "narrator.espeak_lib"} <= loaded
+    assert not {"site", "numpy", "subprocess", "narrator.engines.espeak_fresh", "espeakng_loader"} & loaded
 
 
 def test_the_command_keeps_blas_to_one_thread_unless_told_otherwise() -> None:
