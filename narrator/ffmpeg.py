@@ -7,7 +7,6 @@ from functools import lru_cache
 
 from narrator.errors import EngineError
 from narrator.model import Clip
-from narrator.processes import child_setup
 
 
 @lru_cache(maxsize=1)
@@ -38,8 +37,7 @@ def decode_audio(data: bytes, sample_rate: int = 24000) -> Clip:
         raise EngineError("no audio was received")
     proc = subprocess.run(
         decode_command("pipe:0", sample_rate), input=data, capture_output=True, check=False,
-        preexec_fn=child_setup(),
-    )
+    )  # no death signal: fed by narrator, the decoder ends when narrator does (see audio/segments.py)
     if proc.returncode != 0 or not proc.stdout:
         reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise EngineError(f"received audio could not be decoded: {reason[-1] if reason else 'empty'}")

@@ -21,7 +21,7 @@ from narrator.audio_settings import EncodeSettings
 from narrator.errors import OutputError
 from narrator.ffmpeg import ffmpeg_exe
 from narrator.files import MP4_SUFFIXES
-from narrator.processes import child_setup, temp_prefix
+from narrator.processes import temp_prefix
 
 AAC_CODEC = "aac"  # ffmpeg's own AAC-LC encoder
 
@@ -91,8 +91,8 @@ class Mp4Writer:
         brand = "M4B " if audiobook else "M4A "
         self._proc = subprocess.Popen(
             encode_command(input_rate, metadata, path, settings, brand),
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log, preexec_fn=child_setup(),
-        )
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log,
+        )  # no death signal: fed by narrator, the encoder ends when narrator does (see segments.py)
         self._broken = False
         self._closed = False
 

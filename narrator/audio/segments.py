@@ -27,7 +27,7 @@ from narrator.blobcache import BlobCache
 from narrator.cores import core
 from narrator.errors import OutputError
 from narrator.ffmpeg import ffmpeg_exe
-from narrator.processes import child_setup, temp_prefix
+from narrator.processes import temp_prefix
 
 SEGMENT_KIND = "mp3"
 FRAME_SAMPLES = 1152  # MPEG-1 layer III, the only layer and version EncodeSettings allows
@@ -184,9 +184,10 @@ def encode_segment(pcm: bytes | Iterable[bytes], input_rate: int, settings: Enco
             "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
             "-metadata:s:a:0", f"encoder={LAME_TAG_ENCODER}", "-f", "mp3", str(out),
         ]
-        with subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=child_setup()
-        ) as proc:
+        # No death signal (preexec_fn): the encoder reads its input from narrator, so it ends when
+        # narrator does, at the end of that input; and without a preexec_fn Popen can use vfork,
+        # where a fork of narrator's process (a few hundred MB) cost several ms of CPU per segment.
+        with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log) as proc:
             stdin = proc.stdin
             if stdin is None:
                 raise OutputError("the MP3 encoder has no input pipe")
