@@ -18,14 +18,18 @@ from narrator.atomic import TEMP_PREFIX, write_atomic
 from narrator.cache_dir import default_cache_dir
 
 DEFAULT_LIMIT_BYTES = 1024 * 1024 * 1024
-_SEAL = b"NBC1"  # entry format: magic, payload length (8 bytes), BLAKE2b-128 of the payload, payload
+#: Entry format: magic, payload length (8 bytes), the first 16 bytes of the payload's SHA-256, payload.
+#: (NBC1 entries used BLAKE2b, three times slower here than OpenSSL's SHA-256 with the CPU's SHA
+#: instructions: 26 ms against 9 ms for the seed's clips, read back on every re-narration. They no
+#: longer verify, so they are made again once.)
+_SEAL = b"NBC2"
 _DIGEST = 16
 _HEADER = len(_SEAL) + 8 + _DIGEST
 
 
 def seal(data: bytes) -> bytes:
     """``data`` with the header that lets :func:`unseal` prove it whole."""
-    digest = hashlib.blake2b(data, digest_size=_DIGEST).digest()
+    digest = hashlib.sha256(data).digest()[:_DIGEST]
     return _SEAL + len(data).to_bytes(8, "little") + digest + data
 
 
@@ -35,7 +39,7 @@ def unseal(stored: bytes) -> bytes | None:
         return None
     size = int.from_bytes(stored[4:12], "little")
     data = stored[_HEADER:]
-    if len(data) != size or hashlib.blake2b(data, digest_size=_DIGEST).digest() != stored[12:_HEADER]:
+    if len(data) != size or hashlib.sha256(data).digest()[:_DIGEST] != stored[12:_HEADER]:
         return None
     return data
 
