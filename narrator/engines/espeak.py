@@ -7,7 +7,6 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from narrator.cores import cpu_count
 from narrator.engines.base import EngineOptions, primary_language
 from narrator.engines.espeak_fresh import fresh_pool, fresh_synth
 from narrator.engines.espeak_serve import Request
@@ -92,9 +91,11 @@ class EspeakEngine:
         return None
 
     def warm_up(self) -> None:
-        """Start the synthesis helpers now, one per core, so they are ready when the first sentence
-        is (they load libespeak-ng while the text is prepared)."""
-        fresh_pool().warm(Request(self.voice, self.options.rate, self.options.pitch, ""), cpu_count())
+        """Start a synthesis helper now, so it is ready when the first sentence is (it loads
+        libespeak-ng while the text is prepared); more start as sentences wait for one. One, not
+        one per core: a re-narration after an edit needs one, and on two cores a second helper
+        starting took CPU from the text preparation that runs meanwhile."""
+        fresh_pool().warm(Request(self.voice, self.options.rate, self.options.pitch, ""), 1)
 
     def settings_key(self) -> str:
         return f"espeak|{self.voice}|rate={self.options.rate}|pitch={self.options.pitch}|words"
