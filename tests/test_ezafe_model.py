@@ -8,13 +8,8 @@ import pytest
 import wapiti  # type: ignore[import-untyped]
 
 from narrator.text.ezafe import tokenize
-from narrator.text.ezafe_model import (
-    CompactCrf,
-    ModelFormatError,
-    build_from_wapiti,
-    load_compact,
-    shipped_model_path,
-)
+from narrator.text.ezafe_model import CompactCrf, ModelFormatError, load_compact, shipped_model_path
+from narrator.text.wapiti_reader import build_from_wapiti
 from tests.ezafe_eval import read_gold
 
 GOLD = Path(__file__).parent / "ezafe" / "gold.txt"
