@@ -51,6 +51,7 @@ from narrator.text.rules import Replacement
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader went away
 
 
 def _podcast_settings(
@@ -324,12 +325,33 @@ def main(
     except NarratorError as exc:
         err.write(f"narrator: error: {exc}\n")
         return EXIT_FAILED
+    except BrokenPipeError as exc:
+        if _reader_gone(out):  # `narrator engines | head -1`: say nothing, as Unix tools do
+            return EXIT_BROKEN_PIPE
+        err.write(f"narrator: error: {exc}\n")
+        return EXIT_FAILED
     except OSError as exc:  # the system's word on a file or folder (name too long, disk full, …)
         err.write(f"narrator: error: {exc}\n")
         return EXIT_FAILED
     except KeyboardInterrupt:
         err.write("narrator: interrupted\n")
         return 130
+
+
+def _reader_gone(out: TextIO) -> bool:
+    """Whether ``out`` is a pipe whose reader has gone (polling its write end reports an error);
+    if so, what is left unwritten goes to the null device, so that leaving does not fail again."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(out.fileno(), select.POLLOUT)
+        gone = any(event & select.POLLERR for _, event in poller.poll(0))
+        if gone:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        return gone
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def main_entry() -> None:

@@ -100,3 +100,26 @@ def test_batch_continues_past_a_broken_article(tmp_path: Path, seed: Path) -> No
     assert "1 of 2 articles failed" in stderr.getvalue() and "missing.txt" in stderr.getvalue()
     assert sorted(p.name for p in out_dir.glob("*.mp3")) == [f"{seed.stem}.mp3"]
     assert not list(out_dir.glob("missing*"))
+
+
+@pytest.mark.parametrize("command", [["engines"], ["text", "SEED"]])
+def test_a_reader_that_went_away_ends_the_command_quietly(command: list[str], seed: Path) -> None:
+    """``narrator engines | head -1``: when the pipe's reader has gone, no error is printed and the
+    status is a shell's for SIGPIPE (141), as with other Unix tools."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before narrator writes a byte
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "narrator", *[str(seed) if a == "SEED" else a for a in command]],
+            stdout=write_end, stderr=subprocess.PIPE, cwd=ROOT, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert b"error" not in done.stderr and b"Traceback" not in done.stderr  # a first run's notice may show
