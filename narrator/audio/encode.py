@@ -26,6 +26,7 @@ from narrator.audio.meter import ClipLevel, Samples, cached_clip_level, floats
 from narrator.audio.segments import Layout, SegmentSource, write_segmented
 from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
 from narrator.blobcache import BlobCache
+from narrator.cores import core
 
 CHUNK_FRAMES = 1 << 16
 
@@ -110,8 +111,14 @@ class ClipSpan:
 def clip_levels(
     spool: Spool, clips: Sequence[ClipSpan], rate: int, cache: BlobCache | None
 ) -> list[ClipLevel]:
-    """Each clip's loudness statistics (from the cache when its samples were measured before)."""
-    return [cached_clip_level(spool.read(c.start, c.end), rate, cache) for c in clips]
+    """Each clip's loudness statistics (from the cache when its samples were measured before), each
+    measured on one of the machine's core slots (:mod:`narrator.cores`): while later sentences are
+    synthesized on the others, the process never asks for more cores than there are."""
+    found = []
+    for clip in clips:
+        with core():
+            found.append(cached_clip_level(spool.read(clip.start, clip.end), rate, cache))
+    return found
 
 
 def plan_narration(
