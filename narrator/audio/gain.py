@@ -236,7 +236,7 @@ def limit(x: Samples, gain: float, ceiling: float, rate: int) -> Samples:
     # (``env`` is padded with silence, so a window may run past the clip's ends)
     padded = np.zeros(len(y) + 4 * reach)
     padded[2 * reach : 2 * reach + len(y)] = env
-    spans = zip(firsts.tolist(), lasts.tolist(), strict=True)
+    spans = list(zip(firsts.tolist(), lasts.tolist(), strict=True))
     near = np.concatenate([padded[first : last + 4 * reach + 1] for first, last in spans])
     wanted = np.minimum(1.0, ceiling / np.maximum(near, 1e-12))
     eroded = running_min(wanted, 2 * w + 1)  # value i is centred on wanted[i + w]
@@ -246,7 +246,7 @@ def limit(x: Samples, gain: float, ceiling: float, rate: int) -> Samples:
     # inside a changed span (the others would mix in the next window), first - reach .. last + reach
     result: Samples = y.copy()
     offset = 0
-    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
+    for first, last in spans:
         lo, hi = first - reach, last + reach + 1
         part = value[offset : offset + hi - lo]
         offset += hi - lo + 2 * reach  # the window's length
