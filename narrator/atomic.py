@@ -185,8 +185,26 @@ def _swap(folder: Path, pairs: list[tuple[Path, Path]]) -> None:
             _roll_back(folder, entries)
             _forget(folder, journal, entries)
             raise
-    _fsync_folder(folder)
-    _forget(folder, journal, entries)
+    _finish(folder, journal, entries)
+
+
+def _finish(folder: Path, journal: Path, entries: list[dict[str, str | None]]) -> None:
+    """Every file is in place: the journal goes, whatever lands meanwhile. A journal left behind
+    would have the next commit into the folder roll this finished one back (deleting the files it
+    added), so a Ctrl-C or SIGTERM arriving now is held until the journal is gone, then raised."""
+    interrupted: BaseException | None = None
+    try:
+        _fsync_folder(folder)
+    except BaseException as exc:
+        interrupted = exc
+    while True:
+        try:
+            _forget(folder, journal, entries)
+            break
+        except BaseException as exc:  # interrupted while forgetting: forgetting again is harmless
+            interrupted = interrupted or exc
+    if interrupted is not None:
+        raise interrupted
 
 
 def _roll_back(folder: Path, entries: list[dict[str, str | None]]) -> None:
@@ -202,12 +220,15 @@ def _roll_back(folder: Path, entries: list[dict[str, str | None]]) -> None:
 
 
 def _forget(folder: Path, journal: Path, entries: list[dict[str, str | None]]) -> None:
+    """Remove the journal, then the backups: without its journal a backup is only an orphan, which
+    :func:`recover` removes, never rolls back (the other order could leave a journal whose backups
+    are gone)."""
+    with contextlib.suppress(OSError):
+        journal.unlink()
     for entry in entries:
         if entry["backup"] is not None:
             with contextlib.suppress(OSError):
                 (folder / entry["backup"]).unlink()
-    with contextlib.suppress(OSError):
-        journal.unlink()
 
 
 def recover(folder: Path) -> None:

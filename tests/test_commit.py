@@ -201,3 +201,49 @@ def test_ctrl_c_half_way_through_a_commit_puts_the_old_set_back(
     for name in names:
         assert (tmp_path / name).read_text(encoding="utf-8") == f"old {name}"
     assert not list(tmp_path.glob(f"{JOURNAL_PREFIX}*")) and not list(tmp_path.glob(f"{BACKUP_PREFIX}*"))
+
+
+@pytest.mark.parametrize("where", ["fsync", "forget"])
+def test_ctrl_c_after_the_last_rename_keeps_the_new_set_and_leaves_no_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """Every file is in place when Ctrl-C lands: the new set stays, and no journal is left for the
+    next commit to roll it back (which would delete the files it added). The interrupt is raised
+    once the journal is gone."""
+    from narrator import atomic
+
+    (tmp_path / "a.mp3").write_text("old a.mp3", encoding="utf-8")  # one replaced, one added
+    pairs = []
+    for name in ("a.mp3", "a.vtt"):
+        temp = temporary_beside(tmp_path / name)
+        temp.write_text(f"new {name}", encoding="utf-8")
+        pairs.append((temp, tmp_path / name))
+    if where == "fsync":
+        real_fsync, calls = atomic._fsync_folder, {"n": 0}
+
+        def fsync(folder: Path) -> None:
+            calls["n"] += 1
+            if calls["n"] == 2:  # the first makes the journal durable; the second follows the renames
+                raise KeyboardInterrupt
+            real_fsync(folder)
+
+        monkeypatch.setattr(atomic, "_fsync_folder", fsync)
+    else:
+        real_unlink, hits = Path.unlink, {"n": 0}
+
+        def unlink(self: Path, missing_ok: bool = False) -> None:
+            if self.name.startswith(JOURNAL_PREFIX) and hits["n"] == 0:
+                hits["n"] += 1
+                raise KeyboardInterrupt  # lands as the journal is being removed
+            real_unlink(self, missing_ok)
+
+        monkeypatch.setattr(Path, "unlink", unlink)
+    with pytest.raises(KeyboardInterrupt):
+        commit_set(pairs)
+    monkeypatch.undo()
+    assert {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()} == {
+        "a.mp3": "new a.mp3", "a.vtt": "new a.vtt"}
+    later = temporary_beside(tmp_path / "b.mp3")
+    later.write_text("b", encoding="utf-8")
+    commit_set([(later, tmp_path / "b.mp3")])  # the next commit rolls nothing back
+    assert (tmp_path / "a.vtt").read_text(encoding="utf-8") == "new a.vtt"
