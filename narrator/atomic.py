@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -50,9 +50,15 @@ def replace(temporary: Path, target: Path, mode: int | None = 0o644) -> None:
 
 def write_atomic(path: Path, data: bytes, mode: int | None = 0o644) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename: all or nothing."""
+    write_atomic_with(path, lambda temporary: temporary.write_bytes(data), mode)
+
+
+def write_atomic_with(path: Path, fill: Callable[[Path], object], mode: int | None = 0o644) -> None:
+    """:func:`write_atomic` for content too large to hold twice: ``fill`` writes the temporary file
+    beside ``path`` (piece by piece if it likes), which is then renamed onto ``path``."""
     temporary = temporary_beside(path)
     try:
-        temporary.write_bytes(data)
+        fill(temporary)
         replace(temporary, path, mode)
     except OSError as exc:
         raise _cannot(path, exc) from exc

@@ -348,7 +348,9 @@ def _reader_gone(out: TextIO) -> bool:
         poller.register(out.fileno(), select.POLLOUT)
         gone = any(event & select.POLLERR for _, event in poller.poll(0))
         if gone:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, out.fileno())
+            os.close(null)
         return gone
     except (OSError, ValueError, AttributeError):
         return False

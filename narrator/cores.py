@@ -1,7 +1,7 @@
 """The machine's cores, shared by all the CPU work one narrator process runs at once.
 
-Sentences synthesized (espeak-ng children), paragraphs encoded (ffmpeg children) and clips
-limited (numpy) each hold one of ``cpu_count()`` slots while they run, whichever article they
+Sentences synthesized (espeak-ng children), paragraphs encoded (ffmpeg children), and clips
+measured and limited (numpy) each hold one of ``cpu_count()`` slots while they run, whichever article they
 belong to: however many articles ``-j`` narrates at once, the process never asks for more cores
 than the machine has. A slot holder never waits for another slot, so slots cannot deadlock.
 """

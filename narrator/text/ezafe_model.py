@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from narrator.atomic import replace, temporary_beside
+from narrator.atomic import write_atomic_with
 from narrator.cache_dir import CACHE_ENV as CACHE_ENV  # re-exported for callers of this module
 from narrator.cache_dir import default_cache_dir as default_cache_dir
 
@@ -173,7 +173,7 @@ class CompactCrf:
         return found[known], known
 
     def save(self, path: Path) -> None:
-        """Write the model to ``path`` atomically (``narrator.atomic``'s temporary file and rename): a header
+        """Write the model to ``path`` atomically (``narrator.atomic``: all or nothing): a header
         (its length, then JSON: labels, patterns, and each array's type, length and place), then
         each array's bytes at a 64-byte boundary, so :meth:`load` can map them."""
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -188,18 +188,16 @@ class CompactCrf:
         header = len(meta.encode("utf-8")).to_bytes(8, "little") + meta.encode("utf-8")
         if len(header) > _HEADER_ROOM:
             raise ModelFormatError("the model's header does not fit its room")
-        temporary = temporary_beside(path)
-        try:  # written piece by piece: the first run's peak memory holds no second copy of the model
+
+        def fill(temporary: Path) -> None:  # piece by piece: no second copy of the model in memory
             with temporary.open("wb") as out:
                 out.write(header)
                 for name, array in arrays.items():
                     out.seek(places[name][2])
                     out.write(memoryview(array).cast("B"))
                 out.truncate(offset)
-            replace(temporary, path)
-        finally:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+
+        write_atomic_with(path, fill)
 
     @classmethod
     def load(cls, path: Path) -> CompactCrf:
@@ -265,8 +263,7 @@ def _transitions(model: CompactCrf, rows: npt.NDArray[np.intp], at: npt.NDArray[
     distinct, inverse = np.unique(rows, return_inverse=True)
     if len(rows) < 2 * len(distinct):  # a short sentence: few rows repeat, expand them directly
         index, weight = _gather(model.bi_start, model.bi_pair, model.bi_weight, rows, at, width)
-        binary.ravel()[:] = np.bincount(index, weight, minlength=count * width)
-        return binary
+        return np.bincount(index, weight, minlength=count * width).reshape(count, width)
     index, weight = _gather(model.bi_start, model.bi_pair, model.bi_weight, distinct,
                             np.arange(len(distinct)), width)
     dense = np.bincount(index, weight, minlength=len(distinct) * width).reshape(len(distinct), width)
