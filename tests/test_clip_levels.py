@@ -108,10 +108,14 @@ def test_hot_envelope_is_the_envelope_wherever_it_passes_the_ceiling() -> None:
     y = speechlike(22050, 5, seed=9, level=0.3) * 3
     full = envelope(np.concatenate([np.zeros(BEFORE), y, np.zeros(AFTER)]), single=True)
     for ceiling in (0.3, 0.8, 2.0):
-        hot = hot_envelope(y, ceiling)
+        hot = hot_envelope(y, 1.0, ceiling)
         over = full > ceiling
         assert np.array_equal(hot[over], full[over])
         assert np.all(hot[~over] <= ceiling)
+        # with silence around it, and read from the clip at a third of its level times three
+        around = hot_envelope(y / 4, 4.0, ceiling, before=128, after=37)
+        assert len(around) == 128 + len(y) + 37 and not around[:128].any() and not around[-37:].any()
+        assert np.array_equal(around[128 : 128 + len(y)][over], full[over])
 
 
 def reference_limit(x: np.ndarray, gain: float, ceiling: float, rate: int) -> np.ndarray:
@@ -145,6 +149,8 @@ def test_the_limiter_works_only_near_hot_samples_and_agrees_with_the_whole_clip_
         want = reference_limit(x, gain, ceiling, rate)
         assert np.allclose(got, want, rtol=0, atol=1e-9)
         assert reference_true_peak(got) <= ceiling * 1.001  # as the plan test allows
+        pcm = np.frombuffer(to_pcm(x), dtype="<i2")  # read as integers: the floats' result, bit for bit
+        assert np.array_equal(limit(pcm, gain, ceiling, rate), limit(floats(pcm.tobytes()), gain, ceiling, rate))
 
 
 def test_encoding_reuses_the_clips_the_plan_limited() -> None:

@@ -118,6 +118,30 @@ def test_k_weighting_filter_fed_in_pieces_is_the_iir_filter() -> None:
         assert len(impulse_response(rate)) < rate // 4  # cut once it has died away
 
 
+@pytest.mark.parametrize("rate", [16000, 22050, 48000])
+def test_subblock_powers_are_the_filtered_signal_squared_and_averaged(rate: int) -> None:
+    """Summed as each FFT block comes, on the sub-block grid: the same as filtering the clip and
+    its ring-out whole, at lengths around every boundary; 16-bit samples give the floats' bits."""
+    kw = KWeighting(rate)
+    sub = round(rate * 0.1)
+    overlap = len(kw.taps) - 1
+    block = (kw.fft_size - overlap) // sub * sub
+    rng = np.random.default_rng(rate)
+    lengths = (1, 7, sub - 1, sub, overlap, overlap + 1, block - 1, block, block + 1, 2 * block, 3 * block + 5)
+    for n in (*lengths, 9 * block + 3, 17 * block):  # several groups of blocks filtered together
+        pcm = (rng.standard_normal(n) * 6000).clip(-32768, 32767).astype(np.int16)
+        pcm[: min(n, 3)] = -32768  # full scale, negative: the one value with no 16-bit opposite
+        x = pcm / 32768.0
+        weighted, _ = kw.apply(np.concatenate([x, np.zeros(overlap)]), kw.initial_tail())
+        padded = np.zeros(-(-len(weighted) // sub) * sub)
+        padded[: len(weighted)] = weighted
+        want = np.square(padded).reshape(-1, sub).mean(axis=1)
+        got = kw.subblock_powers(x, sub)
+        assert len(got) == len(want)
+        assert np.abs(got - want).max() <= 1e-12 * want.max()
+        assert np.array_equal(kw.subblock_powers(pcm, sub, 1 / 32768), got), "PCM read as integers"
+
+
 def test_interpolation_filter_is_the_bs1770_table() -> None:
     taps = PHASES.T.ravel()  # the 48 taps in order: phase p is taps[p::4]
     assert len(taps) == 48 and np.array_equal(taps, taps[::-1]), "a symmetric (linear phase) filter"
@@ -175,6 +199,23 @@ def test_peak_search_skips_nothing_that_matters() -> None:
         full = float(envelope(ext).max())
         floor = float(rng.uniform(0, full * 1.2))
         assert peak_above(ext, floor) == pytest.approx(max(floor, full), rel=1e-12)
+
+
+def test_true_peak_of_pcm_is_the_meters_on_the_floats() -> None:
+    """Bounds and sample peak taken on the integers: bit for bit what the float meter finds."""
+    from narrator.audio.truepeak import pcm_true_peak
+
+    rng = np.random.default_rng(3)
+    for trial in range(60):
+        size = int(rng.integers(1, 20000))
+        pcm = (rng.standard_normal(size) * rng.uniform(0, 1, size) ** 3 * 20000).clip(-32768, 32767)
+        pcm = pcm.astype(np.int16)
+        if trial % 4 == 0:
+            pcm[int(rng.integers(0, size))] = -32768
+        meter = TruePeakMeter()
+        meter.add(pcm / 32768.0)
+        assert pcm_true_peak(pcm) == meter.true_peak()
+    assert pcm_true_peak(np.zeros(0, np.int16)) == 0.0
 
 
 def test_running_min_and_mean_are_the_windowed_ones() -> None:

@@ -22,8 +22,9 @@ from typing import IO
 import numpy as np
 
 from narrator.audio.gain import LIMITER_VERSION, GainPlan, limit, plan_gain
-from narrator.audio.meter import ClipLevel, Samples, cached_clip_level, floats
+from narrator.audio.meter import ClipLevel, Samples, cached_clip_level
 from narrator.audio.segments import Layout, SegmentSource, write_segmented
+from narrator.audio.truepeak import PCM_SCALE
 from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
 from narrator.blobcache import BlobCache
 from narrator.cores import core
@@ -33,7 +34,10 @@ CHUNK_FRAMES = 1 << 16
 
 def to_pcm(x: Samples) -> bytes:
     """Floats (full scale = 1.0) as 16-bit PCM, rounded and clipped."""
-    return np.clip(np.rint(x * 32768.0), -32768, 32767).astype("<i2").tobytes()
+    scaled = x * 32768.0
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, -32768, 32767, out=scaled)
+    return scaled.astype("<i2").tobytes()
 
 
 class LimitedClips:
@@ -241,7 +245,7 @@ class _Gained:
             yield from self._plain(position, clip.start)
             kept = self.spool.limited.get(index, self.plan.gain_db)
             if kept is None:
-                x = floats(self.spool.read(clip.start, clip.end))
+                x = np.frombuffer(self.spool.read(clip.start, clip.end), dtype="<i2")
                 kept = to_pcm(limit(x, self.plan.gain, self.plan.ceiling, self.rate))
             yield kept
             position = clip.end
@@ -249,4 +253,5 @@ class _Gained:
 
     def _plain(self, start: int, stop: int) -> Iterator[bytes]:
         for at in range(start, stop, CHUNK_FRAMES):
-            yield to_pcm(floats(self.spool.read(at, min(stop, at + CHUNK_FRAMES))) * self.plan.gain)
+            samples = np.frombuffer(self.spool.read(at, min(stop, at + CHUNK_FRAMES)), dtype="<i2")
+            yield to_pcm(samples * (self.plan.gain / PCM_SCALE))  # as floats(...) * gain, bit for bit

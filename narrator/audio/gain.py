@@ -17,20 +17,22 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from narrator.audio.meter import (
     LEVEL_KIND,
+    LEVEL_VERSION,
     ClipLevel,
     Samples,
     clip_level,
-    floats,
     gated_loudness,
     narration_powers,
     to_db,
 )
-from narrator.audio.truepeak import BEFORE, BLOCK, block_bounds, block_envelopes
+from narrator.audio.truepeak import BLOCK, PCM_SCALE, WORST_GAIN, block_envelopes, block_magnitudes
 from narrator.audio_settings import LoudnessReport, LoudnessTarget
 from narrator.blobcache import BlobCache
 from narrator.cores import core
@@ -113,13 +115,13 @@ class _Narration:
         pcm = self.read_clip(index)
         key = ""
         if self.cache is not None:
-            key = BlobCache.key("limited-level", LIMITER_VERSION, pcm, repr(plan.gain_db),
+            key = BlobCache.key("limited-level", LIMITER_VERSION, LEVEL_VERSION, pcm, repr(plan.gain_db),
                                 repr(plan.ceiling), str(self.rate))
             stored = self.cache.get(key, LEVEL_KIND)
             if stored is not None:
                 with contextlib.suppress(ValueError, KeyError, TypeError):
                     return ClipLevel.from_json(stored), None
-        limited = limit(floats(pcm), plan.gain, plan.ceiling, self.rate)
+        limited = limit(np.frombuffer(pcm, dtype="<i2"), plan.gain, plan.ceiling, self.rate)
         level = clip_level(limited, self.rate, plan.ceiling)
         if self.cache is not None:
             self.cache.put(key, LEVEL_KIND, level.to_json())
@@ -209,8 +211,11 @@ def _measured(narration: _Narration, plan: GainPlan) -> GainPlan:
     return replace(plan, output_lufs=narration.loudness(list(scaled)), output_peak=peak)
 
 
-def limit(x: Samples, gain: float, ceiling: float, rate: int) -> Samples:
+def limit(x: npt.NDArray[Any], gain: float, ceiling: float, rate: int) -> Samples:
     """The clip ``x`` (silence around it) times ``gain``, with its true peaks kept under ``ceiling``.
+
+    ``x`` is floats (full scale = 1.0) or 16-bit samples (full scale = ``PCM_SCALE``, the result
+    bit for bit that of the same samples as floats).
 
     The wanted factor per sample (from the true-peak envelope) is eroded (a running minimum over
     ``2w+1`` samples), then smoothed (a running mean over ``2w+1``). Every value in the mean's
@@ -219,60 +224,68 @@ def limit(x: Samples, gain: float, ceiling: float, rate: int) -> Samples:
 
     The factor can be below 1 only within ``2w`` samples of a sample over the ceiling, so it is
     computed only there: each group of nearby hot samples gets a window of its own, and the
-    windows, laid end to end, are eroded and smoothed in one pass.
+    windows, laid end to end, are eroded and smoothed in one pass. The envelope is only made for
+    blocks whose bound can pass the ceiling (:func:`hot_envelope`).
     """
     w = max(1, round(rate * LIMITER_WINDOW_S))
     reach = 2 * w
-    y = x * gain
-    env = hot_envelope(y, ceiling)
-    hot = np.flatnonzero(env > ceiling)
+    scale = gain / PCM_SCALE if x.dtype == np.int16 else gain
+    result: Samples = x * scale
+    margin = -(-2 * reach // BLOCK) * BLOCK  # silence before the envelope, in whole blocks
+    env = hot_envelope(x, scale, ceiling, margin, margin + 2 * reach)
+    count = len(x)
+    hot = np.flatnonzero(env[margin : margin + count] > ceiling)
     if not len(hot):
-        return y
+        return result
     # groups of hot samples more than 2 * reach apart change disjoint spans first - reach..last + reach
     breaks = np.flatnonzero(np.diff(hot) > 2 * reach)
     firsts = np.concatenate([hot[:1], hot[breaks + 1]])
     lasts = np.concatenate([hot[breaks], hot[-1:]])
     # each window: the span changed, with the reach of the erosion and the mean on both sides
-    # (``env`` is padded with silence, so a window may run past the clip's ends)
-    padded = np.zeros(len(y) + 4 * reach)
-    padded[2 * reach : 2 * reach + len(y)] = env
+    # (``env`` has silence around the clip, so a window may run past the clip's ends)
     spans = list(zip(firsts.tolist(), lasts.tolist(), strict=True))
-    near = np.concatenate([padded[first : last + 4 * reach + 1] for first, last in spans])
+    start = margin - 2 * reach
+    near = np.concatenate([env[start + first : start + last + 4 * reach + 1] for first, last in spans])
     wanted = np.minimum(1.0, ceiling / np.maximum(near, 1e-12))
     eroded = running_min(wanted, 2 * w + 1)  # value i is centred on wanted[i + w]
     smooth = running_mean(eroded, 2 * w + 1)  # centred on wanted[i + 2w]
     value = np.minimum(smooth, wanted[reach : reach + len(smooth)])
     # value[i] is centred on position i + reach of the windows laid end to end: keep those centred
     # inside a changed span (the others would mix in the next window), first - reach .. last + reach
-    result: Samples = y.copy()
     offset = 0
     for first, last in spans:
         lo, hi = first - reach, last + reach + 1
         part = value[offset : offset + hi - lo]
         offset += hi - lo + 2 * reach  # the window's length
-        clip_lo, clip_hi = max(lo, 0), min(hi, len(y))
+        clip_lo, clip_hi = max(lo, 0), min(hi, count)
         result[clip_lo:clip_hi] *= part[clip_lo - lo : clip_hi - lo]
     return result
 
 
-def hot_envelope(y: Samples, ceiling: float) -> Samples:
-    """The true-peak envelope of ``y`` (silence around it) where it can pass ``ceiling``, else 0.
+def hot_envelope(
+    x: npt.NDArray[Any], scale: float, ceiling: float, before: int = 0, after: int = 0
+) -> Samples:
+    """The true-peak envelope of ``scale * x`` (silence around it) where it can pass ``ceiling``,
+    else 0, with ``before`` and ``after`` values of silence around it (``before`` whole blocks).
 
     An envelope value is at most ``WORST_GAIN`` times the largest of the 12 samples it is made
     from, so only blocks of samples whose neighbourhood can pass the ceiling by that bound are
-    oversampled (all at once). Elsewhere the envelope is at most the ceiling, where the limiter
-    wants no change, as it does for 0. The points are computed in float32 (``single``): the
-    limiter only needs to know where to act and by how much, to about 1e-6.
+    oversampled (all at once), read from ``x`` itself. Elsewhere the envelope is at most the
+    ceiling, where the limiter wants no change, as it does for 0. The points are computed in
+    float32 (``single``): the limiter only needs to know where to act and by how much, to about
+    1e-6. The array is allocated zeroed and only the candidate blocks are written.
     """
-    count = len(y)
+    count = len(x)
     blocks = -(-count // BLOCK)
-    source = np.zeros(BEFORE + (blocks + 1) * BLOCK)
-    source[BEFORE : BEFORE + count] = y
-    candidates = np.flatnonzero(block_bounds(source, blocks) > ceiling)
-    env = np.zeros(blocks * BLOCK)
+    source, magnitude = block_magnitudes(x)
+    bound = np.maximum(magnitude[:-1], magnitude[1:]) * scale * WORST_GAIN
+    candidates = np.flatnonzero(bound > ceiling)
+    env = np.zeros(before + blocks * BLOCK + after)
     if len(candidates):
-        env.reshape(blocks, BLOCK)[candidates] = block_envelopes(source, candidates, single=True)
-    return env[:count]
+        rows = env[before : before + blocks * BLOCK].reshape(blocks, BLOCK)
+        rows[candidates] = block_envelopes(source, candidates, single=True, scale=scale)
+        env[before + count : before + blocks * BLOCK] = 0.0  # points after the clip's last sample
+    return env[: before + count + after]
 
 
 def running_min(x: Samples, width: int) -> Samples:

@@ -6,6 +6,10 @@ decays geometrically, so it is computed once per sample rate and cut where it ha
 more than about 1e-9 of full scale: far below what a loudness figure shows). The truncated
 response is applied by FFT overlap-add, the tail of each block carried into the next, so a stream
 cut into pieces of any size is filtered exactly as if it came whole.
+
+Where only the energy of each 100 ms sub-block is wanted (a clip's loudness statistics),
+:meth:`KWeighting.subblock_powers` sums the squares of each FFT block's output as it comes, the
+blocks cut on the sub-block grid: the filtered signal is never gathered into an array of its own.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ Samples = npt.NDArray[np.float64]
 TRUNCATION = 1e-12
 _MAX_SECONDS = 1.0  # a safety net: at any rate the response is below TRUNCATION well before this
 _MIN_FFT = 1 << 14
+_ROWS = 8  # blocks filtered at a time (1 MB of floats: within a core's cache)
 
 
 def k_weighting(rate: int) -> npt.NDArray[np.float64]:
@@ -98,6 +103,58 @@ class KWeighting:
             spectrum = self._spectra[size] = np.fft.rfft(self.taps, size)
         return spectrum
 
+    def _convolved(self, pieces: Samples | npt.NDArray[np.int16], size: int) -> Samples:
+        """Each row of ``pieces`` (or the one piece) convolved with the taps by an FFT of ``size``
+        (all of it, tail included). Rows are transformed together: numpy's FFT works on several
+        at once with vector instructions, about a third faster than one by one."""
+        full: Samples = np.fft.irfft(np.fft.rfft(pieces, size) * self._spectrum(size), size)
+        return full
+
+    def subblock_powers(self, x: Samples | npt.NDArray[np.int16], sub: int, scale: float = 1.0) -> Samples:
+        """The mean square of the K-weighted ``scale * x`` (silence before it, and its ring-out
+        after it) in every ``sub`` samples from its first, the last sub-block padded with silence.
+
+        ``x`` may be 16-bit integers: with a power-of-two ``scale`` (``2**-15`` for PCM) the
+        result is bit for bit that of the scaled floats, since scaling by a power of two is exact
+        in every step. What :meth:`apply` gives, squared and averaged, to about 1e-13.
+
+        The clip is cut into blocks of whole sub-blocks, filtered ``_ROWS`` blocks at a time; each
+        block's tail is added to the start of the next (overlap-add), and the squares of each
+        block's sub-blocks summed.
+        """
+        overlap = len(self.taps) - 1
+        size = self.fft_size
+        while size - overlap < max(sub, overlap):  # a block holds a sub-block, and outlasts a tail
+            size *= 2
+        block = (size - overlap) // sub * sub  # input samples per FFT, a whole number of sub-blocks
+        count = -(-(len(x) + overlap) // sub)
+        sums = np.zeros(count)
+        tail = np.zeros(overlap)
+        done = 0  # sub-blocks summed
+        whole = len(x) - len(x) % block
+        for start in range(0, whole, block * _ROWS):
+            full = self._convolved(x[start : min(whole, start + block * _ROWS)].reshape(-1, block), size)
+            full[0, :overlap] += tail
+            full[1:, :overlap] += full[:-1, block : block + overlap]  # block >= overlap: no chain
+            rows = full[:, :block].reshape(-1, sub)
+            sums[done : done + len(rows)] = np.einsum("ij,ij->i", rows, rows)
+            done += len(rows)
+            tail = full[-1, block : block + overlap]
+        # the last piece (perhaps empty), then the ring-out: the tail it leaves
+        n = len(x) - whole
+        rest = np.zeros((count - done) * sub)
+        if n:
+            part = max(64, 1 << (n + overlap - 1).bit_length())
+            full = self._convolved(x[whole:], part)[: n + overlap]
+            full[:overlap] += tail
+            rest[: n + overlap] = full
+        else:
+            rest[:overlap] = tail
+        last = rest.reshape(-1, sub)
+        sums[done:] = np.einsum("ij,ij->i", last, last)
+        powers: Samples = sums * scale * scale / sub  # in this order: exact for a power-of-two scale
+        return powers
+
     def apply(self, x: Samples, tail: Samples) -> tuple[Samples, Samples]:
         """``x`` filtered (same length), and the tail to pass with the next piece."""
         overlap = len(self.taps) - 1
@@ -106,7 +163,7 @@ class KWeighting:
             piece = x[start : start + self.block]
             n = len(piece)
             size = self.fft_size if n == self.block else max(64, 1 << (n + overlap - 1).bit_length())
-            full = np.fft.irfft(np.fft.rfft(piece, size) * self._spectrum(size), size)[: n + overlap]
+            full = self._convolved(piece, size)[: n + overlap]
             full[:overlap] += tail
             out[start : start + n] = full[:n]
             tail = full[n:]

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from narrator.audio.kweight import KWeighting, impulse_response
-from narrator.audio.truepeak import TruePeakMeter
+from narrator.audio.truepeak import PCM_SCALE, TruePeakMeter, pcm_true_peak
 from narrator.blobcache import BlobCache
 
 Samples = npt.NDArray[np.float64]
@@ -29,7 +29,8 @@ ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
 SUBBLOCK_S = 0.1  # gating blocks are 400 ms long and overlap by 75 %: four 100 ms sub-blocks
 LEVEL_KIND = "cliplevel"
-_LEVEL_VERSION = "1"
+#: Names the statistics' arithmetic in cache keys (clip levels, limited levels).
+LEVEL_VERSION = "2"
 
 
 def subblock_frames(rate: int) -> int:
@@ -170,14 +171,7 @@ def clip_level(x: Samples, rate: int, peak_bound: float | None = None) -> ClipLe
     """
     if not len(x):
         return ClipLevel((), 0.0)
-    kweight = KWeighting(rate)
-    padded = np.concatenate([x, np.zeros(ring_out_frames(rate))])
-    weighted, _ = kweight.apply(padded, kweight.initial_tail())
-    sub = subblock_frames(rate)
-    count = -(-len(weighted) // sub)
-    squares = np.zeros(count * sub)
-    squares[: len(weighted)] = np.square(weighted)
-    powers = squares.reshape(count, sub).mean(axis=1)
+    powers = KWeighting(rate).subblock_powers(x, subblock_frames(rate))
     if peak_bound is not None:
         return ClipLevel(tuple(powers.tolist()), peak_bound)
     peak = TruePeakMeter()
@@ -185,18 +179,27 @@ def clip_level(x: Samples, rate: int, peak_bound: float | None = None) -> ClipLe
     return ClipLevel(tuple(powers.tolist()), peak.true_peak())
 
 
+def pcm_level(pcm: bytes, rate: int) -> ClipLevel:
+    """:func:`clip_level` of 16-bit PCM, bit for bit, read from the integers (no float copy)."""
+    samples = np.frombuffer(pcm, dtype="<i2")
+    if not len(samples):
+        return ClipLevel((), 0.0)
+    powers = KWeighting(rate).subblock_powers(samples, subblock_frames(rate), 1 / PCM_SCALE)
+    return ClipLevel(tuple(powers.tolist()), pcm_true_peak(samples))
+
+
 def cached_clip_level(pcm: bytes, rate: int, cache: BlobCache | None) -> ClipLevel:
-    """:func:`clip_level` of 16-bit PCM, looked up in ``cache`` by the PCM's hash first."""
+    """:func:`pcm_level`, looked up in ``cache`` by the PCM's hash first."""
     if cache is None:  # no hash to make: nothing is looked up or kept
-        return clip_level(floats(pcm), rate)
-    key = BlobCache.key("clip-level", _LEVEL_VERSION, str(rate), pcm)
+        return pcm_level(pcm, rate)
+    key = BlobCache.key("clip-level", LEVEL_VERSION, str(rate), pcm)
     stored = cache.get(key, LEVEL_KIND)
     if stored is not None:
         try:
             return ClipLevel.from_json(stored)
         except (ValueError, KeyError, TypeError):
             pass  # damaged: measured again
-    level = clip_level(floats(pcm), rate)
+    level = pcm_level(pcm, rate)
     cache.put(key, LEVEL_KIND, level.to_json())
     return level
 

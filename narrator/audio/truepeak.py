@@ -48,6 +48,7 @@ BLOCK = 64  # samples per block where only some blocks are oversampled
 _FIRST = 16  # the loudest blocks, oversampled first
 _BATCH = 2048  # blocks oversampled at a time after them
 _POINTS_CHUNK = 1 << 15  # points made at a time: four arrays of this many stay in a core's L2 cache
+PCM_SCALE = 32768.0  # 16-bit PCM full scale: integer samples over this are the floats measured
 
 
 def _points(extended: Samples, single: bool = False) -> npt.NDArray[np.floating[Any]]:
@@ -113,20 +114,54 @@ def peak_above(extended: Samples, floor: float) -> float:
         return floor
     best = max(floor, float(np.abs(extended[BEFORE : BEFORE + count]).max()))
     blocks = -(-count // BLOCK)
-    bound = block_bounds(extended, blocks)
-    candidates = np.flatnonzero(bound > best)
-    if not len(candidates):
-        return best
     source = extended
     if len(source) < blocks * BLOCK + BEFORE + AFTER:  # the last block runs past the samples
         source = np.zeros(blocks * BLOCK + BEFORE + AFTER)
         source[: len(extended)] = extended
+    return _search(source, block_bounds(extended, blocks), best, count)
+
+
+def pcm_true_peak(pcm: npt.NDArray[np.int16]) -> float:
+    """The true peak of 16-bit samples (silence around them) as a fraction of full scale: what
+    :class:`TruePeakMeter` finds in them as floats, bit for bit, with the block bounds and the
+    sample peak taken on the integers (no float copy of the clip is made)."""
+    if not len(pcm):
+        return 0.0
+    source, magnitude = block_magnitudes(pcm)
+    scale = 1 / PCM_SCALE
+    bound: Samples = np.maximum(magnitude[:-1], magnitude[1:]) * scale * WORST_GAIN
+    return _search(source, bound, int(magnitude.max()) * scale, len(pcm), scale)
+
+
+def block_magnitudes(x: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """``x`` laid out as :func:`block_envelopes` takes it (``BEFORE`` samples of silence first,
+    silence after, ``BLOCK + 1`` whole blocks), and the largest magnitude in each block of it.
+
+    Taken as the largest and the negated smallest value (no array of magnitudes is made); 16-bit
+    samples are compared as integers. What :func:`block_bounds` finds, before its scaling.
+    """
+    blocks = -(-len(x) // BLOCK)
+    source = np.zeros((blocks + 1) * BLOCK, x.dtype)
+    source[BEFORE : BEFORE + len(x)] = x
+    rows = source.reshape(blocks + 1, BLOCK)
+    wide = np.int32 if x.dtype == np.int16 else x.dtype  # -(-32768) overflows 16 bits
+    magnitude = np.maximum(rows.max(axis=1).astype(wide), -rows.min(axis=1).astype(wide))
+    return source, magnitude
+
+
+def _search(source: npt.NDArray[Any], bound: Samples, best: float, count: int, scale: float = 1.0) -> float:
+    """The largest of ``best`` and the envelope of the blocks of ``scale * source`` whose ``bound``
+    passes it: the loudest few blocks first (they set a high bar), then every block that can still
+    pass."""
+    candidates = np.flatnonzero(bound > best)
+    if not len(candidates):
+        return best
     if len(candidates) > _FIRST:
         loudest = np.argpartition(-bound[candidates], _FIRST)[:_FIRST]
-        best = max(best, _block_peak(source, candidates[loudest], count))
+        best = max(best, _block_peak(source, candidates[loudest], count, scale))
         candidates = candidates[bound[candidates] > best]
     for start in range(0, len(candidates), _BATCH):
-        best = max(best, _block_peak(source, candidates[start : start + _BATCH], count))
+        best = max(best, _block_peak(source, candidates[start : start + _BATCH], count, scale))
     return best
 
 
@@ -146,16 +181,22 @@ def block_bounds(source: Samples, blocks: int) -> Samples:
     return bound
 
 
-def block_envelopes(source: Samples, batch: npt.NDArray[np.intp], single: bool = False) -> Samples:
-    """:func:`envelope` of the ``BLOCK``-sample blocks ``batch`` of ``source`` (which carries
-    ``BEFORE`` samples of context first and enough after the last block): one row per block.
-    ``single``: the points in float32 (see :func:`_points`).
+def block_envelopes(
+    source: npt.NDArray[Any], batch: npt.NDArray[np.intp], single: bool = False, scale: float = 1.0
+) -> Samples:
+    """:func:`envelope` of the ``BLOCK``-sample blocks ``batch`` of ``scale * source`` (which
+    carries ``BEFORE`` samples of context first and enough after the last block): one row per
+    block. ``single``: the points in float32 (see :func:`_points`). Only the blocks' windows are
+    scaled (and made floats, from 16-bit samples): a value is ``source[i] * scale`` as a whole
+    scaled array would hold it.
 
     The blocks' windows are laid end to end and filtered in one pass; points made across two
     windows are dropped.
     """
     width = BLOCK + BEFORE + AFTER
     windows = np.lib.stride_tricks.sliding_window_view(source, width)[::BLOCK][batch]  # a copy
+    if scale != 1.0 or windows.dtype != np.float64:
+        windows = windows * scale
     flat = windows.ravel()
     points = np.zeros(len(flat))
     points[: len(flat) - TAPS + 1] = _points(flat, single)
@@ -164,9 +205,11 @@ def block_envelopes(source: Samples, batch: npt.NDArray[np.intp], single: bool =
     return found
 
 
-def _block_peak(source: Samples, batch: npt.NDArray[np.intp], count: int) -> float:
+def _block_peak(
+    source: npt.NDArray[Any], batch: npt.NDArray[np.intp], count: int, scale: float = 1.0
+) -> float:
     """The largest value of :func:`envelope` in blocks ``batch`` (only its first ``count`` values)."""
-    rows = block_envelopes(source, batch)
+    rows = block_envelopes(source, batch, scale=scale)
     if int(batch.max()) * BLOCK + BLOCK > count:  # the last block: its points past the samples
         rows[batch[:, None] * BLOCK + np.arange(BLOCK) >= count] = 0.0
     return float(rows.max())
