@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from narrator.audio.segments import encode_segment
+from narrator.audio.encoder import encode_segment
 from narrator.audio_settings import EncodeSettings
 from narrator.ffmpeg import ffmpeg_exe
 from narrator.model import ChapterMark, Timeline

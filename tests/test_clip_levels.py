@@ -150,7 +150,8 @@ def test_the_limiter_works_only_near_hot_samples_and_agrees_with_the_whole_clip_
         assert np.allclose(got, want, rtol=0, atol=1e-9)
         assert reference_true_peak(got) <= ceiling * 1.001  # as the plan test allows
         pcm = np.frombuffer(to_pcm(x), dtype="<i2")  # read as integers: the floats' result, bit for bit
-        assert np.array_equal(limit(pcm, gain, ceiling, rate), limit(floats(pcm.tobytes()), gain, ceiling, rate))
+        as_floats = limit(floats(pcm.tobytes()), gain, ceiling, rate)
+        assert np.array_equal(limit(pcm, gain, ceiling, rate), as_floats)
 
 
 def test_encoding_reuses_the_clips_the_plan_limited() -> None:

@@ -127,8 +127,8 @@ def test_subblock_powers_are_the_filtered_signal_squared_and_averaged(rate: int)
     overlap = len(kw.taps) - 1
     block = (kw.fft_size - overlap) // sub * sub
     rng = np.random.default_rng(rate)
-    lengths = (1, 7, sub - 1, sub, overlap, overlap + 1, block - 1, block, block + 1, 2 * block, 3 * block + 5)
-    for n in (*lengths, 9 * block + 3, 17 * block):  # several groups of blocks filtered together
+    edges = (1, 7, sub - 1, sub, overlap, overlap + 1, block - 1, block, block + 1, 2 * block)
+    for n in (*edges, 3 * block + 5, 9 * block + 3, 17 * block):  # several groups of blocks filtered together
         pcm = (rng.standard_normal(n) * 6000).clip(-32768, 32767).astype(np.int16)
         pcm[: min(n, 3)] = -32768  # full scale, negative: the one value with no 16-bit opposite
         x = pcm / 32768.0

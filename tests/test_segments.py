@@ -5,17 +5,20 @@ from __future__ import annotations
 import functools
 import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
 from mutagen.mp3 import MP3
 
+from narrator.audio.encoder import encode_segment, encode_streams
 from narrator.audio.segments import (
     FRAME_SAMPLES,
+    GROUP,
     SegmentSource,
     crc16,
     crc16_combine,
-    encode_segment,
     parse_segment,
     write_segmented,
 )
@@ -82,3 +85,49 @@ def test_cached_segments_are_reused(tmp_path: Path) -> None:
     write_segmented(second, sources, RATE, EncodeSettings(), cache)
     assert cache.info().entries == 3 and len(calls) == 3, "no audio was made or encoded again"
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_streams_encoded_together_are_the_bytes_each_gets_alone() -> None:
+    """One encoder process for several streams (fed in pieces of odd sizes, one of them empty of
+    pieces but a whole bytes object): each stream's MP3 is the one it gets encoded alone."""
+    parts = [tone(0.9, 300), tone(2.1, 500), bytes(2 * 1000), tone(0.3, 900)]
+
+    def pieces(pcm: bytes) -> Iterator[bytes]:
+        for at in range(0, len(pcm), 12345):
+            yield pcm[at : at + 12345]
+
+    streams = [parts[0], pieces(parts[1]), parts[2], pieces(parts[3])]
+    together = encode_streams(streams, RATE, EncodeSettings())
+    assert together == [encode_segment(p, RATE, EncodeSettings()) for p in parts]
+    assert encode_streams([], RATE, EncodeSettings()) == []
+
+
+def test_a_stream_that_fails_to_be_made_fails_the_encoding() -> None:
+    def broken() -> Iterator[bytes]:
+        yield tone(0.2)
+        raise OSError("the spool could not be read")
+
+    with pytest.raises(OSError, match="spool"):
+        encode_streams([tone(0.5), broken(), tone(0.4)], RATE, EncodeSettings())
+
+
+def test_segments_missing_from_the_cache_are_encoded_in_groups_and_joined_in_order(tmp_path: Path) -> None:
+    """Cached and missing segments interleaved, more missing than one group holds: the joined
+    file is the one made with nothing cached, and only the missing ones were made."""
+    cache = BlobCache(tmp_path / "cache")
+    count = GROUP + 5
+    made: list[int] = []
+
+    def source(n: int) -> bytes:
+        made.append(n)
+        return tone(0.2 + 0.01 * n, 200 + 40 * n)
+
+    sources = [SegmentSource(f"tone {n}", functools.partial(source, n)) for n in range(count)]
+    fresh = tmp_path / "fresh.mp3"
+    write_segmented(fresh, sources, RATE, EncodeSettings(), workers=2)
+    write_segmented(tmp_path / "some.mp3", sources[::3], RATE, EncodeSettings(), cache)  # every third cached
+    made.clear()
+    mixed = tmp_path / "mixed.mp3"
+    write_segmented(mixed, sources, RATE, EncodeSettings(), cache, workers=1)
+    assert sorted(made) == [n for n in range(count) if n % 3], "only the missing segments were made"
+    assert mixed.read_bytes() == fresh.read_bytes()

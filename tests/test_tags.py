@@ -13,7 +13,7 @@ import pytest
 from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3, BitrateMode
 
-from narrator.audio.segments import encode_segment
+from narrator.audio.encoder import encode_segment
 from narrator.audio_settings import EncodeSettings
 from narrator.cli import main
 from narrator.errors import InputError

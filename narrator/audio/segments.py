@@ -13,23 +13,22 @@ from __future__ import annotations
 
 import contextlib
 import struct
-import subprocess
-import tempfile
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from narrator.audio.encoder import encode_streams
 from narrator.audio_settings import LAME_TAG_ENCODER, EncodeSettings
 from narrator.blobcache import BlobCache
 from narrator.cores import core
 from narrator.errors import OutputError
 from narrator.ffmpeg import ffmpeg_exe
-from narrator.processes import temp_prefix
 
 SEGMENT_KIND = "mp3"
+#: Segments encoded by one encoder process at most (threads, and their MP3s held in memory).
+GROUP = 16
 FRAME_SAMPLES = 1152  # MPEG-1 layer III, the only layer and version EncodeSettings allows
 _BITRATES_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _SAMPLE_RATES = (44100, 48000, 32000)
@@ -169,44 +168,6 @@ def parse_segment(data: bytes) -> Segment:
     return Segment(audio, tuple(sizes), packed >> 12, packed & 0xFFF, music_crc, info)
 
 
-def encode_segment(pcm: bytes | Iterable[bytes], input_rate: int, settings: EncodeSettings) -> bytes:
-    """Encode mono 16-bit PCM (bytes, or pieces of it fed as they come) into a complete MP3 stream
-    with its Info frame (no ID3 tags)."""
-    pieces = [pcm] if isinstance(pcm, bytes) else pcm
-    with tempfile.TemporaryDirectory(prefix=temp_prefix("seg")) as folder, \
-            tempfile.TemporaryFile() as log:
-        out = Path(folder) / "segment.mp3"
-        command = [
-            ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "s16le", "-ar", str(input_rate), "-ac", "1", "-i", "pipe:0",
-            "-ac", str(settings.channels), "-ar", str(settings.sample_rate),
-            "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", "-abr", "0",
-            "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
-            "-metadata:s:a:0", f"encoder={LAME_TAG_ENCODER}", "-f", "mp3", str(out),
-        ]
-        # No death signal (preexec_fn): the encoder reads its input from narrator, so it ends when
-        # narrator does, at the end of that input; and without a preexec_fn Popen can use vfork,
-        # where a fork of narrator's process (a few hundred MB) cost several ms of CPU per segment.
-        with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log) as proc:
-            stdin = proc.stdin
-            if stdin is None:
-                raise OutputError("the MP3 encoder has no input pipe")
-            try:
-                for piece in pieces:
-                    stdin.write(piece)
-            except BrokenPipeError:
-                pass  # the encoder stopped: its message says why
-            finally:
-                with contextlib.suppress(BrokenPipeError):
-                    stdin.close()
-            code = proc.wait()
-        if code != 0 or not out.exists():
-            log.seek(0)
-            lines = log.read().decode("utf-8", "replace").strip().splitlines()
-            raise OutputError(f"the MP3 encoder failed: {lines[-1] if lines else 'no message'}")
-        return out.read_bytes()
-
-
 @dataclass(frozen=True)
 class Placement:
     """Where a segment lies in the decoded file, in samples at the output rate."""
@@ -289,46 +250,57 @@ def write_segmented(
     cache: BlobCache | None = None,
     workers: int = 2,
 ) -> Layout:
-    """Encode each source as a segment, ``workers`` at a time, and join them into ``path``.
+    """Encode each source as a segment and join them into ``path``.
 
     Segments are looked up in ``cache`` by the source's key first: re-narrating an article
-    re-encodes only the paragraphs whose audio changed.
+    re-encodes only the paragraphs whose audio changed. The others are encoded in ``workers``
+    groups of consecutive segments at a time (at most ``GROUP`` each), a group by one encoder
+    process on one of the machine's cores (:func:`narrator.audio.encoder.encode_streams`).
     """
-    encoder = f"{ffmpeg_exe()}|{LAME_TAG_ENCODER}|{input_rate}|{settings!r}"
-
-    def segment(source: SegmentSource) -> Segment:
-        key = BlobCache.key("mp3-segment", source.key, encoder)
-        data = cache.get(key, SEGMENT_KIND) if cache is not None else None
-        if data is not None:
-            with contextlib.suppress(OutputError, IndexError, ValueError):
-                return parse_segment(data)
-        with core():  # the gained PCM is made and encoded on one of the machine's cores
-            data = encode_segment(source.pcm(), input_rate, settings)
-        found = parse_segment(data)
-        if cache is not None:
-            cache.put(key, SEGMENT_KIND, data)
-        return found
-
     if not sources:
         raise OutputError("there is no audio to encode")
+    encoder = f"{ffmpeg_exe()}|{LAME_TAG_ENCODER}|{input_rate}|{settings!r}"
+    keys = [BlobCache.key("mp3-segment", source.key, encoder) for source in sources]
+    found: list[Segment | None] = [_cached(cache, key) for key in keys]
+    missing = [n for n, segment in enumerate(found) if segment is None]
+    size = max(1, min(GROUP, -(-len(missing) // max(1, workers))))
+    groups = [missing[at : at + size] for at in range(0, len(missing), size)]
+
+    def encode(group: list[int]) -> list[Segment]:
+        with core():  # the gained PCM is made and encoded on one of the machine's cores
+            data = encode_streams([sources[n].pcm() for n in group], input_rate, settings)
+        made = [parse_segment(one) for one in data]
+        if cache is not None:
+            for n, one in zip(group, data, strict=True):
+                cache.put(keys[n], SEGMENT_KIND, one)
+        return made
+
     described: list[Segment] = []
-
-    def keep(result: Segment) -> None:
-        described.append(_write(out, result, described))
-
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="encode") as pool, \
             path.open("wb") as out:
-        pending: deque[Future[Segment]] = deque()
-        for source in sources:
-            pending.append(pool.submit(segment, source))
-            if len(pending) > 2 * workers:
-                keep(pending.popleft().result())
-        while pending:
-            keep(pending.popleft().result())
+        pending = {group[0]: (group, pool.submit(encode, group)) for group in groups}
+        for n in range(len(sources)):
+            if n in pending:  # a group's first segment: wait for the group (its others come later)
+                group, future = pending.pop(n)
+                for index, made in zip(group, future.result(), strict=True):
+                    found[index] = made
+            segment = found[n]
+            assert segment is not None  # cached, or encoded with its group (which starts at or before n)
+            found[n] = None  # written: its audio need not stay in memory
+            described.append(_write(out, segment, described))
         out.seek(0)
         out.write(info_frame(described))
-    found, total = placements(described)
-    return Layout(tuple(found), total, settings.sample_rate)
+    placed, total = placements(described)
+    return Layout(tuple(placed), total, settings.sample_rate)
+
+
+def _cached(cache: BlobCache | None, key: str) -> Segment | None:
+    """The segment stored under ``key``, if it is there and whole."""
+    data = cache.get(key, SEGMENT_KIND) if cache is not None else None
+    if data is not None:
+        with contextlib.suppress(OutputError, IndexError, ValueError):
+            return parse_segment(data)
+    return None
 
 
 def _write(out: BinaryIO, segment: Segment, before: list[Segment]) -> Segment:
