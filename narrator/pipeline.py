@@ -28,7 +28,6 @@ from narrator.engines.registry import DEFAULT_ENGINE, create_engine
 from narrator.errors import EngineUnavailable, InputError, OutputError
 from narrator.files import is_audio_name
 from narrator.model import Article, ChapterMark, Clip, Cue, Timeline, WordTime
-from narrator.mp4out import continuous_layout, encode_mp4
 from narrator.progress import QuietReporter, Reporter
 from narrator.publish.cover import load_cover
 from narrator.publish.episode import (
@@ -257,6 +256,8 @@ def _encode(
         clips = [ClipSpan(s.start, s.end) for p in spans for s in p.sentences]
         known = levels if opts.loudness is not None else None
         if is_mp4(target):
+            from narrator.mp4out import continuous_layout, encode_mp4  # AAC in MP4: its own wiring
+
             timeline = build_timeline(article, spans, rate, continuous_layout(spans, spool.frames, rate))
             mp4_report = encode_mp4(
                 spool, rate, clips, partial, opts.encode, timeline.chapters,

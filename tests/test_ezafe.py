@@ -169,3 +169,13 @@ def test_cache_dir_follows_environment(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.delenv(CACHE_ENV)
     assert default_cache_dir().name == "narrator" or "narrator" in str(default_cache_dir())
     assert os.environ.get(CACHE_ENV) is None
+
+
+def test_number_words_are_the_first_words_of_every_cardinal_under_a_thousand() -> None:
+    """The rules' number words come from 37 numbers: the same first words the 1,000 give."""
+    from narrator.text import ezafe_rules
+    from narrator.text.numbers import cardinal
+
+    firsts = {cardinal(n).split()[0] for n in range(1000)}
+    assert firsts == {cardinal(n).split()[0] for n in ezafe_rules._LEADING_NUMBERS}
+    assert firsts <= ezafe_rules._NUMBER_WORDS

@@ -31,7 +31,6 @@ from narrator.publish.manifest import (
     narration_guid,
     sha256_hex,
 )
-from narrator.publish.mp4tags import write_mp4_tags
 from narrator.publish.page import render_page
 from narrator.publish.sidecars import to_chapters_json, to_srt, to_vtt
 from narrator.strings import clean_text
@@ -166,6 +165,8 @@ def finish_episode(
     if anything fails before that, no file of this narration is left behind.
     """
     if target.suffix.lower() in MP4_SUFFIXES:
+        from narrator.publish.mp4tags import write_mp4_tags  # mutagen's MP4 code, for MP4 alone
+
         write_mp4_tags(partial, tag_info(article, details), audiobook=target.suffix.lower() == ".m4b")
     else:
         write_tags(partial, tag_info(article, details), timeline)

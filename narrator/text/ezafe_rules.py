@@ -101,8 +101,11 @@ _COPULA_FORMS = _forms(tuple(_COPULAS & set(_PAST)), tuple(_COPULAS & set(_PRESE
 _HAVE_FORMS = _forms(tuple(_HAVE & set(_PAST)), tuple(_HAVE & set(_PRESENT)))
 #: A sign read before a number belongs to the number: no ezafe between them (منفی دو درصد).
 _SIGNS = frozenset({"منفی", "مثبت"})
-#: The first word of every cardinal narrator reads (zero to a billion), and «نیم».
-_NUMBER_WORDS = frozenset({cardinal(n).split()[0] for n in range(1000)}
+#: The first words a cardinal can start with (zero to a billion: a number under a thousand, or a
+#: scale word), and «نیم». A number under a thousand starts with the word of its units, teens,
+#: tens or hundreds, so those 37 numbers give every first word the 1,000 would (a test checks).
+_LEADING_NUMBERS = (*range(20), *range(20, 100, 10), *range(100, 1000, 100))
+_NUMBER_WORDS = frozenset({cardinal(n).split()[0] for n in _LEADING_NUMBERS}
                           | {"هزار", "میلیون", "میلیارد", "نیم"})
 _AUXILIARY = re.compile("^(?:خواه|نخواه)(?:م|ی|د|یم|ید|ند)$")
 
