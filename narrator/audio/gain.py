@@ -232,9 +232,12 @@ def limit(x: npt.NDArray[Any], gain: float, ceiling: float, rate: int) -> Sample
     scale = gain / PCM_SCALE if x.dtype == np.int16 else gain
     result: Samples = x * scale
     margin = -(-2 * reach // BLOCK) * BLOCK  # silence before the envelope, in whole blocks
-    env = hot_envelope(x, scale, ceiling, margin, margin + 2 * reach)
+    env, candidates = _envelope(x, scale, ceiling, margin, margin + 2 * reach)
     count = len(x)
-    hot = np.flatnonzero(env[margin : margin + count] > ceiling)
+    # the hot samples, found in the candidate blocks alone (the rest of env is zero)
+    blocks = env[margin : margin + len(x) + (-len(x)) % BLOCK].reshape(-1, BLOCK)
+    row, column = np.nonzero(blocks[candidates] > ceiling)
+    hot = candidates[row] * BLOCK + column  # in order: the candidates are, and each row's columns
     if not len(hot):
         return result
     # groups of hot samples more than 2 * reach apart change disjoint spans first - reach..last + reach
@@ -275,6 +278,13 @@ def hot_envelope(
     float32 (``single``): the limiter only needs to know where to act and by how much, to about
     1e-6. The array is allocated zeroed and only the candidate blocks are written.
     """
+    return _envelope(x, scale, ceiling, before, after)[0]
+
+
+def _envelope(
+    x: npt.NDArray[Any], scale: float, ceiling: float, before: int, after: int
+) -> tuple[Samples, npt.NDArray[np.intp]]:
+    """:func:`hot_envelope`, and the blocks it oversampled (in order)."""
     count = len(x)
     blocks = -(-count // BLOCK)
     source, magnitude = block_magnitudes(x)
@@ -285,7 +295,7 @@ def hot_envelope(
         rows = env[before : before + blocks * BLOCK].reshape(blocks, BLOCK)
         rows[candidates] = block_envelopes(source, candidates, single=True, scale=scale)
         env[before + count : before + blocks * BLOCK] = 0.0  # points after the clip's last sample
-    return env[: before + count + after]
+    return env[: before + count + after], candidates
 
 
 def running_min(x: Samples, width: int) -> Samples:
