@@ -40,7 +40,9 @@ def test_an_espeak_template_starts_on_the_library_alone() -> None:
 
     command = _start_command(Request("fa", None, None, ""))
     assert command[1:3] == ["-S", "-c"] and command[3] == _START
-    listing = _START + "; print(' '.join(sorted(sys.modules)))"  # serve returns: its input is empty
+    # serve returns (its input is empty), and the template leaves at once (no interpreter teardown)
+    assert _START.endswith("os._exit(0)")
+    listing = _START.removesuffix("os._exit(0)") + "print(' '.join(sorted(sys.modules)), flush=True)"
     out = subprocess.run([*command[:3], listing, *command[4:]], input=b"", capture_output=True, check=True,
                          env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     loaded = set(out.stdout.decode().split())
@@ -98,3 +100,23 @@ def test_the_command_leaves_nothing_running_and_says_everything(tmp_path: Path) 
     missing = subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                              capture_output=True, text=True)
     assert missing.returncode == 1 and missing.stderr.endswith("no such file\n")
+
+
+def test_rule_patterns_are_compiled_when_a_rule_first_runs() -> None:
+    """A rule's pattern is compiled on first use (most rules' pre-checks keep them idle): the
+    lazy pattern answers as the compiled one does."""
+    import re
+
+    from narrator.text import quantities
+    from narrator.text.rules import LazyPattern, lazy
+
+    rules = [rule for rule in quantities.RULES if isinstance(rule.pattern, LazyPattern)]
+    assert len(rules) >= 5
+    pattern = lazy(r"(\d+)٪", re.IGNORECASE)
+    assert pattern._compiled is None
+    compiled = re.compile(r"(\d+)٪", re.IGNORECASE)
+    text = "رشد ۵٪ و ۱۲٪ بود"
+    assert pattern.sub(r"\1 درصد", text) == compiled.sub(r"\1 درصد", text)
+    assert pattern.search(text) is not None and pattern.search("هیچ") is None
+    assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in compiled.finditer(text)]
+    assert pattern.compiled is pattern.compiled and pattern.pattern == compiled.pattern

@@ -52,7 +52,8 @@ _START = (
     "import sys, os; sys.path[:0] = sys.argv[1].split(os.pathsep); "
     "from narrator.engines.espeak_serve import Request, serve; "
     "serve(Request.from_bytes(sys.argv[4].encode()), sys.argv[2], sys.argv[3], "
-    "sys.stdin.buffer, sys.stdout.buffer)"
+    "sys.stdin.buffer, sys.stdout.buffer); "
+    "os._exit(0)"  # every answer is flushed: narrator waits for no interpreter teardown at its exit
 )
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from narrator.text.lexicon import builtin_table
 from narrator.text.normalize import LETTERS, ZWNJ
-from narrator.text.rules import Rule, spaced
+from narrator.text.rules import Rule, lazy, spaced
 
 _BEFORE = f"(?<![{LETTERS}{ZWNJ}])"
 _AFTER = f"(?![{LETTERS}{ZWNJ}])"
@@ -74,7 +74,7 @@ def abbreviation_rule() -> Rule:
 ERA = Rule(
     "era",
     "abbreviation",
-    re.compile(f"(?<=\\d\\d\\d\\d) ?([شقم])\\.?{_AFTER}"),
+    lazy(f"(?<=\\d\\d\\d\\d) ?([شقم])\\.?{_AFTER}"),
     lambda m: spaced(ERAS[m.group(1)]),
     needs=re.compile(r"\d"),
 )
@@ -82,7 +82,7 @@ ERA = Rule(
 SHORT_YEAR_ERA = Rule(
     "era-short-year",
     "abbreviation",
-    re.compile(f"(?<=سال )(\\d{{1,3}}) ?([شقم])\\.?{_AFTER}"),
+    lazy(f"(?<=سال )(\\d{{1,3}}) ?([شقم])\\.?{_AFTER}"),
     lambda m: f"{m.group(1)} {ERAS[m.group(2)]} ",
     needs=re.compile(r"سال \d"),
 )

@@ -15,7 +15,7 @@ import re
 
 from narrator.text.normalize import LETTERS, ZWNJ
 from narrator.text.numbers import AND, cardinal, ordinal
-from narrator.text.rules import Rule, spaced
+from narrator.text.rules import Rule, lazy, spaced
 
 JALALI = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
           "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")  # fmt: skip
@@ -140,14 +140,14 @@ RULES = (
     Rule(
         "year-two-digit",
         "date",
-        re.compile(f"(?<=سال )[0۰](\\d)(?![\\d٫.,٬/:]){_AFTER}|(?<=سال{ZWNJ}های )[0۰](\\d)(?![\\d٫.,٬/:])"),
+        lazy(f"(?<=سال )[0۰](\\d)(?![\\d٫.,٬/:]){_AFTER}|(?<=سال{ZWNJ}های )[0۰](\\d)(?![\\d٫.,٬/:])"),
         _two_digit_year_any,
         needs=re.compile("سال"),
     ),
     Rule(
         "date-numeric",
         "date",
-        re.compile(
+        lazy(
             _NO_NUMBER_BEFORE
             + r"(?:(?P<y>\d{4})(?P<s1>[/.٫-])(?P<a>\d{1,2})(?P=s1)(?P<b>\d{1,2})"
             + r"|(?P<c>\d{1,2})(?P<s2>[/.٫-])(?P<d>\d{1,2})(?P=s2)(?P<y2>\d{4}))"
@@ -160,7 +160,7 @@ RULES = (
     Rule(
         "date-latin",
         "date",
-        re.compile(
+        lazy(
             rf"\b(?:(?P<m1>{_LATIN_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
             rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{_LATIN_MONTH}),?\s+(?P<y2>\d{{4}})"
             rf"|(?P<m3>{_LATIN_MONTH})\s+(?P<y3>\d{{4}}))\b",
@@ -172,7 +172,7 @@ RULES = (
     Rule(
         "date-day-range",
         "date",
-        re.compile(
+        lazy(
             _NO_NUMBER_BEFORE
             + rf"(\d{{1,2}})(?= ?(?:تا|الی|و|-|–) ?\d{{1,2}}(?:{ZWNJ}?ام|م)? ?(?:{_MONTH}){_AFTER})"
         ),
@@ -182,14 +182,14 @@ RULES = (
     Rule(
         "date-day",
         "date",
-        re.compile(_NO_NUMBER_BEFORE + rf"(\d{{1,2}})(?:{ZWNJ}?ام|م)? ?(?=(?:{_MONTH}){_AFTER})"),
+        lazy(_NO_NUMBER_BEFORE + rf"(\d{{1,2}})(?:{ZWNJ}?ام|م)? ?(?=(?:{_MONTH}){_AFTER})"),
         _day_before_month,
         needs=_DIGIT,
     ),
     Rule(
         "time",
         "time",
-        re.compile(r"(?<![\d٫.,٬/:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:٫]|[./]\d)"),
+        lazy(r"(?<![\d٫.,٬/:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:٫]|[./]\d)"),
         _time,
         needs=re.compile(r"\d:\d"),
     ),

@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -49,8 +50,10 @@ def shipped_model_path() -> Path:
     return Path(str(root)) / "pos" / "postagger.model"
 
 
+@lru_cache(maxsize=1 << 15)
 def feature_hash(feature: bytes) -> int:
-    """The 64-bit key a feature string is stored under."""
+    """The 64-bit key a feature string is stored under (remembered for the features met most: a
+    word's affixes, the common words, the bias and the yes/no tests repeat across sentences)."""
     return int.from_bytes(hashlib.blake2b(feature, digest_size=8).digest(), "little")
 
 

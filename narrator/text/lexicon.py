@@ -22,7 +22,7 @@ from pathlib import Path
 
 from narrator.errors import InputError
 from narrator.text.normalize import LETTERS, ZWNJ, normalize
-from narrator.text.rules import Rule, spaced
+from narrator.text.rules import Rule, lazy, spaced
 
 REGEX_PREFIX = "re:"
 _BEFORE = f"(?<![{LETTERS}{ZWNJ}\\w])"
@@ -49,7 +49,7 @@ class Lexicon:
                 Rule(
                     name,
                     "lexicon",
-                    re.compile(f"{_BEFORE}(?:{alternation}){_AFTER}"),
+                    lazy(f"{_BEFORE}(?:{alternation}){_AFTER}"),
                     lambda m: spaced(words[m.group(0)]),
                 )
             )

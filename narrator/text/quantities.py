@@ -16,7 +16,7 @@ import re
 from narrator.text import ranges
 from narrator.text.normalize import LETTERS, ZWNJ
 from narrator.text.numbers import MAX_CARDINAL, cardinal, decimal, digit_groups, ordinal, ordinal_adjective
-from narrator.text.rules import Rule, spaced
+from narrator.text.rules import Rule, lazy, spaced
 
 _DIGIT = re.compile(r"\d")
 _AFTER_WORD = f"(?![{LETTERS}{ZWNJ}])"
@@ -119,7 +119,7 @@ RULES = (
     Rule(
         "identifier",
         "identifier",
-        re.compile(
+        lazy(
             rf"(?P<lead>(?:{_ID_CONTEXT})[{LETTERS}{ZWNJ}]*(?: (?:{_ID_CONTEXT}|ملی|پستی|ثابت))?:? )"
             r"(?P<id>\+?\d[\d -]{4,}\d)(?![\d٫])"
             r"|(?P<lead2>)(?<![\d٫.,٬/])(?P<id2>[0۰٠]\d{2,3}-\d{4,8}(?:-\d{2,8})?|[0۰٠]\d{3,})(?![\d٫]|[./]\d)"
@@ -134,7 +134,7 @@ RULES = (
     Rule(
         "currency",
         "currency",
-        re.compile(rf"({_CURRENCY_CLASS}) ?({NUMBER}{_SCALE})|({NUMBER}{_SCALE}) ?({_CURRENCY_CLASS})"),
+        lazy(rf"({_CURRENCY_CLASS}) ?({NUMBER}{_SCALE})|({NUMBER}{_SCALE}) ?({_CURRENCY_CLASS})"),
         lambda m: (
             f" {m.group(2)} {CURRENCY[m.group(1)]} "
             if m.group(1)
@@ -145,14 +145,14 @@ RULES = (
     Rule(
         "percent",
         "percent",
-        re.compile(rf"[%٪] ?(?P<n1>{NUMBER})|{_SIGN}(?P<n2>{NUMBER}) ?[%٪]|[%٪]"),
+        lazy(rf"[%٪] ?(?P<n1>{NUMBER})|{_SIGN}(?P<n2>{NUMBER}) ?[%٪]|[%٪]"),
         lambda m: f" {_sign_word(m.group('sign'))}{m.group('n1') or m.group('n2') or ''} درصد ",
         needs=re.compile("[%٪]"),
     ),
     Rule(
         "unit",
         "unit",
-        re.compile(
+        lazy(
             rf"{_SIGN}(?P<n>{NUMBER}) ?(?P<u>{_UNIT_ALTERNATION})(?:/(?P<per>{_UNIT_ALTERNATION}))?"
             r"(?![A-Za-z\d²³])|(?P<bare>°C|° C|℃|°F)"
         ),
@@ -162,7 +162,7 @@ RULES = (
     Rule(
         "hemat",
         "currency",
-        re.compile(f"(?<=\\d) ?همت{_AFTER_WORD}"),
+        lazy(f"(?<=\\d) ?همت{_AFTER_WORD}"),
         lambda m: " هزار میلیارد تومان ",
         needs=re.compile("همت"),
     ),
@@ -173,47 +173,47 @@ NUMBER_RULES = (
     Rule(
         "ratio",
         "range",
-        re.compile(rf"{_BEFORE}(\d+):(\d+)(?![\d])"),
+        lazy(rf"{_BEFORE}(\d+):(\d+)(?![\d])"),
         lambda m: f" {m.group(1)} به {m.group(2)} ",
         needs=re.compile(r"\d:\d"),
     ),
     Rule(
         "sign",
         "negative",
-        re.compile(r"(?:(?<=[\s(«\[:،])|^)([-−–+])(?=\d)"),
+        lazy(r"(?:(?<=[\s(«\[:،])|^)([-−–+])(?=\d)"),
         lambda m: " مثبت " if m.group(1) == "+" else " منفی ",
         needs=re.compile(r"[-−–+]\d"),
     ),
     Rule(
         "ordinal",
         "ordinal",
-        re.compile(rf"{_BEFORE}(\d+) ?({ZWNJ}?(?:امین|مین|ام)|م){_AFTER_WORD}"),
+        lazy(rf"{_BEFORE}(\d+) ?({ZWNJ}?(?:امین|مین|ام)|م){_AFTER_WORD}"),
         _ordinal,
         needs=_DIGIT,
     ),
     Rule(
         "fraction-final",
         "fraction",
-        re.compile(rf"{_BEFORE}(\d)/(\d{{1,2}})(?= ?نهایی)"),
+        lazy(rf"{_BEFORE}(\d)/(\d{{1,2}})(?= ?نهایی)"),
         lambda m: spaced(read_fraction(int(m.group(1)), int(m.group(2)))),
         needs=re.compile("نهایی"),
     ),
     Rule(
         "fraction-slash",
         "fraction",
-        re.compile(rf"{_BEFORE}(\d{{1,3}})\u2044(\d{{1,3}})(?!\d)"),
+        lazy(rf"{_BEFORE}(\d{{1,3}})\u2044(\d{{1,3}})(?!\d)"),
         lambda m: spaced(read_fraction(int(m.group(1)), int(m.group(2)))) if int(m.group(2)) > 1 else None,
         needs=re.compile("\u2044"),
     ),
     Rule(
         "fraction",
         "fraction",
-        re.compile(rf"(\d+)? ?([{''.join(FRACTIONS)}])"),
+        lazy(rf"(\d+)? ?([{''.join(FRACTIONS)}])"),
         _fraction,
         needs=re.compile(f"[{''.join(FRACTIONS)}]"),
     ),
-    Rule("number", "number", re.compile(rf"{_BEFORE}{NUMBER}"), _number, needs=_DIGIT),
-    Rule("digits", "number", re.compile(r"\d+"), _number, needs=_DIGIT),
+    Rule("number", "number", lazy(rf"{_BEFORE}{NUMBER}"), _number, needs=_DIGIT),
+    Rule("digits", "number", lazy(r"\d+"), _number, needs=_DIGIT),
 )
 
 __all__ = ["NUMBER_RULES", "RULES", "read_number"]

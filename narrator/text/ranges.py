@@ -21,7 +21,7 @@ from functools import lru_cache
 from narrator.text.lexicon import builtin_table
 from narrator.text.normalize import LETTERS, ZWNJ
 from narrator.text.numbers import ascii_digits
-from narrator.text.rules import Rule
+from narrator.text.rules import Rule, lazy
 
 NUMBER = r"(?:\d{1,3}(?:[,٬]\d{3})+|\d+)(?:[٫./]\d+)?"
 _BEFORE = r"(?<![\d٫.,٬/])"
@@ -169,21 +169,21 @@ RULES = (
     Rule(
         "number-chain",
         "range",
-        re.compile(rf"{_BEFORE}\d{{1,2}}(?: ?[-–] ?\d{{1,2}}){{2,}}(?![\d٫./-])"),
+        lazy(rf"{_BEFORE}\d{{1,2}}(?: ?[-–] ?\d{{1,2}}){{2,}}(?![\d٫./-])"),
         _chain,
         needs=re.compile(r"\d ?[-–] ?\d{1,2} ?[-–] ?\d"),
     ),
     Rule(
         "score-or-range",
         "range",
-        re.compile(rf"{_BEFORE}({NUMBER}) ?[-–—] ?({NUMBER})(?![\d])"),
+        lazy(rf"{_BEFORE}({NUMBER}) ?[-–—] ?({NUMBER})(?![\d])"),
         _score_or_range,
         needs=re.compile(r"\d ?[-–—] ?\d"),
     ),
     Rule(
         "plus",
         "range",
-        re.compile(rf"{_BEFORE}({NUMBER}) ?\+ ?({NUMBER})(?![\d])"),
+        lazy(rf"{_BEFORE}({NUMBER}) ?\+ ?({NUMBER})(?![\d])"),
         _plus,
         needs=re.compile(r"\d ?\+ ?\d"),
     ),
