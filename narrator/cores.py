@@ -1,9 +1,10 @@
 """The machine's cores, shared by all the CPU work one narrator process runs at once.
 
-Sentences synthesized (espeak-ng children), paragraphs encoded (ffmpeg children), and clips
-measured and limited (numpy) each hold one of ``cpu_count()`` slots while they run, whichever article they
-belong to: however many articles ``-j`` narrates at once, the process never asks for more cores
-than the machine has. A slot holder never waits for another slot, so slots cannot deadlock.
+Sentences synthesized (espeak-ng children), groups of paragraphs encoded (one ffmpeg child each),
+and clips measured and limited (numpy) each hold one of ``cpu_count()`` slots while they run,
+whichever article they belong to: however many articles ``-j`` narrates at once, the process
+never asks for more cores than the machine has (an encoder's threads spread over the cores). A
+slot holder never waits for another slot, so slots cannot deadlock.
 """
 
 from __future__ import annotations
