@@ -3,8 +3,8 @@
 Sentences synthesized (espeak-ng children), groups of paragraphs encoded (one ffmpeg child each),
 and clips measured and limited (numpy) each hold one of ``cpu_count()`` slots while they run,
 whichever article they belong to: however many articles ``-j`` narrates at once, the process
-never asks for more cores than the machine has (an encoder's threads spread over the cores). A
-slot holder never waits for another slot, so slots cannot deadlock.
+runs at most one such task per core (an encoder process's threads may still spread over the
+cores). A slot holder never waits for another slot, so slots cannot deadlock.
 """
 
 from __future__ import annotations
