@@ -40,7 +40,7 @@ from narrator.pipeline import (
 from narrator.processes import end_on_sigterm, remove_orphaned_temp, reuse_freed_memory
 from narrator.progress import NoteFirst, make_reporter, unprefixed
 from narrator.publish.cover import load_cover
-from narrator.publish.episode import PublishSettings
+from narrator.publish.settings import PublishSettings
 from narrator.sources import Reader, max_bytes
 from narrator.strings import clean_options
 from narrator.text import decode_article, explain, format_explanation, load_lexicon, prepare

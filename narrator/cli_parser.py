@@ -13,7 +13,7 @@ from narrator.blobcache import DEFAULT_LIMIT_BYTES
 from narrator.engines.registry import DEFAULT_ENGINE
 from narrator.engines.voices import PERSIAN_VOICES
 from narrator.files import AUDIO_SUFFIXES, is_audio_name
-from narrator.publish.episode import DEFAULT_ALBUM, DEFAULT_AUTHOR
+from narrator.publish.settings import DEFAULT_ALBUM, DEFAULT_AUTHOR
 from narrator.sources import DEFAULT_MAX_INPUT_MB
 from narrator.text.ezafe import EZAFE_MODES
 

@@ -14,8 +14,6 @@ from pathlib import Path
 
 from narrator.errors import InputError
 from narrator.files import NarrationFiles
-from narrator.publish.id3 import written_by_narrator
-from narrator.publish.manifest import narration_source
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -31,7 +29,11 @@ def check_outputs(source: Path | str, target: Path, inputs: Iterable[Path], labe
     this same input would have recorded as its source."""
     files = NarrationFiles.beside(target)
     every_input = list(inputs)
-    owner = narration_source(files.manifest) if files.manifest.is_file() else None
+    owner = None
+    if files.manifest.is_file():  # an earlier narration: whose? (the manifest reader, loaded now)
+        from narrator.publish.manifest import narration_source
+
+        owner = narration_source(files.manifest)
     ours = owner is not None and owner in set(labels)
     for path in files.all():
         if not os.path.lexists(path):
@@ -73,5 +75,7 @@ def check_replaceable_audio(target: Path) -> None:
         return
     if target.is_dir():
         raise InputError(f"{target}: is a folder, where narrator must write a file")
+    from narrator.publish.id3 import written_by_narrator  # mutagen, for a file that is there
+
     if not written_by_narrator(target):
         raise InputError(f"{target}: exists and was not written by narrator; move it or choose another -o")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from narrator.atomic import temporary_beside
 from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
@@ -30,19 +32,16 @@ from narrator.files import is_audio_name
 from narrator.model import Article, ChapterMark, Clip, Cue, Timeline, WordTime
 from narrator.progress import QuietReporter, Reporter
 from narrator.publish.cover import load_cover
-from narrator.publish.episode import (
-    EpisodeDetails,
-    PublishSettings,
-    finish_episode,
-    source_of_article,
-)
-from narrator.publish.manifest import Manifest, SourceInfo
+from narrator.publish.settings import PublishSettings, SourceInfo
 from narrator.sources import Source, max_bytes, read_source, source_stem
 from narrator.strings import clean_text, repair_surrogates
 from narrator.synth import SentenceDone, speak_article
 from narrator.text import load_lexicon, prepare, split_for_engine
 from narrator.text.ezafe import EzafeUnavailable, load_tagger, mark_article, wants_ezafe
 from narrator.text.prepare import opening_words
+
+if TYPE_CHECKING:
+    from narrator.publish.manifest import Manifest
 
 CHAPTER_TITLE_WORDS = 6
 
@@ -203,10 +202,14 @@ def render(
     """
     cover = load_cover(opts.publish.cover) if opts.publish.cover is not None else None
     partial = temporary_beside(target, suffix=target.suffix + ".part")
+    publishing = _preload_publishing()
     try:
         timeline, loudness = _encode(article, engine, target, partial, opts, on_sentence)
         if opts.verify and loudness is not None and opts.loudness is not None:
             loudness = verified(partial, opts.encode.sample_rate, loudness, opts.loudness)
+        publishing.join()  # its modules are loaded (or failed to: the import below says why)
+        from narrator.publish.episode import EpisodeDetails, finish_episode, source_of_article
+
         details = EpisodeDetails(
             engine=engine.name,
             voice=engine.voice_label,
@@ -226,6 +229,20 @@ def render(
         path=target, article=article, timeline=timeline, engine=engine.name,
         manifest=manifest, loudness=loudness,
     )
+
+
+def _preload_publishing() -> threading.Thread:
+    """Start loading the tag, manifest and page modules (about 30 ms of imports) on a thread of
+    their own: synthesis and encoding leave this thread waiting, and the interpreter idle, for
+    longer than that, so the files are written without waiting for the imports."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # an import error is raised again where it is used
+            import narrator.publish.episode  # noqa: F401
+
+    thread = threading.Thread(target=load, name="preload-publish", daemon=True)
+    thread.start()
+    return thread
 
 
 def _encode(

@@ -32,23 +32,14 @@ from narrator.publish.manifest import (
     sha256_hex,
 )
 from narrator.publish.page import render_page
+from narrator.publish.settings import DEFAULT_ALBUM as DEFAULT_ALBUM  # re-exported
+from narrator.publish.settings import DEFAULT_AUTHOR as DEFAULT_AUTHOR
+from narrator.publish.settings import PublishSettings as PublishSettings
 from narrator.publish.sidecars import to_chapters_json, to_srt, to_vtt
 from narrator.strings import clean_text
 
-DEFAULT_ALBUM = "narrator"
-DEFAULT_AUTHOR = "narrator"  # a feed's author when none is given
 LANGUAGE = "fa"  # BCP 47, for transcripts, the feed and the manifest
 ID3_LANGUAGE = "fas"  # ISO 639-2, for ID3
-
-
-@dataclass(frozen=True)
-class PublishSettings:
-    """What a user may say about the published narration."""
-
-    album: str = DEFAULT_ALBUM
-    source: str | None = None  # source text or URL for the comment; default: the input file's name
-    cover: Path | None = None
-    created: datetime | None = None  # publication time; None: when the narration finishes
 
 
 @dataclass(frozen=True)

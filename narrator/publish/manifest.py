@@ -18,25 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from narrator.errors import InputError
+from narrator.publish.settings import SourceInfo as SourceInfo  # re-exported: the manifest's field
 
 FORMAT = "narrator.manifest"
 FORMAT_VERSION = 1
 #: GUIDs of narrations are UUIDv5 names in this namespace (derived from content, never from time).
 GUID_NAMESPACE = uuid.UUID("6f1e3c52-6a0b-5d2e-9f1e-6e6172726174")
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """The narrated input: a label (file name, URL or ``--source`` text), the SHA-256 of what was
-    narrated (a text file's bytes; a web page's extracted article text), and, for a web page, its
-    address and what it says about the article (absent in manifests of text files)."""
-
-    name: str
-    sha256: str
-    url: str | None = None
-    published: str | None = None  # the article's date as the page gives it (``2024-05-01``)
-    author: str | None = None
-    site: str | None = None
 
 
 @dataclass(frozen=True)
