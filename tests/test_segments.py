@@ -96,7 +96,7 @@ def test_streams_encoded_together_are_the_bytes_each_gets_alone() -> None:
         for at in range(0, len(pcm), 12345):
             yield pcm[at : at + 12345]
 
-    streams = [parts[0], pieces(parts[1]), parts[2], pieces(parts[3])]
+    streams: list[bytes | Iterator[bytes]] = [parts[0], pieces(parts[1]), parts[2], pieces(parts[3])]
     together = encode_streams(streams, RATE, EncodeSettings())
     assert together == [encode_segment(p, RATE, EncodeSettings()) for p in parts]
     assert encode_streams([], RATE, EncodeSettings()) == []
