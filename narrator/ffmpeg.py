@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
+import threading
 from functools import lru_cache
 
 from narrator.errors import EngineError
 from narrator.model import Clip
 
+_finding = threading.Lock()
+
+
+def ffmpeg_exe() -> str:
+    """Path of the bundled ffmpeg executable (found once per process, one thread at a time)."""
+    with _finding:
+        return _found()
+
 
 @lru_cache(maxsize=1)
-def ffmpeg_exe() -> str:
-    """Path of the bundled ffmpeg executable."""
+def _found() -> str:
     import imageio_ffmpeg
 
     path: str = imageio_ffmpeg.get_ffmpeg_exe()
     return path
+
+
+def find_ffmpeg_soon() -> None:
+    """Start finding the ffmpeg executable on a thread of its own. imageio-ffmpeg checks the binary
+    by running ``ffmpeg -version`` (about 25 ms here); started as a narration begins, that runs
+    while the text is prepared instead of when the first paragraph is encoded. A failure is
+    raised again when :func:`ffmpeg_exe` is called."""
+
+    def find() -> None:
+        with contextlib.suppress(Exception):
+            ffmpeg_exe()
+
+    threading.Thread(target=find, name="find-ffmpeg", daemon=True).start()
 
 
 def decode_command(source: str, rate: int, batch_frames: int = 1 << 16) -> list[str]:

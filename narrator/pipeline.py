@@ -28,6 +28,7 @@ from narrator.engines.base import Engine, EngineOptions
 from narrator.engines.cache import CachedEngine, ClipCache
 from narrator.engines.registry import DEFAULT_ENGINE, create_engine
 from narrator.errors import EngineUnavailable, InputError, OutputError
+from narrator.ffmpeg import find_ffmpeg_soon
 from narrator.files import is_audio_name
 from narrator.model import Article, ChapterMark, Clip, Cue, Timeline, WordTime
 from narrator.progress import QuietReporter, Reporter
@@ -170,6 +171,7 @@ def narrate(
     warm_up = getattr(engine, "warm_up", None)  # an engine with helpers to start may start them now
     if callable(warm_up):
         warm_up()
+    find_ffmpeg_soon()  # its check runs while the text is prepared
     article = prepare_source(src, opts.title, opts.lexicon)
     cache = opts.cache.open() if opts.cache is not None else None
     article = with_ezafe(article, opts.ezafe, engine.reads_through_espeak, cache)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 HEAVY = {"httpx", "rich", "gtts", "trafilatura", "scipy", "edge_tts"}
@@ -120,3 +122,32 @@ def test_rule_patterns_are_compiled_when_a_rule_first_runs() -> None:
     assert pattern.search(text) is not None and pattern.search("هیچ") is None
     assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in compiled.finditer(text)]
     assert pattern.compiled is pattern.compiled and pattern.pattern == compiled.pattern
+
+
+def test_ffmpeg_is_found_once_on_a_thread_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A narration starts finding ffmpeg (imageio-ffmpeg runs ``ffmpeg -version``) while it prepares
+    the text; a caller asking meanwhile waits for that answer instead of checking again."""
+    import threading
+    import time
+
+    import imageio_ffmpeg
+
+    from narrator import ffmpeg
+
+    real: str = imageio_ffmpeg.get_ffmpeg_exe()
+    calls: list[str] = []
+
+    def slow() -> str:
+        calls.append(threading.current_thread().name)
+        time.sleep(0.2)
+        return real
+
+    monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", slow)
+    ffmpeg._found.cache_clear()
+    try:
+        ffmpeg.find_ffmpeg_soon()
+        time.sleep(0.05)  # the finder is inside imageio-ffmpeg's check
+        assert ffmpeg.ffmpeg_exe() == real
+        assert calls == ["find-ffmpeg"], "found once, by the thread started first"
+    finally:
+        ffmpeg._found.cache_clear()

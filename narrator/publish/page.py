@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 
 from narrator.atomic import write_text_atomic
@@ -37,7 +36,7 @@ PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 @cache
 def asset(name: str) -> str:
     """The text of the packaged page asset ``name`` (``page.html``, ``page.css``, ``page.js``…)."""
-    return (files("narrator.publish") / "assets" / name).read_text(encoding="utf-8")
+    return (Path(__file__).parent / "assets" / name).read_text(encoding="utf-8")
 
 
 def fill(template: str, values: Mapping[str, str]) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from narrator.errors import InputError
@@ -122,5 +121,5 @@ def load_lexicon(path: Path) -> Lexicon:
 
 def builtin_table(filename: str) -> dict[str, str]:
     """A built-in ``written<TAB>spoken`` table from ``narrator/text/data`` (keys as written)."""
-    text = resources.files("narrator.text").joinpath("data", filename).read_text("utf-8")
+    text = (Path(__file__).parent / "data" / filename).read_text("utf-8")  # the package's own data
     return parse_lexicon(text, filename, normalize_keys=False).words

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class NameLists:
 
 
 def _lines(name: str) -> list[str]:
-    text = files("narrator.text").joinpath(f"data/{name}").read_text("utf-8")
+    text = (Path(__file__).parent / "data" / name).read_text("utf-8")  # the package's own data
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

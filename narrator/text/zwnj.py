@@ -25,7 +25,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
 from narrator.atomic import write_atomic
@@ -63,7 +62,7 @@ def join(stem: str, suffix: str) -> str:
 def overrides() -> dict[str, str]:
     """The allow/deny list: a word as scraped -> its repaired form (itself: never split)."""
     table: dict[str, str] = {}
-    text = files("narrator.text").joinpath("data/zwnj.tsv").read_text("utf-8")
+    text = (Path(__file__).parent / "data" / "zwnj.tsv").read_text("utf-8")
     for line in text.splitlines():
         if line.strip() and not line.startswith("#"):
             word, _, repaired = line.partition("\t")
