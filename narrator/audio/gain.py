@@ -32,7 +32,7 @@ from narrator.audio.meter import (
     narration_powers,
     to_db,
 )
-from narrator.audio.truepeak import BLOCK, PCM_SCALE, WORST_GAIN, block_envelopes, block_magnitudes
+from narrator.audio.truepeak import BLOCK, PCM_SCALE, block_envelopes, block_magnitudes, magnitude_bounds
 from narrator.audio_settings import LoudnessReport, LoudnessTarget
 from narrator.blobcache import BlobCache
 from narrator.cores import core
@@ -235,7 +235,7 @@ def limit(x: npt.NDArray[Any], gain: float, ceiling: float, rate: int) -> Sample
     env, candidates = _envelope(x, scale, ceiling, margin, margin + 2 * reach)
     count = len(x)
     # the hot samples, found in the candidate blocks alone (the rest of env is zero)
-    blocks = env[margin : margin + len(x) + (-len(x)) % BLOCK].reshape(-1, BLOCK)
+    blocks = env[margin : margin + count + (-count) % BLOCK].reshape(-1, BLOCK)
     row, column = np.nonzero(blocks[candidates] > ceiling)
     hot = candidates[row] * BLOCK + column  # in order: the candidates are, and each row's columns
     if not len(hot):
@@ -288,8 +288,7 @@ def _envelope(
     count = len(x)
     blocks = -(-count // BLOCK)
     source, magnitude = block_magnitudes(x)
-    bound = np.maximum(magnitude[:-1], magnitude[1:]) * scale * WORST_GAIN
-    candidates = np.flatnonzero(bound > ceiling)
+    candidates = np.flatnonzero(magnitude_bounds(magnitude, scale) > ceiling)
     env = np.zeros(before + blocks * BLOCK + after)
     if len(candidates):
         rows = env[before : before + blocks * BLOCK].reshape(blocks, BLOCK)

@@ -129,8 +129,7 @@ def pcm_true_peak(pcm: npt.NDArray[np.int16]) -> float:
         return 0.0
     source, magnitude = block_magnitudes(pcm)
     scale = 1 / PCM_SCALE
-    bound: Samples = np.maximum(magnitude[:-1], magnitude[1:]) * scale * WORST_GAIN
-    return _search(source, bound, int(magnitude.max()) * scale, len(pcm), scale)
+    return _search(source, magnitude_bounds(magnitude, scale), int(magnitude.max()) * scale, len(pcm), scale)
 
 
 def block_magnitudes(x: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
@@ -147,6 +146,14 @@ def block_magnitudes(x: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray
     wide = np.int32 if x.dtype == np.int16 else x.dtype  # -(-32768) overflows 16 bits
     magnitude = np.maximum(rows.max(axis=1).astype(wide), -rows.min(axis=1).astype(wide))
     return source, magnitude
+
+
+def magnitude_bounds(magnitude: npt.NDArray[Any], scale: float) -> Samples:
+    """:func:`block_bounds` of ``scale`` times the samples whose :func:`block_magnitudes` are
+    ``magnitude``: a block's points come from it and the next, so the larger of the two, times
+    ``WORST_GAIN`` (scaled first, as a scaled array's magnitudes would be)."""
+    bound: Samples = np.maximum(magnitude[:-1], magnitude[1:]) * scale * WORST_GAIN
+    return bound
 
 
 def _search(source: npt.NDArray[Any], bound: Samples, best: float, count: int, scale: float = 1.0) -> float:
