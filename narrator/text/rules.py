@@ -16,9 +16,9 @@ Replace = Callable[[re.Match[str]], str | None]
 class LazyPattern:
     """A regular expression compiled when it is first used.
 
-    Most rules never run on a given article (their pre-check, ``Rule.needs``, finds nothing):
-    compiling every rule's pattern at import cost about a fifth of narrator's start-up work. Two
-    threads using it first may both compile it; either result is the same pattern.
+    Most rules never run on a given article (their pre-check, ``Rule.needs``, finds nothing), and
+    the dates' and quantities' patterns are the largest narrator has: compiling those 24 at import
+    took about 16 ms. Two threads using one first may both compile it; either result is the same.
     """
 
     __slots__ = ("_compiled", "_flags", "pattern")
