@@ -124,7 +124,7 @@ def test_rule_patterns_are_compiled_when_a_rule_first_runs() -> None:
     assert pattern.compiled is pattern.compiled and pattern.pattern == compiled.pattern
 
 
-def test_ffmpeg_is_found_once_on_a_thread_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ffmpeg_is_found_once_on_a_thread_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A narration starts finding ffmpeg (imageio-ffmpeg runs ``ffmpeg -version``) while it prepares
     the text; a caller asking meanwhile waits for that answer instead of checking again."""
     import threading
@@ -142,12 +142,67 @@ def test_ffmpeg_is_found_once_on_a_thread_of_its_own(monkeypatch: pytest.MonkeyP
         time.sleep(0.2)
         return real
 
+    monkeypatch.setenv("NARRATOR_CACHE_DIR", str(tmp_path))  # nothing remembered there yet
     monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", slow)
-    ffmpeg._found.cache_clear()
+    ffmpeg.forget_ffmpeg()
     try:
         ffmpeg.find_ffmpeg_soon()
         time.sleep(0.05)  # the finder is inside imageio-ffmpeg's check
         assert ffmpeg.ffmpeg_exe() == real
         assert calls == ["find-ffmpeg"], "found once, by the thread started first"
     finally:
-        ffmpeg._found.cache_clear()
+        ffmpeg.forget_ffmpeg()
+
+
+def test_ffmpeg_found_once_is_remembered_while_it_is_the_same_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The binary imageio-ffmpeg found is remembered in the cache folder: a later process reads it
+    without asking (no ``ffmpeg -version``, no thread). A changed binary, a changed
+    ``IMAGEIO_FFMPEG_EXE`` or a damaged memo makes it ask again."""
+    import shutil
+    import threading
+
+    import imageio_ffmpeg
+
+    from narrator import ffmpeg
+
+    real: str = imageio_ffmpeg.get_ffmpeg_exe()
+    copy = tmp_path / "bin" / "ffmpeg"
+    copy.parent.mkdir()
+    shutil.copy2(real, copy)
+    asked: list[str] = []
+
+    def counted() -> str:
+        asked.append("asked")
+        return str(copy)
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NARRATOR_CACHE_DIR", str(cache))
+    monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", counted)
+
+    def fresh_process() -> str:  # what a new process would find
+        ffmpeg.forget_ffmpeg()
+        return ffmpeg.ffmpeg_exe()
+
+    try:
+        assert fresh_process() == str(copy) and len(asked) == 1
+        assert (cache / ffmpeg.MEMO_NAME).is_file()
+        assert fresh_process() == str(copy) and len(asked) == 1, "remembered"
+        ffmpeg.forget_ffmpeg()
+        threads = threading.active_count()
+        ffmpeg.find_ffmpeg_soon()
+        assert threading.active_count() == threads and len(asked) == 1, "no thread, no check"
+        assert ffmpeg.ffmpeg_exe() == str(copy)
+
+        copy.write_bytes(copy.read_bytes()[:-1])  # another binary at the same place
+        assert fresh_process() == str(copy) and len(asked) == 2
+        assert fresh_process() == str(copy) and len(asked) == 2
+        monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(copy))  # asked under another setting
+        assert fresh_process() == str(copy) and len(asked) == 3
+        (cache / ffmpeg.MEMO_NAME).write_text("{not json")
+        assert fresh_process() == str(copy) and len(asked) == 4
+        copy.unlink()  # the binary is gone: not remembered, asked again
+        assert fresh_process() == str(copy) and len(asked) == 5
+    finally:
+        ffmpeg.forget_ffmpeg()
