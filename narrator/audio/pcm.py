@@ -8,6 +8,7 @@ from narrator.model import Clip
 
 SILENCE_THRESHOLD = 200  # absolute sample value (about -44 dBFS) under which audio counts as silence
 _KEEP_MS = 30  # silence kept at each edge of a trimmed clip, so word onsets are not clipped
+_STEP = 4096  # samples looked at a time from each edge when searching for the first loud one
 
 
 def samples(clip: Clip) -> np.ndarray:
@@ -30,12 +31,12 @@ def resample(clip: Clip, rate: int) -> Clip:
 def trim_silence(clip: Clip) -> Clip:
     """The clip without the silence an engine leaves at its start and end (word times kept aligned)."""
     data = samples(clip)
-    loud = (data > SILENCE_THRESHOLD) | (data < -SILENCE_THRESHOLD)
-    if not loud.any():
+    first = _first_loud(data)
+    if first is None:
         return Clip(pcm=b"", sample_rate=clip.sample_rate)
     keep = clip.sample_rate * _KEEP_MS // 1000
-    start = max(0, int(loud.argmax()) - keep)  # the first loud sample, and one past the last
-    end = min(len(data), len(data) - int(loud[::-1].argmax()) + keep)
+    start = max(0, first - keep)  # the first loud sample, and one past the last
+    end = min(len(data), len(data) - (_first_loud(data[::-1]) or 0) + keep)  # it has a loud sample
     if start == 0 and end == len(data):
         return clip
     shift_ms = start * 1000 // clip.sample_rate
@@ -46,6 +47,18 @@ def trim_silence(clip: Clip) -> Clip:
 
     words = tuple(type(w)(w.text, shifted(w.start_ms), shifted(w.end_ms)) for w in clip.words)
     return Clip(pcm=data[start:end].tobytes(), sample_rate=clip.sample_rate, words=words)
+
+
+def _first_loud(data: np.ndarray) -> int | None:
+    """Where the first sample louder than silence is in ``data`` (None: nowhere). Searched from the
+    start a few thousand samples at a time: a clip's leading silence is short, so this reads a
+    little of it, not the whole clip (trimming is called on every clip, twice when words are timed)."""
+    for lo in range(0, len(data), _STEP):
+        piece = data[lo : lo + _STEP]
+        loud = (piece > SILENCE_THRESHOLD) | (piece < -SILENCE_THRESHOLD)
+        if loud.any():
+            return lo + int(loud.argmax())
+    return None
 
 
 def silence(ms: int, rate: int) -> bytes:
