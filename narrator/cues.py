@@ -102,17 +102,33 @@ def wrap(words: Sequence[str]) -> list[str]:
     >>> wrap(["یک", "دو"])
     ['یک دو']
     """
-    text = " ".join(words)
-    if len(text) <= MAX_LINE or len(words) < 2:
-        return [text]
-    best = min(range(1, len(words)), key=lambda i: max(len(" ".join(words[:i])), len(" ".join(words[i:]))))
+    best, _ = _break(words)
+    if best is None:
+        return [" ".join(words)]
     return [" ".join(words[:best]), " ".join(words[best:])]
 
 
 def fits(words: Sequence[str]) -> bool:
     """Whether ``words`` fit ``MAX_LINES`` lines of ``MAX_LINE`` characters, breaking at spaces."""
-    lines = wrap(words)
-    return len(lines) <= MAX_LINES and all(len(line) <= MAX_LINE for line in lines)
+    return _break(words)[1] <= MAX_LINE
+
+
+def _break(words: Sequence[str]) -> tuple[int | None, int]:
+    """Where :func:`wrap` breaks ``words`` (None: one line) and its longest line's length. The
+    lines' lengths come from the words' lengths (no line is built): a cue grows a word at a time
+    and asks again each time."""
+    count = len(words)
+    total = sum(len(word) for word in words) + count - 1
+    if total <= MAX_LINE or count < 2:
+        return None, max(0, total)
+    best, longest = 1, total
+    left = -1
+    for i in range(1, count):  # the first line is words[:i]
+        left += len(words[i - 1]) + 1
+        longer = max(left, total - left - 1)
+        if longer < longest:  # the first of equally even breaks, as ``min`` picks
+            best, longest = i, longer
+    return best, longest
 
 
 def sentence_cues(start_ms: int, end_ms: int, words: Sequence[WordTime]) -> list[Cue]:

@@ -117,3 +117,27 @@ def test_srt_has_the_same_cues(seed_folder: Path) -> None:
     srt = (seed_folder / f"{SEED.stem}.srt").read_text("utf-8").strip().split("\n\n")
     assert len(srt) == len(vtt)
     assert [block.split("\n")[2:] for block in srt] == [lines for _, _, lines in vtt]
+
+
+def _wrap_by_building_lines(words: list[str]) -> list[str]:
+    """Two lines as even as possible, found by building every candidate line (the definition)."""
+    text = " ".join(words)
+    if len(text) <= MAX_LINE or len(words) < 2:
+        return [text]
+    best = min(range(1, len(words)), key=lambda i: max(len(" ".join(words[:i])), len(" ".join(words[i:]))))
+    return [" ".join(words[:best]), " ".join(words[best:])]
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_lines_are_broken_where_building_every_candidate_breaks_them(seed: int) -> None:
+    """``wrap`` and ``fits`` reckon lines from word lengths; they agree with building the lines,
+    ties (equally even breaks) included."""
+    import random
+
+    from narrator.cues import fits, wrap
+
+    rng = random.Random(seed)
+    words = ["و" * rng.choice([1, 2, 3, 5, 8, 13, 21, 45]) for _ in range(rng.randint(0, 14))]
+    expected = _wrap_by_building_lines(words)
+    assert wrap(words) == expected
+    assert fits(words) == all(len(line) <= MAX_LINE for line in expected)

@@ -41,6 +41,9 @@ def test_crc16_combine_equals_the_crc_of_the_joined_bytes() -> None:
     for _ in range(100):
         a, b = os.urandom(rng.randint(0, 500)), os.urandom(rng.randint(0, 5000))
         assert crc16_combine(crc16(a), crc16(b), len(b)) == crc16(a + b)
+    for size in (1 << 17, 300_001):  # a segment's length: operators for 17 and 18 powers of two
+        a, b = os.urandom(97), os.urandom(size)
+        assert crc16_combine(crc16(a), crc16(b), len(b)) == crc16(a + b)
 
 
 def test_a_segment_reads_back_its_lame_tag() -> None:

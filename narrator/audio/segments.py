@@ -16,6 +16,7 @@ import struct
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -66,7 +67,7 @@ def crc16(data: bytes, crc: int = 0) -> int:
     return crc
 
 
-def _gf2_times(matrix: list[int], vector: int) -> int:
+def _gf2_times(matrix: Sequence[int], vector: int) -> int:
     total, row = 0, 0
     while vector:
         if vector & 1:
@@ -80,28 +81,32 @@ def crc16_combine(crc_a: int, crc_b: int, length_b: int) -> int:
     """The CRC-16/ARC of ``a + b`` from the CRCs of ``a`` and ``b`` and the length of ``b``.
 
     Zero bytes advance a CRC linearly, so ``crc_a`` is carried over ``length_b`` zero bytes by
-    squaring the one-bit operator (as zlib's ``crc32_combine`` does), then ``crc_b`` is added.
+    the operators for a power of two of them, one per set bit of ``length_b`` (as zlib's
+    ``crc32_combine`` does), then ``crc_b`` is added.
     """
-    if length_b <= 0:
-        return crc_a
-    odd = [0xA001] + [1 << (n - 1) for n in range(1, 16)]  # the operator for one zero bit
-    even = [_gf2_times(odd, odd[n]) for n in range(16)]  # two bits
-    odd = [_gf2_times(even, even[n]) for n in range(16)]  # four bits
-    length = length_b
-    while True:  # apply length_b zero bytes, a power of two at a time (starting with one byte)
-        even = [_gf2_times(odd, odd[n]) for n in range(16)]
-        if length & 1:
-            crc_a = _gf2_times(even, crc_a)
-        length >>= 1
-        if not length:
-            break
-        odd = [_gf2_times(even, even[n]) for n in range(16)]
-        if length & 1:
-            crc_a = _gf2_times(odd, crc_a)
-        length >>= 1
-        if not length:
-            break
+    power = 0
+    while length_b > 0:
+        if length_b & 1:
+            crc_a = _gf2_times(_zero_bytes(power), crc_a)
+        length_b >>= 1
+        power += 1
     return crc_a ^ crc_b
+
+
+@lru_cache(maxsize=64)
+def _zero_bytes(power: int) -> tuple[int, ...]:
+    """The operator (as 16 columns) carrying a CRC over ``2 ** power`` zero bytes: the one for a
+    zero bit squared three times, then squared once per power. Made once per process."""
+    if power == 0:
+        operator = (0xA001, *(1 << (n - 1) for n in range(1, 16)))  # one zero bit
+        for _ in range(3):
+            operator = _squared(operator)
+        return operator
+    return _squared(_zero_bytes(power - 1))
+
+
+def _squared(operator: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(_gf2_times(operator, column) for column in operator)
 
 
 def frame_length(header: bytes) -> int:
