@@ -96,9 +96,14 @@ def load_article(source: Path | Source, title: str | None = None, lexicon: Path 
     return prepare_source(src, title, lexicon)
 
 
-def prepare_source(src: Source, title: str | None, lexicon: Path | None) -> Article:
-    """The article of ``src``: titled ``title``, else the page's headline, else as ``prepare`` finds."""
-    return prepare(src.text, title=title or src.title, lexicon=load_lexicon(lexicon) if lexicon else None)
+def prepare_source(
+    src: Source, title: str | None, lexicon: Path | None, cache: BlobCache | None = None
+) -> Article:
+    """The article of ``src``: titled ``title``, else the page's headline, else as ``prepare`` finds
+    (lines prepared before read back from ``cache``)."""
+    return prepare(
+        src.text, title=title or src.title, lexicon=load_lexicon(lexicon) if lexicon else None, cache=cache
+    )
 
 
 def source_info(src: Source, label: str | None) -> SourceInfo:
@@ -172,8 +177,8 @@ def narrate(
     if callable(warm_up):
         warm_up()
     find_ffmpeg_soon()  # its check runs while the text is prepared
-    article = prepare_source(src, opts.title, opts.lexicon)
     cache = opts.cache.open() if opts.cache is not None else None
+    article = prepare_source(src, opts.title, opts.lexicon, cache)
     article = with_ezafe(article, opts.ezafe, engine.reads_through_espeak, cache)
     if cache is not None:
         engine = CachedEngine(engine, cache)

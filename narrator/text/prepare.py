@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from narrator.blobcache import BlobCache
 from narrator.errors import InputError
 from narrator.model import Article, Paragraph, Sentence
 from narrator.strings import clean_text
+from narrator.text import memo
 from narrator.text.lexicon import Lexicon
 from narrator.text.normalize import normalize
 from narrator.text.sentences import split_sentences
@@ -48,20 +50,23 @@ def prose_lines(raw: str) -> list[str]:
     return [line.strip() for line in raw.splitlines() if line.strip() and is_prose(line.strip())]
 
 
-def prepare(raw: str, title: str | None = None, lexicon: Lexicon | None = None) -> Article:
+def prepare(
+    raw: str, title: str | None = None, lexicon: Lexicon | None = None, cache: BlobCache | None = None
+) -> Article:
     """Turn an article's text into paragraphs of sentences, each written and spoken.
 
     Each non-empty prose line is a paragraph; ``written`` is the normalized text a reader sees
     (digits kept), ``spoken`` what an engine receives. Sentences with nothing speakable are
-    dropped, and so are paragraphs left empty.
+    dropped, and so are paragraphs left empty. Each line is prepared on its own, so with a
+    ``cache`` a line prepared before is read back instead (:mod:`narrator.text.memo`).
     """
     paragraphs: list[Paragraph] = []
+    digest = memo.lexicon_digest(lexicon) if cache is not None else ""
     for line in prose_lines(raw):
-        sentences = tuple(
-            Sentence(written=written, spoken=spoken)
-            for written in split_sentences(normalize(line))
-            if (spoken := speak(written, lexicon))
-        )
+        if cache is None:
+            sentences = prepare_line(line, lexicon)
+        else:
+            sentences = _remembered_line(line, lexicon, cache, digest)
         if sentences:
             paragraphs.append(Paragraph(sentences))
     if not paragraphs:
@@ -73,6 +78,26 @@ def prepare(raw: str, title: str | None = None, lexicon: Lexicon | None = None) 
     else:
         chosen = opening_words(paragraphs[0].written)
     return Article(title=chosen, paragraphs=tuple(paragraphs))
+
+
+def prepare_line(line: str, lexicon: Lexicon | None = None) -> tuple[Sentence, ...]:
+    """The sentences of one prose line, written and spoken (none: nothing to speak)."""
+    return tuple(
+        Sentence(written=written, spoken=spoken)
+        for written in split_sentences(normalize(line))
+        if (spoken := speak(written, lexicon))
+    )
+
+
+def _remembered_line(
+    line: str, lexicon: Lexicon | None, cache: BlobCache, lexicon_digest: str
+) -> tuple[Sentence, ...]:
+    key = memo.paragraph_key(line, lexicon_digest)
+    sentences = memo.recall(cache, key)
+    if sentences is None:
+        sentences = prepare_line(line, lexicon)
+        memo.remember(cache, key, sentences)
+    return sentences
 
 
 def is_headline(paragraphs: list[Paragraph]) -> bool:

@@ -1,0 +1,85 @@
+"""Prepared paragraphs remembered in the cache, so that a re-narration after an edit prepares only
+the lines that changed (each line is prepared on its own: :func:`narrator.text.prepare.prepare`).
+
+An entry is keyed by the line, the user's lexicon and everything else the result depends on: the
+code and data of narrator, the installed hazm, num2fawords and wordfreq, and Python's version
+(its Unicode tables). Those are named by their files' sizes and modification times, so a new
+narrator, a new library or an edited source file is a new key and never reads an old entry.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from narrator.blobcache import BlobCache
+from narrator.model import Sentence
+from narrator.text.lexicon import Lexicon
+
+KIND = "text"
+FORMAT = "1"
+#: The libraries whose data or code shape the prepared text.
+LIBRARIES = ("hazm", "num2fawords", "wordfreq")
+_CODE_SUFFIXES = (".py", ".tsv", ".txt", ".json")
+
+
+def paragraph_key(line: str, lexicon_digest: str) -> str:
+    """The cache key of ``line`` prepared with the lexicon of ``lexicon_digest``."""
+    return BlobCache.key("prepared", FORMAT, code_identity(), lexicon_digest, line)
+
+
+def lexicon_digest(lexicon: Lexicon | None) -> str:
+    """A name for ``lexicon``'s entries (its words, and its patterns in order)."""
+    if lexicon is None:
+        return "none"
+    entries = [sorted(lexicon.words.items()), [(p.pattern, p.flags, r) for p, r in lexicon.patterns]]
+    return BlobCache.key("lexicon", json.dumps(entries, ensure_ascii=False))
+
+
+def recall(cache: BlobCache, key: str) -> tuple[Sentence, ...] | None:
+    """The sentences remembered under ``key`` (None: none, or an entry of another shape)."""
+    stored = cache.get(key, KIND)
+    if stored is None:
+        return None
+    try:
+        pairs = json.loads(stored)
+        if isinstance(pairs, list) and all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(s, str) for s in p) for p in pairs
+        ):
+            return tuple(Sentence(written=w, spoken=s) for w, s in pairs)
+    except ValueError:
+        pass
+    return None
+
+
+def remember(cache: BlobCache, key: str, sentences: tuple[Sentence, ...]) -> None:
+    cache.put(key, KIND, json.dumps([[s.written, s.spoken] for s in sentences], ensure_ascii=False).encode())
+
+
+@lru_cache(maxsize=1)
+def code_identity() -> str:
+    """A name for what prepared text depends on besides its line and lexicon (see the module)."""
+    package = Path(__file__).resolve().parents[1]
+    found: list[object] = [sys.version]
+    for folder, folders, files in os.walk(package):
+        folders[:] = sorted(f for f in folders if f != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(_CODE_SUFFIXES):
+                found.append(_stat(os.path.join(folder, name), package))
+    for library in LIBRARIES:
+        spec = importlib.util.find_spec(library)  # found, not imported
+        found.append([library, _stat(spec.origin, None) if spec is not None and spec.origin else None])
+    return BlobCache.key("text-code", json.dumps(found))
+
+
+def _stat(path: str, relative_to: Path | None) -> list[object]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return [path, None]
+    name = os.path.relpath(path, relative_to) if relative_to is not None else path
+    return [name, st.st_size, st.st_mtime_ns]
