@@ -5,9 +5,8 @@ The audio zone encodes and measures with these; publishing records them in tags 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from narrator.errors import InputError
+from narrator.record import record
 
 #: MPEG-1 layer III rates: spoken word needs at least 64 kbit/s mono for podcast platforms.
 SAMPLE_RATES = (32000, 44100, 48000)
@@ -17,7 +16,7 @@ BITRATES_KBPS = (64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 LAME_TAG_ENCODER = "LAME3.100"
 
 
-@dataclass(frozen=True)
+@record
 class EncodeSettings:
     """The MP3 format: spoken-word defaults are mono, 44.1 kHz, 64 kbit/s CBR."""
 
@@ -40,7 +39,7 @@ MIN_LUFS, MAX_LUFS = -40.0, -5.0
 MIN_PEAK_DBTP, MAX_PEAK_DBTP = -12.0, 0.0
 
 
-@dataclass(frozen=True)
+@record
 class LoudnessTarget:
     """What a normalized narration measures: integrated loudness and a true-peak ceiling."""
 
@@ -59,7 +58,7 @@ class LoudnessTarget:
             )
 
 
-@dataclass(frozen=True)
+@record
 class LoudnessReport:
     """Measurements before and after normalization (the output is measured, not assumed)."""
 

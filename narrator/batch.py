@@ -7,7 +7,6 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from narrator.files import INDEX_NAME, PAGE_SUFFIX, NarrationFiles, is_audio_nam
 from narrator.guard import check_outputs
 from narrator.pipeline import NarrateOptions, narrate, output_path
 from narrator.progress import Reporter
+from narrator.record import record
 from narrator.sources import (
     ARTICLE_SUFFIXES,
     Reader,
@@ -29,7 +29,7 @@ from narrator.sources import (
 from narrator.strings import has_invalid_utf8, repair_surrogates
 
 
-@dataclass(frozen=True)
+@record
 class Job:
     """One article to narrate (a file, or an input already read) and where its MP3 goes."""
 
@@ -37,7 +37,7 @@ class Job:
     target: Path
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """How one job ended: ``error`` is None on success."""
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from narrator.atomic import TEMP_PREFIX, write_atomic
 from narrator.cache_dir import default_cache_dir
+from narrator.record import record
 
 DEFAULT_LIMIT_BYTES = 1024 * 1024 * 1024
 #: Entry format: magic, payload length (8 bytes), the first 16 bytes of the payload's SHA-256, payload.
@@ -49,7 +49,7 @@ def default_audio_cache_dir() -> Path:
     return default_cache_dir() / "audio"
 
 
-@dataclass(frozen=True)
+@record
 class CacheInfo:
     """What ``narrator cache info`` reports."""
 

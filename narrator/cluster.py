@@ -17,7 +17,6 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from narrator.errors import InputError, NarratorError
 from narrator.files import NarrationFiles
 from narrator.pipeline import NarrateOptions, narrate
 from narrator.progress import Reporter
+from narrator.record import record
 from narrator.sources import Source, read_source
 
 LOCAL_PREFIX = "local:"
@@ -34,7 +34,7 @@ CONNECT_TIMEOUT_S = 5
 RETRIES = 2  # an article whose task raised is tried this many more times (a dead worker's are rerun anyway)
 
 
-@dataclass(frozen=True)
+@record
 class Finished:
     """What a worker returns: each file's name and bytes, the audio first, and the duration."""
 

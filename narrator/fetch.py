@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from narrator import __version__
 from narrator.errors import InputError
+from narrator.record import record
 
 if TYPE_CHECKING:  # httpx is imported when a page is fetched: it costs a tenth of a second
     import httpx
@@ -25,7 +26,7 @@ class FetchError(InputError):
     """A web page could not be fetched; the message is one line that names the URL."""
 
 
-@dataclass(frozen=True)
+@record
 class Page:
     """A fetched page: where it finally came from, its media type, declared charset and bytes."""
 
@@ -35,7 +36,7 @@ class Page:
     body: bytes = field(repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class FetchLimits:
     """How long and how much a fetch may take."""
 

@@ -7,8 +7,9 @@ publishing, the folder index and the feed all ask this type, never build names t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+from narrator.record import record
 
 VTT_SUFFIX = ".vtt"
 SRT_SUFFIX = ".srt"
@@ -26,7 +27,7 @@ def is_audio_name(path: Path) -> bool:
     return path.suffix.lower() in AUDIO_SUFFIXES
 
 
-@dataclass(frozen=True)
+@record
 class NarrationFiles:
     """Where a narration's files go, all beside the audio file and named after its stem."""
 

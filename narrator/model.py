@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from narrator.record import record
 
 SAMPLE_WIDTH = 2  # bytes per sample: every Clip is signed 16-bit little-endian mono PCM
 
 
-@dataclass(frozen=True)
+@record
 class Sentence:
     """One sentence: ``written`` is shown to readers, ``spoken`` is what an engine receives."""
 
@@ -15,7 +17,7 @@ class Sentence:
     spoken: str
 
 
-@dataclass(frozen=True)
+@record
 class Paragraph:
     """A paragraph of the article; each paragraph becomes one chapter."""
 
@@ -30,7 +32,7 @@ class Paragraph:
         return " ".join(s.spoken for s in self.sentences)
 
 
-@dataclass(frozen=True)
+@record
 class Article:
     """A prepared article: its title and the paragraphs to narrate."""
 
@@ -42,7 +44,7 @@ class Article:
         return tuple(s for p in self.paragraphs for s in p.sentences)
 
 
-@dataclass(frozen=True)
+@record
 class WordTime:
     """A word boundary reported by an engine, in milliseconds from the clip's start."""
 
@@ -51,7 +53,7 @@ class WordTime:
     end_ms: int
 
 
-@dataclass(frozen=True)
+@record
 class Clip:
     """Synthesized audio: mono signed 16-bit PCM at ``sample_rate``."""
 
@@ -68,7 +70,7 @@ class Clip:
         return round(self.frames * 1000 / self.sample_rate)
 
 
-@dataclass(frozen=True)
+@record
 class Cue:
     """When one sentence is heard, in milliseconds from the start of the file."""
 
@@ -77,7 +79,7 @@ class Cue:
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class ChapterMark:
     """One chapter (one paragraph), in milliseconds from the start of the file."""
 
@@ -86,7 +88,7 @@ class ChapterMark:
     title: str
 
 
-@dataclass(frozen=True)
+@record
 class Timeline:
     """Where every chapter and sentence lies in the finished audio.
 

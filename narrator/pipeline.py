@@ -6,7 +6,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
@@ -34,6 +34,7 @@ from narrator.model import Article, ChapterMark, Clip, Cue, Timeline, WordTime
 from narrator.progress import QuietReporter, Reporter
 from narrator.publish.cover import load_cover
 from narrator.publish.settings import PublishSettings, SourceInfo
+from narrator.record import record
 from narrator.sources import Source, max_bytes, read_source, source_stem
 from narrator.strings import clean_text, repair_surrogates
 from narrator.synth import SentenceDone, speak_article
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 CHAPTER_TITLE_WORDS = 6
 
 
-@dataclass(frozen=True)
+@record
 class CacheSettings:
     """Where the synthesis cache lives (None: the user cache folder) and how large it may grow."""
 
@@ -58,7 +59,7 @@ class CacheSettings:
         return ClipCache(self.folder or default_audio_cache_dir(), self.limit_bytes)
 
 
-@dataclass(frozen=True)
+@record
 class NarrateOptions:
     """Everything a narration can be told besides its input and output."""
 
@@ -78,7 +79,7 @@ class NarrateOptions:
     verify: bool = False  # decode and measure each narration before it is kept (--verify)
 
 
-@dataclass(frozen=True)
+@record
 class Result:
     """A finished narration."""
 

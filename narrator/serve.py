@@ -15,13 +15,13 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, TextIO
 
 from narrator.errors import InputError, OutputError
+from narrator.record import record
 
 HOST = "127.0.0.1"
 CHUNK = 64 * 1024
@@ -54,7 +54,7 @@ IDLE_TIMEOUT = 30.0
 BACKLOG = 256
 
 
-@dataclass(frozen=True)
+@record
 class ByteRange:
     """An inclusive byte range ``first``..``last`` of a file of ``size`` bytes."""
 

@@ -14,13 +14,13 @@ import os
 import re
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
 from urllib.parse import unquote, urlsplit
 
 from narrator.errors import InputError
 from narrator.fetch import FetchLimits, Page, check_scheme, fetch, is_url
+from narrator.record import record
 from narrator.text.html import decode_html, extract_article, has_tags, looks_like_html
 from narrator.text.load import decode_article
 
@@ -39,7 +39,7 @@ Kind = Literal["file", "url", "stdin"]
 Fetcher = Callable[[str, FetchLimits], Page]
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """One article as read: its text (a plain-text article; a page's headline first), where it came
     from, what the page said about it, and the SHA-256 of what is narrated."""
@@ -186,7 +186,7 @@ def read_source(
     return from_bytes(read_path(Path(spec), limit), "file", text, text)
 
 
-@dataclass(frozen=True)
+@record
 class Reader:
     """Reads inputs as the options say: under ``limit`` bytes, ``-`` from ``stdin``."""
 

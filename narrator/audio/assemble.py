@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Protocol
 
 from narrator.audio.meter import ring_out_frames, subblock_frames
 from narrator.audio.pcm import resample, trim_silence
 from narrator.model import Clip
+from narrator.record import record
 
 CHAPTER_LEAD_MS = 250  # a chapter starts this long before its first word
 
@@ -19,7 +19,7 @@ class PcmSink(Protocol):
     def write(self, pcm: bytes) -> None: ...
 
 
-@dataclass(frozen=True)
+@record
 class Pauses:
     """Silences in milliseconds: before the first word, between sentences and paragraphs, at the end."""
 
@@ -29,7 +29,7 @@ class Pauses:
     tail_ms: int = 700
 
 
-@dataclass(frozen=True)
+@record
 class Span:
     """A stretch of the output in frames (samples) at the assembly rate."""
 
@@ -37,7 +37,7 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True)
+@record
 class AssembledParagraph:
     """Where a paragraph's chapter and each of its sentences lie, in frames."""
 

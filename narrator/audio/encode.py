@@ -14,7 +14,6 @@ import itertools
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -28,6 +27,7 @@ from narrator.audio.truepeak import PCM_SCALE
 from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
 from narrator.blobcache import BlobCache
 from narrator.cores import core
+from narrator.record import record
 
 CHUNK_FRAMES = 1 << 16
 
@@ -104,7 +104,7 @@ class Spool:
         return found.hexdigest()
 
 
-@dataclass(frozen=True)
+@record
 class ClipSpan:
     """Where one clip lies in the spool, in frames."""
 
@@ -217,7 +217,7 @@ def _hot(
     return [(i, c) for i, (c, level) in enumerate(zip(clips, levels, strict=True)) if plan.hot(level)]
 
 
-@dataclass(frozen=True)
+@record
 class _raw:
     spool: Spool
     start: int
@@ -228,7 +228,7 @@ class _raw:
             yield self.spool.read(at, min(self.stop, at + CHUNK_FRAMES))
 
 
-@dataclass(frozen=True)
+@record
 class _Gained:
     """Frames ``start``..``stop`` with the plan's gain, hot clips limited, as 16-bit PCM pieces."""
 

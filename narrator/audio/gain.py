@@ -16,7 +16,7 @@ import math
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from narrator.audio.truepeak import BLOCK, PCM_SCALE, block_envelopes, block_mag
 from narrator.audio_settings import LoudnessReport, LoudnessTarget
 from narrator.blobcache import BlobCache
 from narrator.cores import core
+from narrator.record import record
 
 #: What 64 kbit/s MP3 coding takes from speech, in LU (measured on the seed and long articles).
 CODEC_LOSS_LU = 0.4
@@ -59,7 +60,7 @@ ReadClip = Callable[[int], bytes]
 KeepLimited = Callable[[int, float, Samples], None]
 
 
-@dataclass(frozen=True)
+@record
 class GainPlan:
     """One gain for the whole narration, the ceiling hot clips are limited to, and the figures."""
 
@@ -96,7 +97,7 @@ def quantize(gain_db: float) -> float:
     return round(gain_db / GAIN_STEP_DB) * GAIN_STEP_DB + 0.0
 
 
-@dataclass(frozen=True)
+@record
 class _Narration:
     """What the plan is made from: the clips' statistics and where they lie."""
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +21,7 @@ import numpy.typing as npt
 from narrator.audio.kweight import KWeighting, impulse_response
 from narrator.audio.truepeak import PCM_SCALE, TruePeakMeter, pcm_true_peak
 from narrator.blobcache import BlobCache
+from narrator.record import record
 
 Samples = npt.NDArray[np.float64]
 
@@ -142,7 +142,7 @@ def gated_loudness(powers: Sequence[float] | Samples) -> float:
 
 
 
-@dataclass(frozen=True)
+@record
 class ClipLevel:
     """One clip's loudness statistics: K-weighted sub-block powers from its first sample on
     (ring-out included, the last sub-block padded with silence) and its true peak (amplitude)."""

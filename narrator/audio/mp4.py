@@ -12,7 +12,6 @@ import contextlib
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -22,11 +21,12 @@ from narrator.errors import OutputError
 from narrator.ffmpeg import ffmpeg_exe
 from narrator.files import MP4_SUFFIXES
 from narrator.processes import temp_prefix
+from narrator.record import record
 
 AAC_CODEC = "aac"  # ffmpeg's own AAC-LC encoder
 
 
-@dataclass(frozen=True)
+@record
 class Mark:
     """A chapter to write: start and end in ms and a title."""
 

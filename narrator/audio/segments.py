@@ -15,7 +15,6 @@ import contextlib
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
@@ -26,6 +25,7 @@ from narrator.blobcache import BlobCache
 from narrator.cores import core
 from narrator.errors import OutputError
 from narrator.ffmpeg import ffmpeg_exe
+from narrator.record import record
 
 SEGMENT_KIND = "mp3"
 #: Segments encoded by one encoder process at most (its threads, and their MP3s held in memory).
@@ -118,7 +118,7 @@ def frame_length(header: bytes) -> int:
     return 144 * bitrate // rate + ((header[2] >> 1) & 1)
 
 
-@dataclass(frozen=True)
+@record
 class Segment:
     """One encoded segment: its audio frames (no Info frame) and what its LAME tag says."""
 
@@ -173,7 +173,7 @@ def parse_segment(data: bytes) -> Segment:
     return Segment(audio, tuple(sizes), packed >> 12, packed & 0xFFF, music_crc, info)
 
 
-@dataclass(frozen=True)
+@record
 class Placement:
     """Where a segment lies in the decoded file, in samples at the output rate."""
 
@@ -230,7 +230,7 @@ def _seek_table(segments: Sequence[Segment], header: int, total_bytes: int, fram
     return bytes(table)
 
 
-@dataclass(frozen=True)
+@record
 class SegmentSource:
     """A segment to encode: ``key`` names its audio exactly, ``pcm`` makes it (only when needed)."""
 
@@ -238,7 +238,7 @@ class SegmentSource:
     pcm: Callable[[], bytes | Iterable[bytes]]  # the segment's PCM, whole or in pieces
 
 
-@dataclass(frozen=True)
+@record
 class Layout:
     """Where each segment lies in a joined file and its decoded length at ``rate`` Hz."""
 

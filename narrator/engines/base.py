@@ -4,13 +4,13 @@ lists of engine names."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from narrator.model import Clip
+from narrator.record import record
 
 
-@dataclass(frozen=True)
+@record
 class EngineOptions:
     """Settings a user may give any engine; each engine reads the ones it understands."""
 

@@ -25,6 +25,7 @@ from narrator.engines.retry import RETRYABLE_STATUSES, Retryable, RetryPolicy, p
 from narrator.errors import EngineError, InputError
 from narrator.ffmpeg import decode_audio
 from narrator.model import Clip, WordTime
+from narrator.record import record
 
 if TYPE_CHECKING:
     import aiohttp
@@ -48,7 +49,7 @@ ConnectorFactory = Callable[[], "aiohttp.BaseConnector"]
 Chunk = Mapping[str, object]
 
 
-@dataclass(frozen=True)
+@record
 class BoundaryEvent:
     """One ``WordBoundary`` or ``SentenceBoundary`` the service reported (times in ms)."""
 

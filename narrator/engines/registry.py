@@ -9,11 +9,11 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import cast
 
 from narrator.engines.base import Engine, EngineOptions, primary_language
 from narrator.errors import EngineUnavailable, UnknownEngine
+from narrator.record import record
 
 #: name -> "module:factory", best voice first: ``auto`` takes the first engine that speaks the
 #: language and can speak now. The module is imported only when the engine is asked for.
@@ -61,7 +61,7 @@ def online_allowed() -> bool:
     return os.environ.get(ONLINE_ENV, "").strip().lower() in {"1", "yes", "true", "on"}
 
 
-@dataclass(frozen=True)
+@record
 class Choice:
     """The engine ``auto`` picked, and why each better one was passed over."""
 

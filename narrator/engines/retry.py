@@ -15,11 +15,12 @@ import datetime
 import random as _random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TypeVar
 
 from narrator.engines.base import EngineOptions
 from narrator.errors import NetworkError
+from narrator.record import record
 
 T = TypeVar("T")
 
@@ -45,7 +46,7 @@ def _plural(count: int) -> str:
     return "try" if count == 1 else "tries"
 
 
-@dataclass(frozen=True)
+@record
 class RetryPolicy:
     """Bounded tries with exponential backoff and jitter, honouring ``Retry-After``.
 

@@ -21,10 +21,10 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from narrator.errors import InputError, NetworkError
+from narrator.record import record
 
 URL_ENV = "NARRATOR_VOICES_URL"
 HF_ENDPOINT_ENV = "HF_ENDPOINT"
@@ -40,7 +40,7 @@ _MD5 = re.compile(r"^[0-9a-f]{32}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-@dataclass(frozen=True)
+@record
 class CatalogFile:
     """One file of a voice as the catalogue lists it."""
 
@@ -49,7 +49,7 @@ class CatalogFile:
     md5_digest: str
 
 
-@dataclass(frozen=True)
+@record
 class CatalogVoice:
     """One voice of the catalogue: its model and configuration files and facts about it."""
 

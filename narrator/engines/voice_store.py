@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -30,6 +29,7 @@ from narrator.engines.voice_catalog import (
 )
 from narrator.engines.voices import config_for
 from narrator.errors import InputError, NarratorError, NetworkError, OutputError
+from narrator.record import record
 
 #: Seconds to wait for a connection, and for each piece of an answer: an unreachable mirror fails fast.
 CONNECT_TIMEOUT = 5.0
@@ -48,7 +48,7 @@ class ChecksumMismatch(NarratorError, ValueError):
     """A downloaded file is not the one the catalogue describes."""
 
 
-@dataclass(frozen=True)
+@record
 class Installed:
     """A voice now in the voices folder; ``fetched`` bytes came over the network this time."""
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from narrator.errors import EngineUnavailable
+from narrator.record import record
 
 VOICES_ENV = "NARRATOR_VOICES"
 
@@ -28,7 +28,7 @@ PERSIAN_VOICES = (
 DOWNLOAD_COMMAND = f"narrator voices download {PERSIAN_VOICES[0]}"
 
 
-@dataclass(frozen=True)
+@record
 class VoiceFiles:
     """One Piper voice found on disk."""
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from narrator.errors import InputError
+from narrator.record import record
 
 MAX_COVER_BYTES = 8 * 1024 * 1024
 _SIGNATURES = (
@@ -14,7 +14,7 @@ _SIGNATURES = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Cover:
     """An image's bytes and its MIME type."""
 

@@ -4,7 +4,6 @@ into place together once everything is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -36,13 +35,14 @@ from narrator.publish.settings import DEFAULT_ALBUM as DEFAULT_ALBUM  # re-expor
 from narrator.publish.settings import DEFAULT_AUTHOR as DEFAULT_AUTHOR
 from narrator.publish.settings import PublishSettings as PublishSettings
 from narrator.publish.sidecars import to_chapters_json, to_srt, to_vtt
+from narrator.record import record
 from narrator.strings import clean_text
 
 LANGUAGE = "fa"  # BCP 47, for transcripts, the feed and the manifest
 ID3_LANGUAGE = "fas"  # ISO 639-2, for ID3
 
 
-@dataclass(frozen=True)
+@record
 class EpisodeDetails:
     """Everything about a narration besides its article and timeline."""
 

@@ -18,7 +18,6 @@ import json
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,6 +29,7 @@ from narrator.files import AUDIO_SUFFIXES, CHAPTERS_SUFFIX
 from narrator.publish.episode import DEFAULT_AUTHOR
 from narrator.publish.jalali import persian_date
 from narrator.publish.manifest import FORMAT, Manifest, load_manifest
+from narrator.record import record
 from narrator.strings import clean_text, quote_name, xml_safe
 
 Warn = Callable[[str], object]
@@ -45,7 +45,7 @@ DEFAULT_CATEGORY = "News"
 FEED_MARKER = b"<generator>narrator"  # what marks a feed narrator wrote (and may replace)
 
 
-@dataclass(frozen=True)
+@record
 class FeedSettings:
     """What the channel says about itself; ``base_url`` is where the folder's files are served."""
 
@@ -58,7 +58,7 @@ class FeedSettings:
     language: str = "fa"
 
 
-@dataclass(frozen=True)
+@record
 class Episode:
     """A narration found in the folder: its manifest, where it was read, its MP3's size."""
 

@@ -13,7 +13,6 @@ time); the tag's length and every frame's bytes stay the same.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from mutagen import MutagenError
@@ -41,12 +40,13 @@ from mutagen.id3 import (
 
 from narrator.model import Timeline
 from narrator.publish.cover import Cover
+from narrator.record import record
 
 TOC_ID = "toc"
 MAX_TOC_ENTRIES = 255  # a CTOC's entry count is one byte
 
 
-@dataclass(frozen=True)
+@record
 class TagInfo:
     """Descriptive tags besides the chapters."""
 

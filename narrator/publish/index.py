@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,12 +30,13 @@ from narrator.publish.page import (
     page_path,
     write_page,
 )
+from narrator.record import record
 from narrator.strings import quote_name, repair_surrogates
 
 INDEX_MARKER = b'<meta name="generator" content="narrator">'  # marks an index narrator wrote
 
 
-@dataclass(frozen=True)
+@record
 class IndexEntry:
     """One narrated article as the index lists it."""
 

@@ -12,13 +12,14 @@ import hashlib
 import json
 import math
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from narrator.errors import InputError
 from narrator.publish.settings import SourceInfo as SourceInfo  # re-exported: the manifest's field
+from narrator.record import record
 
 FORMAT = "narrator.manifest"
 FORMAT_VERSION = 1
@@ -26,7 +27,7 @@ FORMAT_VERSION = 1
 GUID_NAMESPACE = uuid.UUID("6f1e3c52-6a0b-5d2e-9f1e-6e6172726174")
 
 
-@dataclass(frozen=True)
+@record
 class WordEntry:
     """One written word and when it is heard (ms from the file's start), from the engine's word times."""
 
@@ -35,7 +36,7 @@ class WordEntry:
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class SentenceEntry:
     """One sentence: when it is heard (ms from the file's start), its written and spoken forms, and
     its written words' times when the engine reported word times (optional; empty otherwise)."""
@@ -48,7 +49,7 @@ class SentenceEntry:
     words: tuple[WordEntry, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class ParagraphEntry:
     """One paragraph, which is one chapter: its span, chapter title, written text and sentences."""
 
@@ -60,7 +61,7 @@ class ParagraphEntry:
     sentences: tuple[SentenceEntry, ...]
 
 
-@dataclass(frozen=True)
+@record
 class AudioInfo:
     """The MP3's size in bytes and format."""
 
@@ -70,7 +71,7 @@ class AudioInfo:
     channels: int
 
 
-@dataclass(frozen=True)
+@record
 class LoudnessInfo:
     """Loudness measured before and after normalization (None where not measurable, e.g. silence)."""
 
@@ -83,7 +84,7 @@ class LoudnessInfo:
     output_true_peak_dbtp: float | None
 
 
-@dataclass(frozen=True)
+@record
 class Files:
     """Names of the narration's files, relative to the manifest's folder."""
 
@@ -94,7 +95,7 @@ class Files:
     manifest: str
 
 
-@dataclass(frozen=True)
+@record
 class Manifest:
     """Everything about one narration that a feed or a page needs."""
 

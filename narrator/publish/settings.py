@@ -7,15 +7,16 @@ of their own, while synthesis and encoding keep the interpreter idle.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from narrator.record import record
 
 DEFAULT_ALBUM = "narrator"
 DEFAULT_AUTHOR = "narrator"  # a feed's author when none is given
 
 
-@dataclass(frozen=True)
+@record
 class PublishSettings:
     """What a user may say about the published narration."""
 
@@ -25,7 +26,7 @@ class PublishSettings:
     created: datetime | None = None  # publication time; None: when the narration finishes
 
 
-@dataclass(frozen=True)
+@record
 class SourceInfo:
     """The narrated input: a label (file name, URL or ``--source`` text), the SHA-256 of what was
     narrated (a text file's bytes; a web page's extracted article text), and, for a web page, its

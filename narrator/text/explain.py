@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 
+from narrator.record import record
 from narrator.text.lexicon import Lexicon
 from narrator.text.normalize import ZWNJ, normalize
 from narrator.text.prepare import is_prose
@@ -14,7 +14,7 @@ from narrator.text.spoken import speak
 from narrator.text.zwnj import repair_kind
 
 
-@dataclass(frozen=True)
+@record
 class Explained:
     """One sentence: its written and spoken forms and the replacements between them."""
 

@@ -16,13 +16,14 @@ import contextlib
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 from narrator.blobcache import BlobCache
 from narrator.errors import NarratorError
 from narrator.model import Article, Paragraph
+from narrator.record import record
 from narrator.text.ezafe_model import (
     CompactCrf,
     ModelFormatError,
@@ -102,7 +103,7 @@ def _written_glide(word: str) -> bool:
     return count is not None and count > 0
 
 
-@dataclass(frozen=True)
+@record
 class Token:
     """A word or punctuation mark of a sentence, with where it ends in the sentence."""
 
@@ -149,7 +150,7 @@ def _crf(tokens: Sequence[Token], tags: Sequence[str]) -> list[bool]:
     return [t.is_word and is_ezafe_tag(tag) for t, tag in zip(tokens, tags, strict=True)]
 
 
-@dataclass(frozen=True)
+@record
 class EzafeTagger:
     """Marks the ezafe in a sentence using the part-of-speech CRF."""
 

@@ -17,7 +17,6 @@ import importlib.util
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy.typing as npt
 from narrator.atomic import write_atomic_with
 from narrator.cache_dir import CACHE_ENV as CACHE_ENV  # re-exported for callers of this module
 from narrator.cache_dir import default_cache_dir as default_cache_dir
+from narrator.record import record
 
 FORMAT_VERSION = 2  # 2: one file of mapped arrays (1 was an .npz, read whole)
 _HEADER_ROOM = 1 << 16  # bytes before the first array: the header's length and JSON
@@ -61,7 +61,7 @@ def feature_hash(feature: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(feature, digest_size=8).digest(), "little")
 
 
-@dataclass(frozen=True)
+@record
 class _Item:
     """One piece of a pattern: literal text, or a command on the token at ``offset``."""
 
@@ -129,7 +129,7 @@ def _apply(items: tuple[_Item, ...], tokens: Sequence[bytes], at: int) -> bytes:
     return b"".join(parts)
 
 
-@dataclass(frozen=True)
+@record
 class CompactCrf:
     """A linear-chain CRF with sparse unigram and bigram weights looked up by feature hash."""
 

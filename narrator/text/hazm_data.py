@@ -21,13 +21,13 @@ import marshal
 import re
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from narrator.atomic import write_atomic
 from narrator.cache_dir import default_cache_dir
 from narrator.errors import NarratorError
+from narrator.record import record
 
 FORMAT_VERSION = 3  # 3: the file is marshal (JSON took 3x as long to read: its groups are escaped)
 ZWNJ = "\u200c"
@@ -113,7 +113,7 @@ def _checksum(word: str) -> int:
     return zlib.crc32(word.encode("utf-8"))
 
 
-@dataclass(frozen=True)
+@record
 class HazmData:
     """Everything hazm's ``Normalizer(correct_spacing=False)`` reads, as plain values."""
 

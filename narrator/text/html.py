@@ -7,9 +7,9 @@ from __future__ import annotations
 import codecs
 import logging
 import re
-from dataclasses import dataclass
 
 from narrator.errors import InputError
+from narrator.record import record
 
 _SNIFF_BYTES = 2048
 #: Fewer words than this besides the headline is not an article but a page's leftovers (a menu, a
@@ -35,7 +35,7 @@ _ZWNJ_STAND_IN = "\U0001e900"
 _ZWNJ_FORMS = re.compile(r"\u200c|&zwnj;|&#0*8204;|&#x0*200c;", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@record
 class PageArticle:
     """The article found in a web page: its headline, paragraphs and what the page says about it."""
 

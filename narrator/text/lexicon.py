@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from narrator.errors import InputError
+from narrator.record import record
 from narrator.text.normalize import LETTERS, ZWNJ, normalize
 from narrator.text.rules import Rule, lazy, spaced
 
@@ -28,7 +29,7 @@ _BEFORE = f"(?<![{LETTERS}{ZWNJ}\\w])"
 _AFTER = f"(?![{LETTERS}{ZWNJ}\\w])"
 
 
-@dataclass(frozen=True)
+@record
 class Lexicon:
     """Word entries (written -> spoken) and ordered regex entries (pattern, replacement)."""
 

@@ -6,12 +6,13 @@ given name is not a stem: ``جان تری`` is John Terry, not ``جان‌تری
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from narrator.record import record
 
-@dataclass(frozen=True)
+
+@record
 class NameLists:
     """Given names (``ambiguous`` ones are also common words), surnames and spaced compounds."""
 

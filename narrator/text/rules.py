@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+
+from narrator.record import record
 
 Replace = Callable[[re.Match[str]], str | None]
 
@@ -49,7 +50,7 @@ def lazy(pattern: str, flags: int = 0) -> LazyPattern:
     return LazyPattern(pattern, flags)
 
 
-@dataclass(frozen=True)
+@record
 class Replacement:
     """One replacement made while reading a sentence: ``original`` became ``spoken`` by ``rule``."""
 
@@ -59,7 +60,7 @@ class Replacement:
     spoken: str
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     """A named rewrite: each match of ``pattern`` becomes ``replace(match)``.
 

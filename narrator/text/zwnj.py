@@ -23,12 +23,12 @@ import itertools
 import marshal
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from narrator.atomic import write_atomic
 from narrator.cache_dir import default_cache_dir
+from narrator.record import record
 from narrator.text.hazm_steps import WordLookup
 
 ZWNJ = "\u200c"
@@ -113,7 +113,7 @@ def _frequency_cache(cache_dir: Path) -> Path | None:
     return cache_dir / f"wordfreq-fa-{stat.st_size}-{int(stat.st_mtime)}.marshal"
 
 
-@dataclass(frozen=True)
+@record
 class Evidence:
     """What the repair consults: hazm's words and verbs, the frequency list, the overrides."""
 

@@ -1,0 +1,62 @@
+"""``@record``: a frozen dataclass that costs less to create at start-up.
+
+Python 3.12 compiles every method a dataclass generates on its own (one ``exec`` each): a frozen
+dataclass with equality, hashing and a repr takes six, about 1 ms a class here, and a narration
+creates some seventy at start-up. ``@record`` has :func:`dataclasses.dataclass` generate only what
+depends on the class's fields and frozenness (``__init__``, ``__setattr__``, ``__delattr__``) and
+gives every record the same ``__eq__``, ``__hash__`` and ``__repr__``, which read the fields from
+a getter made once per class: about 0.6 ms a class, some 30 ms off every run.
+
+They behave as the dataclass's would: equal only to an instance of the same class whose compared
+fields are equal, hashed by the fields that are compared (or marked ``hash=True``), and shown as
+``Name(field=value, ...)`` with the fields whose ``repr`` is on. mypy sees a frozen dataclass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from reprlib import recursive_repr
+from typing import Any, dataclass_transform
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def record[T](cls: type[T]) -> type[T]:
+    """``cls`` as a frozen dataclass with the shared equality, hash and repr (see the module)."""
+    own = [name for name in ("__eq__", "__hash__", "__repr__") if name in vars(cls)]
+    if own:  # Python itself writes ``__hash__ = None`` beside an ``__eq__``: a class of its own
+        raise TypeError(f"{cls.__qualname__} defines {', '.join(own)}: make it a plain dataclass")
+    made = dataclass(frozen=True, eq=False, repr=False)(cls)
+    found = fields(made)  # type: ignore[arg-type]
+    compared = _getter(tuple(f.name for f in found if f.compare))
+    hashed = _getter(tuple(f.name for f in found if (f.compare if f.hash is None else f.hash)))
+    shown = tuple(f.name for f in found if f.repr)
+
+    def __eq__(self: Any, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return bool(compared(self) == compared(other))
+        return NotImplemented
+
+    def __hash__(self: Any) -> int:
+        return hash(hashed(self))
+
+    @recursive_repr()
+    def __repr__(self: Any) -> str:
+        inside = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
+        return f"{self.__class__.__qualname__}({inside})"
+
+    for method in (__eq__, __hash__, __repr__):
+        method.__qualname__ = f"{made.__qualname__}.{method.__name__}"
+        setattr(made, method.__name__, method)
+    return made
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The tuple of an instance's ``names`` fields (``attrgetter`` gives a bare value for one)."""
+    if len(names) > 1:
+        return attrgetter(*names)
+    if names:
+        single = attrgetter(names[0])
+        return lambda instance: (single(instance),)
+    return lambda instance: ()
