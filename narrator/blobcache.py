@@ -4,6 +4,13 @@ Entries live in narrator's cache folder unless told otherwise. Writes go to a te
 is renamed into place, so a concurrent reader sees a whole entry or none. Reading an entry
 refreshes its modification time; ``prune`` evicts the least recently used entries until the cache
 fits its size limit.
+
+Counting the cache means a ``stat`` of every entry (thousands in a well-used cache), so it is not
+done on every run: a ledger in the folder holds the size found by the last count, and every
+process appends the bytes it wrote. ``prune`` counts again only when the ledger's sum passes the
+limit, or when there is no ledger to read. The ledger can only err low by what processes append
+while another rewrites it after a count; deleted damaged entries make it err high (a count
+sooner).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 from narrator.atomic import TEMP_PREFIX, write_atomic
@@ -25,6 +33,9 @@ DEFAULT_LIMIT_BYTES = 1024 * 1024 * 1024
 _SEAL = b"NBC2"
 _DIGEST = 16
 _HEADER = len(_SEAL) + 8 + _DIGEST
+LEDGER_NAME = "usage.log"  # the size at the last count ("= N"), then bytes written since ("+ N")
+_written: dict[Path, int] = {}  # bytes this process has put in each folder since it last pruned it
+_written_lock = threading.Lock()
 
 
 def seal(data: bytes) -> bytes:
@@ -108,7 +119,10 @@ class BlobCache:
         path = self._path(key, kind)
         with contextlib.suppress(OSError):  # OutputError is an OSError too
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, seal(data), mode=None)
+            sealed = seal(data)
+            write_atomic(path, sealed, mode=None)
+            with _written_lock:
+                _written[self.folder] = _written.get(self.folder, 0) + len(sealed)
 
     def _entries(self) -> list[tuple[float, int, Path]]:
         found: list[tuple[float, int, Path]] = []
@@ -123,7 +137,17 @@ class BlobCache:
         return found
 
     def prune(self) -> int:
-        """Evict least recently used entries until the cache fits its limit; return how many."""
+        """Evict least recently used entries until the cache fits its limit; return how many.
+        The entries are counted only when the ledger says the limit may be passed (see the module)."""
+        with _written_lock:
+            written = _written.pop(self.folder, 0)
+        ledger = self.folder / LEDGER_NAME
+        if written:
+            with contextlib.suppress(OSError), open(ledger, "a", encoding="ascii") as out:
+                out.write(f"+ {written}\n")  # one short append: whole, whatever else appends
+        estimate = _ledger_sum(ledger)
+        if estimate is not None and estimate <= self.limit_bytes:
+            return 0
         entries = sorted(self._entries())
         total = sum(size for _, size, _ in entries)
         removed = 0
@@ -134,6 +158,9 @@ class BlobCache:
                 path.unlink()
                 total -= size
                 removed += 1
+        if self.folder.is_dir():
+            with contextlib.suppress(OSError):
+                write_atomic(ledger, f"= {total}\n".encode("ascii"), mode=None)
         return removed
 
     def info(self) -> CacheInfo:
@@ -142,9 +169,28 @@ class BlobCache:
 
     def clear(self) -> int:
         """Remove every entry; return how many were removed."""
+        with contextlib.suppress(OSError):
+            (self.folder / LEDGER_NAME).unlink()  # the next prune counts afresh
         removed = 0
         for _, _, path in self._entries():
             with contextlib.suppress(OSError):
                 path.unlink()
                 removed += 1
         return removed
+
+
+def _ledger_sum(ledger: Path) -> int | None:
+    """The cache's size as the ledger tells it, or None if it cannot be read (then count)."""
+    try:
+        lines = ledger.read_text("ascii").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not lines or not lines[0].startswith("= "):
+        return None
+    total = 0
+    for line in lines:
+        sign, _, number = line.partition(" ")
+        if sign not in ("=", "+") or not number.isdigit():
+            return None
+        total += int(number)
+    return total

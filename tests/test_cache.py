@@ -7,6 +7,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from narrator.cli import main
 from narrator.engines.cache import CachedEngine, ClipCache
 from tests.fakes import ToneEngine
@@ -104,3 +106,41 @@ def test_a_truncated_entry_is_not_taken_for_audio(tmp_path: Path) -> None:
     entry.write_bytes(entry.read_bytes()[:-100])  # as a disk or power failure might leave it
     clip = CachedEngine(tone, ClipCache(tmp_path)).synthesize("خبر کوتاه")
     assert clip.duration_ms == ToneEngine.duration_ms("خبر کوتاه") and len(tone.spoken) == 2
+
+
+def test_prune_counts_the_entries_only_when_the_ledger_says_the_limit_may_be_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache is counted (a ``stat`` of every entry) on the first prune, then only when the bytes
+    written since, as the ledger adds them up, could take it past its limit."""
+    from narrator.blobcache import LEDGER_NAME, BlobCache
+
+    cache = BlobCache(tmp_path, limit_bytes=10_000)
+    for n in range(3):
+        cache.put(BlobCache.key(str(n)), "bin", bytes(1000))
+    counted: list[int] = []
+    real = BlobCache._entries
+
+    def counting(self: BlobCache) -> list[tuple[float, int, Path]]:
+        found = real(self)
+        counted.append(len(found))
+        return found
+
+    monkeypatch.setattr(BlobCache, "_entries", counting)
+    assert cache.prune() == 0 and counted == [3], "no ledger yet: counted"
+    size = sum(p.stat().st_size for p in tmp_path.glob("??/*.*"))
+    assert (tmp_path / LEDGER_NAME).read_text() == f"= {size}\n"
+    for n in range(3, 6):
+        cache.put(BlobCache.key(str(n)), "bin", bytes(1000))
+    assert cache.prune() == 0 and counted == [3], "within the limit by the ledger: not counted"
+    assert (tmp_path / LEDGER_NAME).read_text().splitlines()[1:] == [f"+ {size}"]
+    for n in range(6, 12):
+        cache.put(BlobCache.key(str(n)), "bin", bytes(1000))
+    assert cache.prune() > 0 and counted == [3, 12], "past the limit: counted, and evicted"
+    left = sum(p.stat().st_size for p in tmp_path.glob("??/*.*"))
+    assert left <= 10_000 and (tmp_path / LEDGER_NAME).read_text() == f"= {left}\n"
+
+    (tmp_path / LEDGER_NAME).write_text("= many\n")  # damaged: counted again
+    assert cache.prune() == 0 and len(counted) == 3
+    assert BlobCache(tmp_path, limit_bytes=left - 1).prune() == 1, "a smaller limit: counted"
+    assert cache.clear() > 0 and not (tmp_path / LEDGER_NAME).exists()
