@@ -123,19 +123,21 @@ def _alive(pid: int) -> bool:
 
 def remove_orphaned_temp(folder: Path | None = None) -> list[Path]:
     """Remove narrator's temporary folders in ``folder`` (default: the system's) whose owner
-    process is gone; return what was removed."""
+    process is gone; return what was removed. (Run at every start: the folder is read by name
+    alone, with no ``Path`` or ``stat`` for the entries that are not narrator's.)"""
     root = Path(folder or tempfile.gettempdir())
     removed: list[Path] = []
-    with contextlib.suppress(OSError):
-        for entry in root.iterdir():
+    with contextlib.suppress(OSError), os.scandir(root) as entries:
+        for entry in entries:
             match = _OWNED.match(entry.name)
-            if match is None or _alive(int(match.group(1))) or not entry.is_dir() or entry.is_symlink():
+            if match is None or _alive(int(match.group(1))) or not entry.is_dir(follow_symlinks=False):
                 continue
-            if entry.stat().st_uid != os.getuid():
+            if entry.stat(follow_symlinks=False).st_uid != os.getuid():
                 continue
-            shutil.rmtree(entry, ignore_errors=True)
-            if not entry.exists():
-                removed.append(entry)
+            path = root / entry.name
+            shutil.rmtree(path, ignore_errors=True)
+            if not path.exists():
+                removed.append(path)
     return removed
 
 

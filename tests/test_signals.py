@@ -126,8 +126,11 @@ def test_only_folders_of_dead_owners_are_removed(tmp_path: Path) -> None:
     for folder in (mine, orphan, other):
         folder.mkdir()
         (folder / "segment.mp3").write_bytes(b"x")
+    link = tmp_path / f"narrator-seg-{dead.pid}-link"  # named as an orphan, but a link: left alone
+    link.symlink_to(other, target_is_directory=True)
     assert remove_orphaned_temp(tmp_path) == [orphan]
     assert mine.is_dir() and other.is_dir() and not orphan.exists()
+    assert link.is_symlink() and (other / "segment.mp3").exists()
 
 
 def test_a_child_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
