@@ -88,6 +88,11 @@ def test_cached_segments_are_reused(tmp_path: Path) -> None:
     write_segmented(second, sources, RATE, EncodeSettings(), cache)
     assert cache.info().entries == 3 and len(calls) == 3, "no audio was made or encoded again"
     assert first.read_bytes() == second.read_bytes()
+    key = sorted((tmp_path / "cache").glob("??/*.mp3"))[0].name.removesuffix(".mp3")
+    cache.put(key, "mp3", b"sealed, but no MP3")  # whole as an entry, not as a segment: made again
+    third = tmp_path / "c.mp3"
+    write_segmented(third, sources, RATE, EncodeSettings(), cache)
+    assert len(calls) == 4 and third.read_bytes() == first.read_bytes()
 
 
 def test_streams_encoded_together_are_the_bytes_each_gets_alone() -> None:

@@ -268,8 +268,8 @@ def write_segmented(
         raise OutputError("there is no audio to encode")
     encoder = f"{ffmpeg_exe()}|{LAME_TAG_ENCODER}|{input_rate}|{settings!r}"
     keys = [BlobCache.key("mp3-segment", source.key, encoder) for source in sources]
-    found: list[Segment | None] = [_cached(cache, key) for key in keys]
-    missing = [n for n, segment in enumerate(found) if segment is None]
+    stored = [cache.get(key, SEGMENT_KIND) if cache is not None else None for key in keys]
+    missing = [n for n, data in enumerate(stored) if data is None]
     groups = [missing[at : at + GROUP] for at in range(0, len(missing), GROUP)]
 
     def encode(group: list[int]) -> list[Segment]:
@@ -285,14 +285,13 @@ def write_segmented(
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="encode") as pool, \
             path.open("wb") as out:
         pending = {group[0]: (group, pool.submit(encode, group)) for group in groups}
-        for n in range(len(sources)):
+        made: dict[int, Segment] = {}
+        for n in range(len(sources)):  # cached segments are read while the groups are encoded
             if n in pending:  # a group's first segment: wait for the group (its others come later)
                 group, future = pending.pop(n)
-                for index, made in zip(group, future.result(), strict=True):
-                    found[index] = made
-            segment = found[n]
-            assert segment is not None  # cached, or encoded with its group (which starts at or before n)
-            found[n] = None  # written: its audio need not stay in memory
+                made.update(zip(group, future.result(), strict=True))
+            segment = made.pop(n, None) or _parsed(stored[n]) or encode([n])[0]  # unreadable: made again
+            stored[n] = None  # written: its audio need not stay in memory
             described.append(_write(out, segment, described))
         out.seek(0)
         out.write(info_frame(described))
@@ -300,9 +299,8 @@ def write_segmented(
     return Layout(tuple(placed), total, settings.sample_rate)
 
 
-def _cached(cache: BlobCache | None, key: str) -> Segment | None:
-    """The segment stored under ``key``, if it is there and whole."""
-    data = cache.get(key, SEGMENT_KIND) if cache is not None else None
+def _parsed(data: bytes | None) -> Segment | None:
+    """The segment in a cache entry's ``data``, if it is a whole one."""
     if data is not None:
         with contextlib.suppress(OutputError, IndexError, ValueError):
             return parse_segment(data)
