@@ -70,6 +70,8 @@ def code_identity() -> str:
         for name in sorted(files):
             if name.endswith(_CODE_SUFFIXES):
                 found.append(_stat(os.path.join(folder, name), package))
+    if len(found) == 1:  # no files to name the code by (a zip, say): nothing is remembered across runs
+        found.append(os.urandom(16).hex())
     for library in LIBRARIES:
         spec = importlib.util.find_spec(library)  # found, not imported
         found.append([library, _stat(spec.origin, None) if spec is not None and spec.origin else None])
