@@ -108,7 +108,7 @@ def test_a_damaged_entry_is_prepared_again(tmp_path: Path, stored: bytes) -> Non
 
 def test_code_that_cannot_be_named_by_its_files_is_never_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run from somewhere with no files to stat (a zip), each process names its code afresh."""
-    monkeypatch.setattr(memo.os, "walk", lambda top: iter([]))
+    monkeypatch.setattr("narrator.text.memo.os.walk", lambda top: iter([]))
     memo.code_identity.cache_clear()
     try:
         first = memo.code_identity()
