@@ -84,8 +84,8 @@ def test_the_code_identity_changes_when_a_source_file_does(monkeypatch: pytest.M
         before = memo.code_identity()
         real = memo._stat
 
-        def touched(path: str, relative_to: Path | None) -> list[object]:
-            found = real(path, relative_to)
+        def touched(path: str, skip: int) -> list[object]:
+            found = real(path, skip)
             return [*found, 1] if path.endswith("numbers.py") else found  # as if it changed
 
         monkeypatch.setattr(memo, "_stat", touched)

@@ -63,25 +63,25 @@ def remember(cache: BlobCache, key: str, sentences: tuple[Sentence, ...]) -> Non
 @lru_cache(maxsize=1)
 def code_identity() -> str:
     """A name for what prepared text depends on besides its line and lexicon (see the module)."""
-    package = Path(__file__).resolve().parents[1]
+    package = str(Path(__file__).resolve().parents[1])
     found: list[object] = [sys.version]
     for folder, folders, files in os.walk(package):
         folders[:] = sorted(f for f in folders if f != "__pycache__")
         for name in sorted(files):
             if name.endswith(_CODE_SUFFIXES):
-                found.append(_stat(os.path.join(folder, name), package))
+                found.append(_stat(os.path.join(folder, name), len(package) + 1))
     if len(found) == 1:  # no files to name the code by (a zip, say): nothing is remembered across runs
         found.append(os.urandom(16).hex())
     for library in LIBRARIES:
         spec = importlib.util.find_spec(library)  # found, not imported
-        found.append([library, _stat(spec.origin, None) if spec is not None and spec.origin else None])
+        found.append([library, _stat(spec.origin, 0) if spec is not None and spec.origin else None])
     return BlobCache.key("text-code", json.dumps(found))
 
 
-def _stat(path: str, relative_to: Path | None) -> list[object]:
+def _stat(path: str, skip: int) -> list[object]:
+    """A file's name (``skip`` characters of its path left out), size and modification time."""
     try:
         st = os.stat(path)
     except OSError:
-        return [path, None]
-    name = os.path.relpath(path, relative_to) if relative_to is not None else path
-    return [name, st.st_size, st.st_mtime_ns]
+        return [path[skip:], None]
+    return [path[skip:], st.st_size, st.st_mtime_ns]
