@@ -18,7 +18,9 @@ def missing_models(ezafe: bool, cache_dir: Path | None = None) -> list[str]:
     folder = cache_dir or default_cache_dir()
     missing: list[str] = []
     try:
-        if not hazm_data.cache_path(folder, hazm_data.hazm_package_dir()).is_file():
+        package = hazm_data.hazm_package_dir()
+        formats = (hazm_data.FORMAT_VERSION, 3)  # a file of format 3 is only written anew: no build
+        if not any(hazm_data.cache_path(folder, package, form).is_file() for form in formats):
             missing.append("word tables")
     except (OSError, NarratorError):
         missing.append("word tables")
