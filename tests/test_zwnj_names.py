@@ -244,7 +244,7 @@ def test_the_frequency_list_is_cached_and_then_read_without_wordfreq(
 
     monkeypatch.setenv("NARRATOR_CACHE_DIR", str(tmp_path))
     built = zwnj.frequencies.__wrapped__()
-    [cached] = tmp_path.glob("wordfreq-fa-*.marshal")
+    [cached] = tmp_path.glob("wordfreq-fa-*.f2")
 
     def no_wordfreq() -> dict[str, float]:
         raise AssertionError("wordfreq was asked although the list is cached")
