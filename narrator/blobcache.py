@@ -6,11 +6,11 @@ refreshes its modification time; ``prune`` evicts the least recently used entrie
 fits its size limit.
 
 Counting the cache means a ``stat`` of every entry (thousands in a well-used cache), so it is not
-done on every run: a ledger in the folder holds the size found by the last count, and every
-process appends the bytes it wrote. ``prune`` counts again only when the ledger's sum passes the
-limit, or when there is no ledger to read. The ledger can only err low by what processes append
-while another rewrites it after a count; deleted damaged entries make it err high (a count
-sooner).
+done on every run: a ledger in the folder holds the size found by the last count, and every entry
+written appends its size (one short append, whole whatever else appends). ``prune`` counts again
+only when the ledger's sum passes the limit, or when there is no ledger to read. The ledger can
+only err low by what is appended while a count rewrites it; deleted damaged entries and entries
+written twice make it err high (a count sooner).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import threading
 from pathlib import Path
 
 from narrator.atomic import TEMP_PREFIX, write_atomic
@@ -33,9 +32,7 @@ DEFAULT_LIMIT_BYTES = 1024 * 1024 * 1024
 _SEAL = b"NBC2"
 _DIGEST = 16
 _HEADER = len(_SEAL) + 8 + _DIGEST
-LEDGER_NAME = "usage.log"  # the size at the last count ("= N"), then bytes written since ("+ N")
-_written: dict[Path, int] = {}  # bytes this process has put in each folder since it last pruned it
-_written_lock = threading.Lock()
+LEDGER_NAME = "usage.log"  # the size at the last count ("= N"), then each entry written since ("+ N")
 
 
 def seal(data: bytes) -> bytes:
@@ -121,8 +118,8 @@ class BlobCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             sealed = seal(data)
             write_atomic(path, sealed, mode=None)
-            with _written_lock:
-                _written[self.folder] = _written.get(self.folder, 0) + len(sealed)
+            with open(self.folder / LEDGER_NAME, "a", encoding="ascii") as ledger:
+                ledger.write(f"+ {len(sealed)}\n")
 
     def _entries(self) -> list[tuple[float, int, Path]]:
         found: list[tuple[float, int, Path]] = []
@@ -139,12 +136,7 @@ class BlobCache:
     def prune(self) -> int:
         """Evict least recently used entries until the cache fits its limit; return how many.
         The entries are counted only when the ledger says the limit may be passed (see the module)."""
-        with _written_lock:
-            written = _written.pop(self.folder, 0)
         ledger = self.folder / LEDGER_NAME
-        if written:
-            with contextlib.suppress(OSError), open(ledger, "a", encoding="ascii") as out:
-                out.write(f"+ {written}\n")  # one short append: whole, whatever else appends
         estimate = _ledger_sum(ledger)
         if estimate is not None and estimate <= self.limit_bytes:
             return 0

@@ -133,7 +133,7 @@ def test_prune_counts_the_entries_only_when_the_ledger_says_the_limit_may_be_pas
     for n in range(3, 6):
         cache.put(BlobCache.key(str(n)), "bin", bytes(1000))
     assert cache.prune() == 0 and counted == [3], "within the limit by the ledger: not counted"
-    assert (tmp_path / LEDGER_NAME).read_text().splitlines()[1:] == [f"+ {size}"]
+    assert (tmp_path / LEDGER_NAME).read_text().splitlines()[1:] == [f"+ {size // 3}"] * 3
     for n in range(6, 12):
         cache.put(BlobCache.key(str(n)), "bin", bytes(1000))
     assert cache.prune() > 0 and counted == [3, 12], "past the limit: counted, and evicted"
@@ -144,3 +144,25 @@ def test_prune_counts_the_entries_only_when_the_ledger_says_the_limit_may_be_pas
     assert cache.prune() == 0 and len(counted) == 3
     assert BlobCache(tmp_path, limit_bytes=left - 1).prune() == 1, "a smaller limit: counted"
     assert cache.clear() > 0 and not (tmp_path / LEDGER_NAME).exists()
+
+
+def test_what_a_process_writes_is_in_the_ledger_though_it_never_prunes(tmp_path: Path) -> None:
+    """Entries written by runs that end before pruning (a failed narration, ``narrator say``, other
+    processes) still count: the next prune sees the cache past its limit and evicts."""
+    import subprocess
+    import sys
+
+    from narrator.blobcache import BlobCache
+
+    cache = BlobCache(tmp_path, limit_bytes=20_000)
+    assert cache.prune() == 0  # counted: an empty cache, and a ledger
+    script = (
+        "import sys; from pathlib import Path; from narrator.blobcache import BlobCache\n"
+        "cache = BlobCache(Path(sys.argv[1]))\n"
+        "for n in range(10): cache.put(BlobCache.key(sys.argv[2], str(n)), 'bin', bytes(1000))\n"
+    )
+    for run in range(4):  # 40 kB written by processes that never prune
+        subprocess.run([sys.executable, "-c", script, str(tmp_path), str(run)], check=True)
+    assert cache.prune() > 0
+    assert sum(p.stat().st_size for p in tmp_path.glob("??/*.*")) <= 20_000
+
