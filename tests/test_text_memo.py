@@ -116,3 +116,25 @@ def test_code_that_cannot_be_named_by_its_files_is_never_remembered(monkeypatch:
         assert memo.code_identity() != first
     finally:
         memo.code_identity.cache_clear()
+
+
+def test_a_line_with_a_lone_surrogate_is_prepared_through_the_cache(tmp_path: Path) -> None:
+    """Text handed in through the API may hold a lone surrogate; the cache names it all the same."""
+    text = "قیمت نفت \udcff ۱۲ درصد افزایش یافت.\nوی افزود: بازار آرام است."
+    cache = BlobCache(tmp_path)
+    assert prepare(text, cache=cache) == prepare(text) == prepare(text, cache=cache)
+
+
+def test_the_code_identity_names_the_tables_built_from_the_libraries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """hazm's tables and wordfreq's list are named by their data files' sizes and dates: a library
+    patched in place (same ``__init__.py``) is another identity."""
+    from narrator.text import zwnj
+
+    memo.code_identity.cache_clear()
+    try:
+        before = memo.code_identity()
+        monkeypatch.setattr(zwnj, "_frequency_cache", lambda folder: folder / "wordfreq-fa-1-2.f2")
+        memo.code_identity.cache_clear()
+        assert memo.code_identity() != before
+    finally:
+        memo.code_identity.cache_clear()

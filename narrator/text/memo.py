@@ -2,9 +2,11 @@
 the lines that changed (each line is prepared on its own: :func:`narrator.text.prepare.prepare`).
 
 An entry is keyed by the line, the user's lexicon and everything else the result depends on: the
-code and data of narrator, the installed hazm, num2fawords and wordfreq, and Python's version
-(its Unicode tables). Those are named by their files' sizes and modification times, so a new
-narrator, a new library or an edited source file is a new key and never reads an old entry.
+code and data of narrator, the installed hazm, num2fawords and wordfreq (and the names of the
+hazm tables and frequency list built from them, which carry their data files' sizes and dates),
+and Python's version (its Unicode tables). Those are named by their files' sizes and modification
+times, so a new narrator, a new library or an edited source file is a new key and never reads an
+old entry.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from narrator.blobcache import BlobCache
+from narrator.cache_dir import default_cache_dir
 from narrator.model import Sentence
 from narrator.text.lexicon import Lexicon
 
@@ -28,8 +31,10 @@ _CODE_SUFFIXES = (".py", ".tsv", ".txt", ".json")
 
 
 def paragraph_key(line: str, lexicon_digest: str) -> str:
-    """The cache key of ``line`` prepared with the lexicon of ``lexicon_digest``."""
-    return BlobCache.key("prepared", FORMAT, code_identity(), lexicon_digest, line)
+    """The cache key of ``line`` prepared with the lexicon of ``lexicon_digest`` (a line that is
+    not valid UTF-8, with a lone surrogate, is named by its code points all the same)."""
+    text = line.encode("utf-8", "surrogatepass")
+    return BlobCache.key("prepared", FORMAT, code_identity(), lexicon_digest, text)
 
 
 def lexicon_digest(lexicon: Lexicon | None) -> str:
@@ -46,7 +51,7 @@ def recall(cache: BlobCache, key: str) -> tuple[Sentence, ...] | None:
     if stored is None:
         return None
     try:
-        pairs = json.loads(stored)
+        pairs = json.loads(stored.decode("utf-8", "surrogatepass"))
         if isinstance(pairs, list) and all(
             isinstance(p, list) and len(p) == 2 and all(isinstance(s, str) for s in p) for p in pairs
         ):
@@ -57,7 +62,8 @@ def recall(cache: BlobCache, key: str) -> tuple[Sentence, ...] | None:
 
 
 def remember(cache: BlobCache, key: str, sentences: tuple[Sentence, ...]) -> None:
-    cache.put(key, KIND, json.dumps([[s.written, s.spoken] for s in sentences], ensure_ascii=False).encode())
+    pairs = [[s.written, s.spoken] for s in sentences]
+    cache.put(key, KIND, json.dumps(pairs, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +81,22 @@ def code_identity() -> str:
     for library in LIBRARIES:
         spec = importlib.util.find_spec(library)  # found, not imported
         found.append([library, _stat(spec.origin, 0) if spec is not None and spec.origin else None])
+    found.append(_tables())
     return BlobCache.key("text-code", json.dumps(found))
+
+
+def _tables() -> list[str | None]:
+    """The names of the hazm tables and the frequency list this narrator would read: each carries
+    the sizes and dates of the library files it is built from."""
+    from narrator.text import hazm_data, zwnj
+
+    folder = default_cache_dir()
+    try:
+        hazm = hazm_data.cache_path(folder, hazm_data.hazm_package_dir()).name
+    except (OSError, hazm_data.HazmUnavailable):
+        hazm = None
+    frequencies = zwnj._frequency_cache(folder)
+    return [hazm, frequencies.name if frequencies is not None else None]
 
 
 def _stat(path: str, skip: int) -> list[object]:
