@@ -255,3 +255,7 @@ def test_the_frequency_list_is_cached_and_then_read_without_wordfreq(
     monkeypatch.undo()
     monkeypatch.setenv("NARRATOR_CACHE_DIR", str(tmp_path))
     assert zwnj.frequencies.__wrapped__() == built  # a damaged file is rebuilt
+    import marshal
+
+    cached.write_bytes(marshal.dumps({"format": 2, "words": "not bytes", "frequencies": b""}))
+    assert zwnj.frequencies.__wrapped__() == built  # a file of another shape is rebuilt

@@ -301,7 +301,7 @@ def load_hazm_data(cache_dir: Path | None = None,
         return data
     data = _read(cache_path(folder, package, 3))  # an earlier narrator's file: written anew, not rebuilt
     if data is not None:
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):
             save(data, target)
         return data
     if builder is None and _build_in_child(target):
@@ -309,7 +309,7 @@ def load_hazm_data(cache_dir: Path | None = None,
         if data is not None:
             return data
     data = (builder or build_hazm_data)()
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, ValueError):  # ValueError: a word group the format cannot hold
         save(data, target)
     return data
 

@@ -83,11 +83,11 @@ def frequencies() -> Mapping[str, float]:
     """
     target = _frequency_cache(default_cache_dir())
     if target is not None:
-        with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError, UnicodeDecodeError):
-            return _from_bytes(target.read_bytes())
+        with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError, AttributeError):
+            return _from_bytes(target.read_bytes())  # (a decoding error is a ValueError)
     table = _wordfreq_table()
     if target is not None:
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):  # ValueError: a word the format cannot hold
             target.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(target, _to_bytes(table))
     return table
