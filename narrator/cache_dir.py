@@ -1,4 +1,5 @@
-"""Where narrator caches: compact models and word lists it builds once, synthesized audio."""
+"""Where narrator caches (compact models and word lists it builds once, synthesized audio), and how
+a cached thing names the files it was made from."""
 
 from __future__ import annotations
 
@@ -28,3 +29,13 @@ def cache_problem(folder: Path | None = None) -> str | None:
     if not place.is_dir() or not os.access(place, os.W_OK | os.X_OK):
         return f"{place}: not writable"
     return None
+
+
+def file_stamp(path: str) -> list[int] | None:
+    """A file's size and modification time (ns): what a cache entry made from the file records of
+    it, to know it again (None: no such file)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return [found.st_size, found.st_mtime_ns]

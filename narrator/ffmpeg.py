@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from narrator.atomic import write_atomic
-from narrator.cache_dir import default_cache_dir
+from narrator.cache_dir import default_cache_dir, file_stamp
 from narrator.errors import EngineError
 from narrator.model import Clip
 
@@ -69,11 +69,8 @@ def _question() -> list[object] | None:
 
 def _identity(path: str) -> list[object] | None:
     """A file's path, size and modification time (ns), or None if it is not there."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return [path, found.st_size, found.st_mtime_ns]
+    stamp = file_stamp(path)
+    return None if stamp is None else [path, *stamp]
 
 
 def _remembered(memo: Path, asked: list[object] | None) -> str | None:

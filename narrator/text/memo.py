@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from narrator.blobcache import BlobCache
-from narrator.cache_dir import default_cache_dir
+from narrator.cache_dir import default_cache_dir, file_stamp
 from narrator.model import Sentence
 from narrator.text.lexicon import Lexicon
 
@@ -101,8 +101,5 @@ def _tables() -> list[str | None]:
 
 def _stat(path: str, skip: int) -> list[object]:
     """A file's name (``skip`` characters of its path left out), size and modification time."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return [path[skip:], None]
-    return [path[skip:], st.st_size, st.st_mtime_ns]
+    stamp = file_stamp(path)
+    return [path[skip:], None] if stamp is None else [path[skip:], *stamp]
