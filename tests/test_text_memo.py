@@ -133,7 +133,7 @@ def test_the_code_identity_names_the_tables_built_from_the_libraries(monkeypatch
     memo.code_identity.cache_clear()
     try:
         before = memo.code_identity()
-        monkeypatch.setattr(zwnj, "_frequency_cache", lambda folder: folder / "wordfreq-fa-1-2.f2")
+        monkeypatch.setattr(zwnj, "frequency_cache", lambda folder: folder / "wordfreq-fa-1-2.f2")
         memo.code_identity.cache_clear()
         assert memo.code_identity() != before
     finally:

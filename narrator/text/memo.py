@@ -95,7 +95,7 @@ def _tables() -> list[str | None]:
         hazm = hazm_data.cache_path(folder, hazm_data.hazm_package_dir()).name
     except (OSError, hazm_data.HazmUnavailable):
         hazm = None
-    frequencies = zwnj._frequency_cache(folder)
+    frequencies = zwnj.frequency_cache(folder)
     return [hazm, frequencies.name if frequencies is not None else None]
 
 

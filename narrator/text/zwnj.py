@@ -29,6 +29,7 @@ from pathlib import Path
 from narrator.atomic import write_atomic
 from narrator.cache_dir import default_cache_dir
 from narrator.record import record
+from narrator.text.hazm_data import pack_strings, unpack_strings
 from narrator.text.hazm_steps import WordLookup
 
 ZWNJ = "\u200c"
@@ -81,9 +82,9 @@ def frequencies() -> Mapping[str, float]:
     file's name carries the size and date of wordfreq's Persian list, so a new wordfreq builds a
     new file. A cache that cannot be written is no error.
     """
-    target = _frequency_cache(default_cache_dir())
+    target = frequency_cache(default_cache_dir())
     if target is not None:
-        with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError, AttributeError):
+        with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError):
             return _from_bytes(target.read_bytes())  # (a decoding error is a ValueError)
     table = _wordfreq_table()
     if target is not None:
@@ -95,10 +96,8 @@ def frequencies() -> Mapping[str, float]:
 
 def _to_bytes(table: Mapping[str, float]) -> bytes:
     words = list(table)
-    if any("\n" in word for word in words):
-        raise ValueError("a word holds a line break")
     return marshal.dumps({
-        "format": _FREQUENCY_FORMAT, "words": "\n".join(words).encode("utf-16-le"),
+        "format": _FREQUENCY_FORMAT, "words": pack_strings(words, "\n"),
         "frequencies": array("d", (table[word] for word in words)).tobytes(),
     })
 
@@ -108,7 +107,7 @@ def _from_bytes(blob: bytes) -> dict[str, float]:
     document = marshal.loads(blob)
     if not isinstance(document, dict) or document.get("format") != _FREQUENCY_FORMAT:
         raise ValueError("not a frequency list of this format")
-    words = document["words"].decode("utf-16-le").split("\n")
+    words = unpack_strings(document["words"], "\n")
     values = array("d")
     values.frombytes(document["frequencies"])
     if len(words) != len(values) or not words[0]:
@@ -123,7 +122,7 @@ def _wordfreq_table() -> dict[str, float]:
     return dict(wordfreq.get_frequency_dict("fa", wordlist="small"))
 
 
-def _frequency_cache(cache_dir: Path) -> Path | None:
+def frequency_cache(cache_dir: Path) -> Path | None:
     """The cache file for the installed wordfreq's Persian list (``None``: no such package)."""
     spec = importlib.util.find_spec("wordfreq")
     if spec is None or spec.origin is None:
