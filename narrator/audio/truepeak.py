@@ -183,9 +183,7 @@ def block_bounds(source: Samples, blocks: int) -> Samples:
     padded = np.zeros((blocks + 1) * BLOCK)
     have = min(len(source), len(padded))
     padded[:have] = np.abs(source[:have])
-    block_max = padded.reshape(blocks + 1, BLOCK).max(axis=1)
-    bound: Samples = np.maximum(block_max[:-1], block_max[1:]) * WORST_GAIN
-    return bound
+    return magnitude_bounds(padded.reshape(blocks + 1, BLOCK).max(axis=1), 1.0)
 
 
 def block_envelopes(
