@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import threading
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import field, replace
 from datetime import UTC, datetime
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from narrator.atomic import temporary_beside
-from narrator.audio.assemble import AssembledParagraph, Pauses, assemble
+from narrator.audio.assemble import AssembledParagraph, Pauses, assemble, segment_starts
 from narrator.audio.encode import ClipSpan, Spool, clip_levels, encode_narration
 from narrator.audio.meter import ClipLevel
 from narrator.audio.mp4 import is_mp4
@@ -30,7 +32,7 @@ from narrator.engines.registry import DEFAULT_ENGINE, create_engine
 from narrator.errors import EngineUnavailable, InputError, OutputError
 from narrator.ffmpeg import find_ffmpeg_soon
 from narrator.files import is_audio_name
-from narrator.model import Article, ChapterMark, Clip, Cue, Timeline, WordTime
+from narrator.model import Article, ChapterMark, Clip, Cue, Sentence, Timeline, WordTime
 from narrator.progress import QuietReporter, Reporter
 from narrator.publish.cover import load_cover
 from narrator.publish.settings import PublishSettings, SourceInfo
@@ -289,11 +291,18 @@ def _encode(
                 audiobook=target.suffix.lower() == ".m4b", target=opts.loudness, cache=cache, levels=known,
             )
             return with_captions(timeline, article, words), mp4_report
+        marks = [[_may_start(s) for s in p.sentences] for p in article.paragraphs]
+        starts = segment_starts(spans, marks, rate)
         report, layout = encode_narration(
-            partial, spool, rate, clips, [s.chapter.start for s in spans], opts.encode, opts.loudness,
+            partial, spool, rate, clips, starts, opts.encode, opts.loudness,
             cache, opts.encode_workers or cpu_count(), known,
         )
-    return with_captions(build_timeline(article, spans, rate, layout), article, words), report
+    return with_captions(build_timeline(article, spans, rate, layout, starts), article, words), report
+
+
+def _may_start(sentence: Sentence) -> bool:
+    """Whether an MP3 segment may start at ``sentence``: a bit of its text, as every run sees it."""
+    return zlib.crc32(sentence.spoken.encode("utf-8", "surrogatepass")) & 1 == 0
 
 
 def _recording_words(
@@ -323,31 +332,42 @@ def with_captions(timeline: Timeline, article: Article, spoken: list[tuple[WordT
     return replace(timeline, captions=tuple(captions), words=tuple(words))
 
 
-def build_timeline(article: Article, spans: list[AssembledParagraph], rate: int, layout: Layout) -> Timeline:
+def build_timeline(
+    article: Article,
+    spans: list[AssembledParagraph],
+    rate: int,
+    layout: Layout,
+    starts: list[int] | None = None,
+) -> Timeline:
     """Chapters and cues in milliseconds, from the assembled spans and where the encoder put them.
 
-    Paragraph ``i`` was encoded as segment ``i``: its audio is heard from ``placements[i].content``
-    on, and its chapter starts where the segment does (the first at 0) and ends where the next one
-    starts (the last at the end of the file).
+    Segment ``i`` was encoded from frame ``starts[i]`` on (by default, one per paragraph from its
+    chapter's start): its audio is heard from ``placements[i].content`` on. A paragraph's chapter
+    starts where its first segment does (the first at 0) and ends where the next one starts (the
+    last at the end of the file).
     """
 
     def ms(samples: float) -> int:
         return round(samples * 1000 / layout.rate)
 
     scale = layout.rate / rate
-    starts = [0] + [p.start for p in layout.placements[1:]]
-    ends = [*starts[1:], layout.total_samples]
+    edges = starts if starts is not None else [s.chapter.start for s in spans]
+
+    def heard(frame: int) -> float:
+        """Where the assembled ``frame`` is heard in the file, in samples at the file's rate."""
+        n = bisect.bisect_right(edges, frame) - 1
+        return layout.placements[n].content + (frame - edges[n]) * scale
+
+    firsts = [bisect.bisect_left(edges, s.chapter.start) for s in spans]  # each paragraph's first segment
+    chapter_starts = [0] + [layout.placements[n].start for n in firsts[1:]]
+    ends = [*chapter_starts[1:], layout.total_samples]
     chapters = tuple(
         ChapterMark(ms(start), ms(end), opening_words(p.written, CHAPTER_TITLE_WORDS))
-        for p, start, end in zip(article.paragraphs, starts, ends, strict=True)
+        for p, start, end in zip(article.paragraphs, chapter_starts, ends, strict=True)
     )
     cues = tuple(
-        Cue(
-            ms(place.content + (span.start - s.chapter.start) * scale),
-            ms(place.content + (span.end - s.chapter.start) * scale),
-            sentence.written,
-        )
-        for p, s, place in zip(article.paragraphs, spans, layout.placements, strict=True)
+        Cue(ms(heard(span.start)), ms(heard(span.end)), sentence.written)
+        for p, s in zip(article.paragraphs, spans, strict=True)
         for sentence, span in zip(p.sentences, s.sentences, strict=True)
     )
     return Timeline(duration_ms=ms(layout.total_samples), chapters=chapters, cues=cues)

@@ -58,9 +58,11 @@ def tone_runs(audio: npt.NDArray[np.int16], rate: int, frame_ms: int = 1) -> lis
     """Start and end (ms) of every stretch of tone in decoded audio, found from its envelope.
 
     A frame is "on" when its peak is above a quarter of the loudest frame's; runs of on frames
-    separated by less than 20 ms are one tone.
+    separated by less than 20 ms are one tone. Times are counted in samples (a "1 ms" frame at
+    44.1 kHz holds 44 samples: counted as 1 ms, a minute of audio would drift by 0.14 s).
     """
     frame = rate * frame_ms // 1000
+    ms_per_frame = 1000 * frame / rate
     count = len(audio) // frame
     env = np.abs(audio[: count * frame].astype(np.int32)).reshape(count, frame).max(axis=1)
     on = env > env.max() / 4
@@ -70,10 +72,10 @@ def tone_runs(audio: npt.NDArray[np.int16], rate: int, frame_ms: int = 1) -> lis
         if value and start is None:
             start = index
         elif not value and start is not None:
-            runs.append((start * frame_ms, index * frame_ms))
+            runs.append((start * ms_per_frame, index * ms_per_frame))
             start = None
     if start is not None:
-        runs.append((start * frame_ms, count * frame_ms))
+        runs.append((start * ms_per_frame, count * ms_per_frame))
     merged: list[tuple[float, float]] = []
     for run in runs:
         if merged and run[0] - merged[-1][1] < 20:

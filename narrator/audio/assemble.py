@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from narrator.audio.meter import ring_out_frames, subblock_frames
@@ -11,6 +11,10 @@ from narrator.model import Clip
 from narrator.record import record
 
 CHAPTER_LEAD_MS = 250  # a chapter starts this long before its first word
+#: A paragraph is encoded in segments of whole sentences: a new one may start once the segment
+#: holds this much audio (and must start once it holds ``SEGMENT_MAX_S``).
+SEGMENT_MIN_S = 6.0
+SEGMENT_MAX_S = 20.0
 
 
 class PcmSink(Protocol):
@@ -90,3 +94,30 @@ def assemble(
         sink.write(bytes(2 * tail))
         position += tail
         yield AssembledParagraph(Span(pending[0], position), pending[1])
+
+
+def segment_starts(
+    paragraphs: Sequence[AssembledParagraph], may_start: Sequence[Sequence[bool]], rate: int
+) -> list[int]:
+    """The frames where the narration's MP3 segments start: each paragraph's chapter start, and
+    inside a paragraph the middle of the pause before a sentence where a segment is cut.
+
+    A segment is cut before a sentence once it holds ``SEGMENT_MIN_S`` of audio if the sentence
+    ``may_start`` one (a bit of its content, so the same sentence decides the same way wherever it
+    stands), and once it holds ``SEGMENT_MAX_S`` whatever the sentence. An edit then changes the
+    segment its sentences lie in (and at most the next, until the cuts fall in step again), not
+    the whole paragraph. Cuts are measured from the paragraph's first clip, which starts on the
+    100 ms grid, so they do not move when an earlier paragraph changes length; each lies in a
+    pause, where the next segment's encoder delay is silence among silence.
+    """
+    starts: list[int] = []
+    for paragraph, marks in zip(paragraphs, may_start, strict=True):
+        begin = paragraph.chapter.start
+        starts.append(begin)
+        sentences = paragraph.sentences
+        for before, span, mark in zip(sentences, sentences[1:], marks[1:], strict=False):
+            held = before.end - begin
+            if held >= SEGMENT_MAX_S * rate or (mark and held >= SEGMENT_MIN_S * rate):
+                begin = (before.end + span.start) // 2
+                starts.append(begin)
+    return starts

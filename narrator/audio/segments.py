@@ -1,4 +1,4 @@
-"""MP3 in segments: each paragraph encoded on its own (in parallel, cacheable), then joined.
+"""MP3 in segments: paragraphs or runs of sentences, each encoded alone (in parallel, cacheable), then joined.
 
 Every segment is a complete LAME stream whose first frame is an Info (Xing) frame carrying the
 encoder delay and padding. Joining keeps the audio frames of every segment and writes one new Info
