@@ -13,8 +13,8 @@ from narrator.record import record
 CHAPTER_LEAD_MS = 250  # a chapter starts this long before its first word
 #: A paragraph is encoded in segments of whole sentences: a new one may start once the segment
 #: holds this much audio (and must start once it holds ``SEGMENT_MAX_S``).
-SEGMENT_MIN_S = 6.0
-SEGMENT_MAX_S = 20.0
+SEGMENT_MIN_S = 4.0
+SEGMENT_MAX_S = 12.0
 
 
 class PcmSink(Protocol):
