@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     lexicon_option(narrate)
     narrate.add_argument("--title", help="title tag (default: the article's opening words)")
     narrate.add_argument("-j", "--jobs", type=positive, default=1,
-                         help="articles narrated at once (processes)")
+                         help="articles narrated at once, in this process (never more work than cores)")
     narrate.add_argument("--dask", metavar="ADDRESS",
                          help="narrate on a Dask cluster: tcp://HOST:PORT, or local:N worker processes")
     narrate.add_argument("--concurrency", type=positive, default=4,
