@@ -93,7 +93,7 @@ class BlobCache:
     def get(self, key: str, kind: str) -> bytes | None:
         """The entry's bytes (and its use recorded for eviction), or None.
 
-        Every entry carries its length and a BLAKE2b digest of its bytes; an entry that fails the
+        Every entry carries its length and (part of) the SHA-256 of its bytes; an entry that fails the
         check (cut short, overwritten, written by an older narrator) is deleted and counts as missing,
         so the caller builds it again instead of using it.
         """

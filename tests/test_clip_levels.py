@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -182,3 +183,57 @@ def test_encoding_reuses_the_clips_the_plan_limited() -> None:
 
 def floats_to_pcm_gained(spool: Spool, gain: float) -> bytes:
     return to_pcm(floats(spool.read(0, spool.frames)) * gain)
+
+
+def _segment_names(
+    tmp_path: object, paragraphs: list[list[Clip]], lead: int = 300, between: int = 400
+) -> tuple[list[str], list[bytes]]:
+    """Each paragraph's segment name (as the encoder keys it) and its samples, read back."""
+    from pathlib import Path
+
+    from narrator.audio.encode import _named
+
+    cache = BlobCache(Path(str(tmp_path)) / "c")
+    with Spool() as spool:
+        spans = list(assemble(paragraphs, spool, 22050, Pauses(lead_ms=lead, sentence_ms=between)))
+        clips = [ClipSpan(s.start, s.end) for p in spans for s in p.sentences]
+        clip_levels(spool, clips, 22050, cache)  # the digests are made here, as in a narration
+        edges = [p.chapter.start for p in spans] + [spool.frames]
+        names = [_named(spool, a, b, clips, cache) for a, b in itertools.pairwise(edges)]
+        return names, [spool.read(a, b) for a, b in itertools.pairwise(edges)]
+
+
+def test_a_segment_is_named_by_its_samples_whatever_stands_before_it(tmp_path: object) -> None:
+    """The name made from the clips' digests and places stands for the samples: the same samples
+    at another place in another narration get the same name, other samples another."""
+    base = clips_of(22050, [[1.23, 0.71], [0.5, 1.1], [0.9]])
+    names, pcm = _segment_names(tmp_path, base)
+    moved, moved_pcm = _segment_names(tmp_path, [clips_of(22050, [[2.7]], seed=9)[0], *base[1:]], lead=700)
+    assert moved[1:] == names[1:] and moved_pcm[1:] == pcm[1:], "later paragraphs: same samples, same names"
+    assert moved[0] != names[0] and moved_pcm[0] != pcm[0]
+    louder = [list(p) for p in base]
+    x = np.frombuffer(louder[1][1].pcm, dtype="<i2").copy()
+    x[len(x) // 2] += 1  # one sample of one clip
+    louder[1][1] = Clip(x.tobytes(), 22050)
+    changed, _ = _segment_names(tmp_path, louder)
+    assert [a == b for a, b in zip(changed, names, strict=True)] == [True, False, True]
+    shorter = [list(p) for p in base]
+    shorter[1][1] = Clip(louder[1][1].pcm[:-2000], 22050)  # the clip ends 1000 samples sooner
+    assert _segment_names(tmp_path, shorter)[0][1] not in names
+    wider = _segment_names(tmp_path, base, between=900)[0]  # the same clips, a longer pause between
+    assert wider[1] not in names and wider[2] == names[2]
+
+
+def test_a_segment_that_cuts_a_clip_is_refused(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from narrator.audio.encode import _named
+
+    with Spool() as spool:
+        spans = list(assemble(clips_of(22050, [[1.0, 1.0]]), spool, 22050))
+        clips = [ClipSpan(s.start, s.end) for p in spans for s in p.sentences]
+        middle = (clips[0].start + clips[0].end) // 2
+        with pytest.raises(ValueError, match="whole clips"):
+            _named(spool, middle, spool.frames, clips, BlobCache(Path(str(tmp_path))))
+        with pytest.raises(ValueError, match="whole clips"):
+            _named(spool, 0, middle, clips, BlobCache(Path(str(tmp_path))))

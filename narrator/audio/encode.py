@@ -9,7 +9,7 @@ encoded again, whatever the output path.
 
 from __future__ import annotations
 
-import hashlib
+import bisect
 import itertools
 import os
 import tempfile
@@ -21,7 +21,7 @@ from typing import IO
 import numpy as np
 
 from narrator.audio.gain import LIMITER_VERSION, GainPlan, limit, plan_gain
-from narrator.audio.meter import ClipLevel, Samples, cached_clip_level
+from narrator.audio.meter import ClipLevel, Samples, cached_clip_level, pcm_digest
 from narrator.audio.segments import Layout, SegmentSource, write_segmented
 from narrator.audio.truepeak import PCM_SCALE
 from narrator.audio_settings import EncodeSettings, LoudnessReport, LoudnessTarget
@@ -76,6 +76,7 @@ class Spool:
         self._file: IO[bytes] = tempfile.TemporaryFile(prefix="narrator-pcm-")  # noqa: SIM115 (closed by __exit__)
         self.frames = 0
         self.limited = LimitedClips()  # the hot clips as the plan limited them
+        self._digests: dict[tuple[int, int], str] = {}  # clip spans hashed, by (start, end)
 
     def __enter__(self) -> Spool:
         return self
@@ -95,13 +96,14 @@ class Spool:
         self._file.flush()
         return os.pread(self._file.fileno(), 2 * (stop - start), 2 * start) if stop > start else b""
 
-    def digest(self, start: int, stop: int) -> str:
-        """A hash of frames ``start``..``stop``."""
-        self._file.flush()
-        found = hashlib.sha256()
-        for at in range(start, stop, CHUNK_FRAMES):
-            found.update(self.read(at, min(stop, at + CHUNK_FRAMES)))
-        return found.hexdigest()
+    def clip_digest(self, start: int, stop: int, pcm: bytes | None = None) -> str:
+        """The :func:`pcm_digest` of the clip at frames ``start``..``stop`` (``pcm``, if the caller
+        holds it), made once: the clip's level, its limited levels and its segment's name all use it."""
+        span = (start, stop)
+        found = self._digests.get(span)
+        if found is None:
+            found = self._digests[span] = pcm_digest(self.read(start, stop) if pcm is None else pcm)
+        return found
 
 
 @record
@@ -121,7 +123,9 @@ def clip_levels(
     found = []
     for clip in clips:
         with core():
-            found.append(cached_clip_level(spool.read(clip.start, clip.end), rate, cache))
+            pcm = spool.read(clip.start, clip.end)
+            digest = spool.clip_digest(clip.start, clip.end, pcm) if cache is not None else None
+            found.append(cached_clip_level(pcm, rate, cache, digest))
     return found
 
 
@@ -142,9 +146,12 @@ def plan_narration(
     def read_clip(index: int) -> bytes:
         return spool.read(clips[index].start, clips[index].end)
 
+    def digest_clip(index: int) -> str:
+        return spool.clip_digest(clips[index].start, clips[index].end)
+
     plan = plan_gain(
         levels, [c.start for c in clips], spool.frames, rate, target, read_clip, cache,
-        spool.limited.keep, workers,
+        spool.limited.keep, workers, digest_clip,
     )
     return plan, levels
 
@@ -171,7 +178,7 @@ def encode_narration(
     ranges = [(a, b) for a, b in itertools.pairwise(edges) if b > a]
     if target is None:
         sources = [
-            SegmentSource(f"{_named(spool, a, b, cache)}|{rate}|as written", _raw(spool, a, b))
+            SegmentSource(f"{_named(spool, a, b, clips, cache)}|{rate}|as written", _raw(spool, a, b))
             for a, b in ranges
         ]
         return None, write_segmented(path, sources, rate, settings, cache, workers)
@@ -180,7 +187,7 @@ def encode_narration(
     how = f"gain {plan.gain_db:.2f} dB, ceiling {plan.ceiling!r}, limiter {LIMITER_VERSION}"
     sources = [
         SegmentSource(
-            f"{_named(spool, a, b, cache)}|{rate}|{how}",
+            f"{_named(spool, a, b, clips, cache)}|{rate}|{how}",
             _Gained(spool, a, b, plan, [(i, c) for i, c in hot if a <= c.start < b], rate),
         )
         for a, b in ranges
@@ -205,9 +212,23 @@ def narration_pcm(
     return plan.report(target), _Gained(spool, 0, spool.frames, plan, _hot(clips, levels, plan), rate)()
 
 
-def _named(spool: Spool, start: int, stop: int, cache: BlobCache | None) -> str:
-    """What names a segment's samples in the cache: their hash (not made when there is no cache)."""
-    return spool.digest(start, stop) if cache is not None else "uncached"
+def _named(spool: Spool, start: int, stop: int, clips: Sequence[ClipSpan], cache: BlobCache | None) -> str:
+    """What names a segment's samples (frames ``start``..``stop``) in the cache: its length and
+    where each clip in it lies, with the clip's digest. The assembler writes silence (zeros)
+    everywhere else, so that names the samples exactly, and each clip is hashed once per run
+    (its digest also keys its levels). Not made when there is no cache."""
+    if cache is None:
+        return "uncached"
+    first = bisect.bisect_left(clips, start, key=_start)
+    inside = list(itertools.takewhile(lambda c: c.start < stop, clips[first:]))
+    if (first and clips[first - 1].end > start) or (inside and inside[-1].end > stop):
+        raise ValueError("a segment must hold whole clips")  # the assembler cuts in pauses only
+    layout = [f"{c.start - start}:{c.end - start}:{spool.clip_digest(c.start, c.end)}" for c in inside]
+    return BlobCache.key("segment-pcm", str(stop - start), *layout)
+
+
+def _start(clip: ClipSpan) -> int:
+    return clip.start
 
 
 def _hot(

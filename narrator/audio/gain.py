@@ -30,6 +30,7 @@ from narrator.audio.meter import (
     clip_level,
     gated_loudness,
     narration_powers,
+    pcm_digest,
     to_db,
 )
 from narrator.audio.truepeak import BLOCK, PCM_SCALE, block_envelopes, block_magnitudes, magnitude_bounds
@@ -56,6 +57,8 @@ LIMITER_VERSION = "3"
 
 #: The 16-bit PCM of clip ``i``, for the few clips the limiter works on.
 ReadClip = Callable[[int], bytes]
+#: The :func:`~narrator.audio.meter.pcm_digest` of clip ``i`` (its cache keys are made from it).
+DigestClip = Callable[[int], str]
 #: Told each hot clip's limited samples (clip index, gain in dB, samples) as a plan limits them.
 KeepLimited = Callable[[int, float, Samples], None]
 
@@ -109,20 +112,22 @@ class _Narration:
     cache: BlobCache | None
     keep: KeepLimited | None
     workers: int
+    digest_clip: DigestClip | None
 
     def limited_level(self, index: int, plan: GainPlan) -> tuple[ClipLevel, Samples | None]:
-        """The statistics of clip ``index`` gained and limited by ``plan`` (cached by its samples),
-        and the limited samples when they were made."""
-        pcm = self.read_clip(index)
+        """The statistics of clip ``index`` gained and limited by ``plan`` (cached by its samples'
+        digest: the samples are only read when they must be limited), and the limited samples
+        when they were made."""
         key = ""
         if self.cache is not None:
-            key = BlobCache.key("limited-level", LIMITER_VERSION, LEVEL_VERSION, pcm, repr(plan.gain_db),
+            digest = self.digest_clip(index) if self.digest_clip else pcm_digest(self.read_clip(index))
+            key = BlobCache.key("limited-level", LIMITER_VERSION, LEVEL_VERSION, digest, repr(plan.gain_db),
                                 repr(plan.ceiling), str(self.rate))
             stored = self.cache.get(key, LEVEL_KIND)
             if stored is not None:
                 with contextlib.suppress(ValueError, KeyError, TypeError):
                     return ClipLevel.from_json(stored), None
-        limited = limit(np.frombuffer(pcm, dtype="<i2"), plan.gain, plan.ceiling, self.rate)
+        limited = limit(np.frombuffer(self.read_clip(index), dtype="<i2"), plan.gain, plan.ceiling, self.rate)
         level = clip_level(limited, self.rate, plan.ceiling)
         if self.cache is not None:
             self.cache.put(key, LEVEL_KIND, level.to_json())
@@ -166,14 +171,18 @@ def plan_gain(
     cache: BlobCache | None = None,
     keep: KeepLimited | None = None,
     workers: int = 1,
+    digest_clip: DigestClip | None = None,
 ) -> GainPlan:
     """The gain that brings the narration (clips ``levels`` at frames ``starts``) to ``target``.
 
     Hot clips are limited ``workers`` at a time; their limited samples are handed to ``keep``
-    (the last gain it is told of is the plan's).
+    (the last gain it is told of is the plan's). ``digest_clip`` gives a clip's digest without
+    reading it again, where the caller has made it.
     """
     placed: list[tuple[int, Sequence[float]]] = list(zip(starts, (lv.powers for lv in levels), strict=True))
-    narration = _Narration(levels, placed, total_frames, rate, read_clip, cache, keep, max(1, workers))
+    narration = _Narration(
+        levels, placed, total_frames, rate, read_clip, cache, keep, max(1, workers), digest_clip
+    )
     input_lufs = narration.loudness(placed)
     input_peak = max((level.true_peak for level in levels), default=0.0)
     ceiling = 10 ** ((target.true_peak_dbtp - ENCODER_HEADROOM_DB) / 20)

@@ -11,6 +11,7 @@ and the gain follow from cached statistics without reading the audio again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Sequence
@@ -188,11 +189,18 @@ def pcm_level(pcm: bytes, rate: int) -> ClipLevel:
     return ClipLevel(tuple(powers.tolist()), pcm_true_peak(samples))
 
 
-def cached_clip_level(pcm: bytes, rate: int, cache: BlobCache | None) -> ClipLevel:
-    """:func:`pcm_level`, looked up in ``cache`` by the PCM's hash first."""
+def pcm_digest(pcm: bytes) -> str:
+    """What names a clip's samples in cache keys (its clip level, its limited levels, the MP3
+    segments it lies in): their SHA-256, made once per clip and run."""
+    return hashlib.sha256(pcm).hexdigest()
+
+
+def cached_clip_level(pcm: bytes, rate: int, cache: BlobCache | None, digest: str | None = None) -> ClipLevel:
+    """:func:`pcm_level`, looked up in ``cache`` by the PCM's hash first (``digest``, if the caller
+    has made it already)."""
     if cache is None:  # no hash to make: nothing is looked up or kept
         return pcm_level(pcm, rate)
-    key = BlobCache.key("clip-level", LEVEL_VERSION, str(rate), pcm)
+    key = BlobCache.key("clip-level", LEVEL_VERSION, str(rate), digest or pcm_digest(pcm))
     stored = cache.get(key, LEVEL_KIND)
     if stored is not None:
         try:
