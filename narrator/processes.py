@@ -24,6 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from types import FrameType
 
+from narrator.cores import cpu_count
+
 SEGMENT_PREFIX = "narrator-seg-"
 _PR_SET_PDEATHSIG = 1
 _OWNED = re.compile(r"narrator-[a-z]+-(\d+)-")
@@ -77,23 +79,29 @@ def _prctl() -> Callable[..., int] | None:
     return prctl
 
 
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 _KEEP_BLOCKS_BYTES = 32 << 20  # glibc's largest mmap threshold (on 64-bit systems)
 
 
-def reuse_freed_memory() -> None:
-    """Ask glibc's malloc to keep freed blocks of up to 32 MB for reuse rather than return them.
+def reuse_freed_memory(arenas: int | None = None) -> None:
+    """Ask glibc's malloc to keep freed blocks of up to 32 MB for reuse rather than return them,
+    in at most ``arenas`` pools (default: one per core, at least two).
 
     The audio code makes many short-lived numpy arrays of a few MB; by default each comes from a
     fresh ``mmap`` and is handed back on free, so every one costs page faults again (150,000 of
     them narrating the seed, a third of a second of system time). Kept, they cost a few MB more
-    at the peak. Elsewhere than glibc it does nothing.
+    at the peak. But glibc gives each thread a pool of its own (up to eight per core), and each
+    pool keeps what its thread freed: a batch's many threads (articles, synthesis, limiter,
+    encoder feeds) held 456 MB at the peak for 20 articles with ``-j 2``. With a pool per core
+    they shared 155 MB, and took a few percent less time (fewer pages touched). Elsewhere than
+    glibc it does nothing.
     """
     libc = _libc()
     mallopt = getattr(libc, "mallopt", None) if libc is not None else None
     if mallopt is not None:
         mallopt(_M_MMAP_THRESHOLD, _KEEP_BLOCKS_BYTES)
         mallopt(_M_TRIM_THRESHOLD, 4 * _KEEP_BLOCKS_BYTES)
+        mallopt(_M_ARENA_MAX, arenas or max(2, cpu_count()))
 
 
 def die_with_parent() -> None:
