@@ -315,9 +315,10 @@ def _recording_words(
 
 
 def _recording(clips: Iterable[Clip], words: list[tuple[WordTime, ...]]) -> Iterator[Clip]:
-    for clip in clips:
-        words.append(trim_silence(clip).words if clip.words else ())
-        yield clip
+    for clip in clips:  # a timed clip is passed on trimmed: trimming it again gives it back as is
+        trimmed = trim_silence(clip) if clip.words else clip
+        words.append(trimmed.words)
+        yield trimmed
 
 
 def with_captions(timeline: Timeline, article: Article, spoken: list[tuple[WordTime, ...]]) -> Timeline:

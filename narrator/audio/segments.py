@@ -286,12 +286,16 @@ def write_segmented(
             path.open("wb") as out:
         pending = {group[0]: (group, pool.submit(encode, group)) for group in groups}
         made: dict[int, Segment] = {}
-        for n in range(len(sources)):  # cached segments are read while the groups are encoded
+        for n, data in enumerate(stored):  # cached segments are parsed while the groups are encoded
+            parsed = _parsed(data)
+            if parsed is not None:
+                made[n] = parsed
+            stored[n] = None  # parsed: its bytes need not stay in memory
+        for n in range(len(sources)):
             if n in pending:  # a group's first segment: wait for the group (its others come later)
                 group, future = pending.pop(n)
                 made.update(zip(group, future.result(), strict=True))
-            segment = made.pop(n, None) or _parsed(stored[n]) or encode([n])[0]  # unreadable: made again
-            stored[n] = None  # written: its audio need not stay in memory
+            segment = made.pop(n, None) or encode([n])[0]  # an unreadable entry: made again
             described.append(_write(out, segment, described))
         out.seek(0)
         out.write(info_frame(described))

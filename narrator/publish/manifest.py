@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from narrator.errors import InputError
+from narrator.publish.jsontext import dumps
 from narrator.publish.settings import SourceInfo as SourceInfo  # re-exported: the manifest's field
 from narrator.record import record
 
@@ -127,8 +128,8 @@ class Manifest:
         return parse_time(self.created)
 
     def to_json(self) -> str:
-        """The manifest as pretty-printed JSON (UTF-8 text, Persian unescaped)."""
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+        """The manifest as JSON text laid out over lines to each sentence (UTF-8, Persian unescaped)."""
+        return dumps(asdict(self), depth=4)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -3,10 +3,10 @@ cues of up to two lines, see :mod:`narrator.cues`) and Podcasting 2.0 JSON chapt
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from narrator.model import Cue, Timeline
+from narrator.publish.jsontext import dumps
 
 CHAPTERS_VERSION = "1.2.0"
 
@@ -71,4 +71,4 @@ def to_chapters_json(timeline: Timeline, title: str, audio_name: str) -> str:
             for c in timeline.chapters
         ],
     }
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return dumps(data, depth=2)
