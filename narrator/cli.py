@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, NoReturn, TextIO
 
+from narrator import regex
 from narrator.audio_settings import EncodeSettings, LoudnessTarget
 from narrator.batch import expand_inputs, plan, run_batch
 from narrator.cache_dir import cache_problem
@@ -374,6 +375,7 @@ def _leave(code: int) -> NoReturn:
     (a tenth of a re-narration after an edit). Every file is closed by then: the work ends in
     ``with`` blocks, and an exception never reaches here."""
     close_pool()
+    regex.save()  # patterns compiled afresh, for the next run (no exit handlers run after this)
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from collections.abc import Sequence
 
+from narrator import regex
 from narrator.model import Cue, WordTime
 
 MAX_CUE_MS = 7_000
 MAX_LINE = 42
 MAX_LINES = 2
-_MARKS = re.compile("[\u064b-\u065f\u0670\u0654]")
+_MARKS = regex.compile("[\u064b-\u065f\u0670\u0654]")
 _ZWNJ = "\u200c"
-_NOT_LETTER = re.compile(r"[^\w]")
+_NOT_LETTER = regex.compile(r"[^\w]")
 
 
 def word_key(word: str) -> str:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Literal
 from urllib.parse import unquote, urlsplit
 
+from narrator import regex
 from narrator.errors import InputError
 from narrator.fetch import FetchLimits, Page, check_scheme, fetch, is_url
 from narrator.record import record
@@ -32,7 +32,7 @@ HTML_SUFFIXES = (".html", ".htm")
 ARTICLE_SUFFIXES = (".txt", *HTML_SUFFIXES)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _CHUNK = 1 << 20
-_UNSAFE = re.compile(r"[^\w.\-\u200c]+")
+_UNSAFE = regex.compile(r"[^\w.\-\u200c]+")
 _STEM_MAX = 80
 
 Kind = Literal["file", "url", "stdin"]

@@ -14,6 +14,7 @@ import urllib.parse
 from argparse import Namespace
 from collections.abc import Iterable
 
+from narrator import regex
 from narrator.errors import InputError
 
 #: Options whose values are published text (argparse destinations).
@@ -23,11 +24,11 @@ CHECKED_STRINGS = ("text", "voice", "lang", "engine")
 
 # Characters XML 1.0 forbids (C0 controls but tab/newline/return, lone surrogates, U+FFFE/U+FFFF)
 # and the C1 controls it discourages.
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_XML_FORBIDDEN = regex.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # Bidi embeddings, overrides and isolates, marks, BOM, zero-width space and the Arabic letter mark.
-_INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u00ad]")
+_INVISIBLE = regex.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u00ad]")
 _VARIANTS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
-_SPACE = re.compile(r"\s+")
+_SPACE = regex.compile(r"\s+")
 
 
 def repair_surrogates(text: str) -> str:

@@ -17,19 +17,20 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+from narrator import regex
 from narrator.atomic import write_text_atomic
 from narrator.files import NarrationFiles
 from narrator.model import ChapterMark, Cue, Timeline
 from narrator.publish.jalali import persian_date
 from narrator.strings import quote_name
 
-PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+PLACEHOLDER = regex.compile(r"\{\{(\w+)\}\}")
 # A run of Latin-script words (with digits and inner punctuation) that must keep left-to-right
 # order inside a Persian sentence. It starts with a letter and ends with a letter or digit, so the
 # sentence's own final punctuation stays outside the isolated run.
 _LATIN = "A-Za-z\u00c0-\u024f"
 _WORD = rf"[{_LATIN}0-9](?:[{_LATIN}0-9.\-_/&'+@:]*[{_LATIN}0-9])?"
-LATIN_RUN = re.compile(rf"[{_LATIN}](?:[{_LATIN}0-9.\-_/&'+@:]*[{_LATIN}0-9])?(?:[ \t]+{_WORD})*")
+LATIN_RUN = regex.compile(rf"[{_LATIN}](?:[{_LATIN}0-9.\-_/&'+@:]*[{_LATIN}0-9])?(?:[ \t]+{_WORD})*")
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 

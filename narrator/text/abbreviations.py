@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from narrator import regex
 from narrator.text.lexicon import builtin_table
 from narrator.text.normalize import LETTERS, ZWNJ
 from narrator.text.rules import Rule, lazy, spaced
@@ -56,7 +57,7 @@ def _pattern() -> tuple[re.Pattern[str], dict[str, str]]:
         f"{_BEFORE}(?:{'|'.join(_key_pattern(k) for k in dotted)})(?:\\.(?! ?[{LETTERS}]))?{_AFTER}"
         f"|(?:{'|'.join(_key_pattern(k) for k in bracketed)})"
     )
-    return re.compile(source), canonical
+    return regex.compile(source), canonical
 
 
 def _expand(match: re.Match[str]) -> str:
@@ -68,7 +69,7 @@ def _expand(match: re.Match[str]) -> str:
 
 def abbreviation_rule() -> Rule:
     """The table rule (its pattern is built from the table on first use)."""
-    return Rule("abbreviation", "abbreviation", _pattern()[0], _expand, needs=re.compile(r"[.)]|الخ"))
+    return Rule("abbreviation", "abbreviation", _pattern()[0], _expand, needs=regex.compile(r"[.)]|الخ"))
 
 
 ERA = Rule(
@@ -76,7 +77,7 @@ ERA = Rule(
     "abbreviation",
     lazy(f"(?<=\\d\\d\\d\\d) ?([شقم])\\.?{_AFTER}"),
     lambda m: spaced(ERAS[m.group(1)]),
-    needs=re.compile(r"\d"),
+    needs=regex.compile(r"\d"),
 )
 # A short year after «سال» with an era letter: ``سال ۶۲۲ م`` (not the ordinal «ششصد و بیست و دوم»).
 SHORT_YEAR_ERA = Rule(
@@ -84,5 +85,5 @@ SHORT_YEAR_ERA = Rule(
     "abbreviation",
     lazy(f"(?<=سال )(\\d{{1,3}}) ?([شقم])\\.?{_AFTER}"),
     lambda m: f"{m.group(1)} {ERAS[m.group(2)]} ",
-    needs=re.compile(r"سال \d"),
+    needs=regex.compile(r"سال \d"),
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from narrator import regex
 from narrator.text.normalize import LETTERS, ZWNJ
 from narrator.text.numbers import AND, cardinal, ordinal
 from narrator.text.rules import Rule, lazy, spaced
@@ -27,7 +28,7 @@ LATIN_MONTHS = ("january", "february", "march", "april", "may", "june",
                 "july", "august", "september", "october", "november", "december")  # fmt: skip
 
 _AFTER = f"(?![{LETTERS}{ZWNJ}])"
-_DIGIT = re.compile(r"\d")
+_DIGIT = regex.compile(r"\d")
 _MARK = (r"(?P<mark>\s*(?:ه\. ?[قش]\.?|[قشم]\.?|هجری قمری|هجری شمسی|قمری|شمسی|میلادی)"
          + f"(?![{LETTERS}{ZWNJ}]))?")
 _MARK_WORDS = {"ق": "هجری قمری", "ش": "هجری شمسی", "م": "میلادی"}
@@ -37,7 +38,7 @@ def _month_alternation() -> str:
     names = [*JALALI, *GREGORIAN, *LUNAR, "ژوییه", "جولای", "آگوست", "ربیع‌الآخر", "جمادی‌الاولی",
              "جمادی‌الآخر", "جمادی‌الثانیه", "ذیقعده", "ذیحجه"]
     variants = {n for name in names for n in (name, name.replace(ZWNJ, " "), name.replace(ZWNJ, ""))}
-    return "|".join(re.escape(n) for n in sorted(variants, key=len, reverse=True))
+    return "|".join(re.escape(n) for n in sorted(variants, key=lambda n: (-len(n), n)))  # one order every run
 
 
 _MONTH = _month_alternation()
@@ -142,7 +143,7 @@ RULES = (
         "date",
         lazy(f"(?<=سال )[0۰](\\d)(?![\\d٫.,٬/:]){_AFTER}|(?<=سال{ZWNJ}های )[0۰](\\d)(?![\\d٫.,٬/:])"),
         _two_digit_year_any,
-        needs=re.compile("سال"),
+        needs=regex.compile("سال"),
     ),
     Rule(
         "date-numeric",
@@ -155,7 +156,7 @@ RULES = (
             + _MARK
         ),
         _numeric,
-        needs=re.compile(r"\d[/.٫-]\d"),
+        needs=regex.compile(r"\d[/.٫-]\d"),
     ),
     Rule(
         "date-latin",
@@ -167,7 +168,7 @@ RULES = (
             re.IGNORECASE,
         ),
         _latin_date,
-        needs=re.compile("[A-Za-z]"),
+        needs=regex.compile("[A-Za-z]"),
     ),
     Rule(
         "date-day-range",
@@ -191,7 +192,7 @@ RULES = (
         "time",
         lazy(r"(?<![\d٫.,٬/:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:٫]|[./]\d)"),
         _time,
-        needs=re.compile(r"\d:\d"),
+        needs=regex.compile(r"\d:\d"),
     ),
 )
 

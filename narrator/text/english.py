@@ -10,9 +10,10 @@ foreign names: espeak-ng's English voice gives the IPA, and each sound becomes P
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import lru_cache
+
+from narrator import regex
 
 Phonemizer = Callable[[str], str]
 
@@ -43,10 +44,10 @@ _SOUNDS = sorted(
 _LONG_WORD = 3  # vowels
 _LONG_AE = ("آ", "ا", "ا")
 _VOWEL_IPA = frozenset(ipa for ipa, *_ in _VOWELS)
-_IGNORED = re.compile("[ˈˌˑ.‿\u0303-]")
-_S_CLUSTER = re.compile("^[sʃ][ptkmnlwfɹ]")
-_DOUBLED = re.compile("رر")
-_PERSIAN_ONLY = re.compile("^[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc\u200c]+$")
+_IGNORED = regex.compile("[ˈˌˑ.‿\u0303-]")
+_S_CLUSTER = regex.compile("^[sʃ][ptkmnlwfɹ]")
+_DOUBLED = regex.compile("رر")
+_PERSIAN_ONLY = regex.compile("^[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc\u200c]+$")
 
 
 def _sounds(ipa: str) -> list[tuple[str, tuple[str, str, str]]]:

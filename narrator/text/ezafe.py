@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+from narrator import regex
 from narrator.blobcache import BlobCache
 from narrator.errors import NarratorError
 from narrator.model import Article, Paragraph
@@ -38,8 +38,8 @@ KASRA = "\u0650"
 HAMZA_ABOVE = "\u0654"
 ZWNJ = "\u200c"
 YEH = "\u06cc"
-_WORD = re.compile(r"(?:[^\W_]|[\u064b-\u065f\u0670\u200c\u200d])+")
-_TOKEN = re.compile(_WORD.pattern + r"|[^\s]")
+_WORD = regex.compile(r"(?:[^\W_]|[\u064b-\u065f\u0670\u200c\u200d])+")
+_TOKEN = regex.compile(_WORD.pattern + r"|[^\s]")
 _MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0654"
 
 # Final ه that is the consonant /h/ (not the silent ه of خانه): after ا/آ always (راه, دانشگاه),

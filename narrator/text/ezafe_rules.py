@@ -15,10 +15,10 @@ The data files are ``data/names.txt``, ``data/surnames.txt`` and ``data/ezafe_co
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from narrator import regex
 from narrator.text.names import NameLists, name_lists
 from narrator.text.numbers import cardinal
 from narrator.text.zwnj import frequencies
@@ -107,7 +107,7 @@ _SIGNS = frozenset({"منفی", "مثبت"})
 _LEADING_NUMBERS = (*range(20), *range(20, 100, 10), *range(100, 1000, 100))
 _NUMBER_WORDS = frozenset({cardinal(n).split()[0] for n in _LEADING_NUMBERS}
                           | {"هزار", "میلیون", "میلیارد", "نیم"})
-_AUXILIARY = re.compile("^(?:خواه|نخواه)(?:م|ی|د|یم|ید|ند)$")
+_AUXILIARY = regex.compile("^(?:خواه|نخواه)(?:م|ی|د|یم|ید|ند)$")
 
 
 def is_light_verb(word: str) -> bool:

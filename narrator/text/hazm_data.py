@@ -19,12 +19,12 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import marshal
-import re
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from narrator import regex
 from narrator.atomic import write_atomic
 from narrator.cache_dir import default_cache_dir
 from narrator.errors import NarratorError
@@ -39,8 +39,8 @@ ZWNJ = "\u200c"
 _HAZM_FILES = ("constants.py", "normalizer.py", "lemmatizer.py", "word_tokenizer.py", "utils.py",
                "data/words.dat", "data/verbs.dat")
 _Pairs = tuple[tuple[str, str], ...]
-_SPACE = re.compile(r"\s")
-_SPACE_OR_ZWNJ = re.compile(r"[\s\u200c]")
+_SPACE = regex.compile(r"\s")
+_SPACE_OR_ZWNJ = regex.compile(r"[\s\u200c]")
 
 
 class HazmUnavailable(NarratorError, ImportError):

@@ -13,12 +13,13 @@ import re
 from collections.abc import Callable
 from typing import Protocol
 
+from narrator import regex
 from narrator.text.hazm_data import HazmData
 
 ZWNJ = "\u200c"
 # hazm's seperate_mi: a word starting with «می» or «نمی», split after it when that is a verb form.
-_MI_WORD = re.compile(r"\bن?می[آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی]+")
-_MI_PREFIX = re.compile(r"^(ن?می)")
+_MI_WORD = regex.compile(r"\bن?می[آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی]+")
+_MI_PREFIX = regex.compile(r"^(ن?می)")
 
 _Compiled = tuple[tuple[re.Pattern[str], str], ...]
 
@@ -34,12 +35,12 @@ class WordLookup(Protocol):
 
 
 def _compile(pairs: tuple[tuple[str, str], ...]) -> _Compiled:
-    return tuple((re.compile(pattern), replacement) for pattern, replacement in pairs)
+    return tuple((regex.compile(pattern), replacement) for pattern, replacement in pairs)
 
 
 def _any_of(table: dict[int, str]) -> re.Pattern[str]:
     """A pattern matching any one of the characters ``table`` maps."""
-    return re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(table)) + "]")
+    return regex.compile("[" + "".join(re.escape(chr(code)) for code in sorted(table)) + "]")
 
 
 def _substitute(patterns: _Compiled, text: str) -> str:
@@ -80,8 +81,8 @@ class HazmSteps:
         self._specials = _compile(data.specials)
         self._unicode_replacements = data.unicode_replacements
         self.affix_spacing = _compile(data.affix_spacing)
-        self._repeated_chars = re.compile(data.repeated_chars)
-        self._more_than_two_repeat = re.compile(data.more_than_two_repeat)
+        self._repeated_chars = regex.compile(data.repeated_chars)
+        self._more_than_two_repeat = regex.compile(data.more_than_two_repeat)
 
     def normalize(self, text: str) -> str:
         """``hazm.Normalizer(correct_spacing=False).normalize(text)``."""

@@ -8,6 +8,7 @@ import codecs
 import logging
 import re
 
+from narrator import regex
 from narrator.errors import InputError
 from narrator.record import record
 
@@ -25,14 +26,14 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 # narrator says what went wrong in one line. An application that configures logging still sees them.
 for _logger in ("trafilatura", "htmldate", "courlan", "justext", "readability"):
     logging.getLogger(_logger).addHandler(logging.NullHandler())
-_LINE_SPACE = re.compile(r"[ \t\u00a0]+")
+_LINE_SPACE = regex.compile(r"[ \t\u00a0]+")
 #: trafilatura drops every character Python calls unprintable, and the zero-width non-joiner that
 #: Persian writes inside words (``می‌شود``, ``بهره‌برداری``) is one. It is swapped for a printable
 #: stand-in (a letter of the Adlam script, which a Persian page does not use) before extraction and
 #: swapped back after; the entity forms a page may use instead of the character are swapped too.
 ZWNJ = "\u200c"
 _ZWNJ_STAND_IN = "\U0001e900"
-_ZWNJ_FORMS = re.compile(r"\u200c|&zwnj;|&#0*8204;|&#x0*200c;", re.IGNORECASE)
+_ZWNJ_FORMS = regex.compile(r"\u200c|&zwnj;|&#0*8204;|&#x0*200c;", re.IGNORECASE)
 
 
 @record

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from narrator import regex
 from narrator.text.english import english_word
 from narrator.text.lexicon import builtin_table
 from narrator.text.normalize import LETTERS, ZWNJ
@@ -26,18 +27,18 @@ LETTER_NAMES = {
 }  # fmt: skip
 MAX_ACRONYM = 6
 
-_URL = re.compile(
+_URL = regex.compile(
     r"(?:https?://|ftp://|www\.)[^\s«»\"<>]+"
     r"|(?<![\w@.])[A-Za-z\d][A-Za-z\d-]*(?:\.[A-Za-z\d-]+)*"
     r"\.(?:com|ir|org|net|info|gov|edu|io|co|uk|de|fr|tv|news|me)\b(?:/[^\s«»\"<>]*)?",
     re.IGNORECASE,
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_TOKEN = re.compile(r"[A-Za-z\d]*[A-Za-z][A-Za-z\d]*(?:[-'&.][A-Za-z\d]+)*")
-_PIECE = re.compile(r"[A-Za-z]+|\d+")
-_HAS_LATIN = re.compile("[A-Za-z]")
-_NO_VOWEL = re.compile("^[^aeiouyAEIOUY]{1,6}$")  # «sms», «mb»: letters, not a word
-_HAS_LINK = re.compile(r"[A-Za-z\d]\.[A-Za-z]|www\.|://")
+_EMAIL = regex.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_TOKEN = regex.compile(r"[A-Za-z\d]*[A-Za-z][A-Za-z\d]*(?:[-'&.][A-Za-z\d]+)*")
+_PIECE = regex.compile(r"[A-Za-z]+|\d+")
+_HAS_LATIN = regex.compile("[A-Za-z]")
+_NO_VOWEL = regex.compile("^[^aeiouyAEIOUY]{1,6}$")  # «sms», «mb»: letters, not a word
+_HAS_LINK = regex.compile(r"[A-Za-z\d]\.[A-Za-z]|www\.|://")
 
 _DIGRAPHS = (
     ("tion", "شن"), ("sh", "ش"), ("ch", "چ"), ("th", "ت"), ("ph", "ف"), ("kh", "خ"), ("gh", "غ"),
@@ -123,7 +124,7 @@ def _drop(match: re.Match[str]) -> str:
 
 
 # Three or more capitalized words in a row are a title in capitals, not acronyms.
-_CAPITALS_RUN = re.compile(r"(?<![A-Za-z])[A-Z][A-Z']+(?: [A-Z][A-Z']*){2,}(?![A-Za-z])")
+_CAPITALS_RUN = regex.compile(r"(?<![A-Za-z])[A-Z][A-Z']+(?: [A-Z][A-Z']*){2,}(?![A-Za-z])")
 
 
 def _in_capitals_run(match: re.Match[str]) -> bool:
@@ -141,7 +142,7 @@ def _latin(match: re.Match[str]) -> str:
 
 
 RULES = (
-    Rule("email", "url", _EMAIL, _drop, needs=re.compile("@")),
+    Rule("email", "url", _EMAIL, _drop, needs=regex.compile("@")),
     Rule("url", "url", _URL, _drop, needs=_HAS_LINK),
     Rule("latin", "latin", _TOKEN, _latin, needs=_HAS_LATIN),
 )

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import field
 from pathlib import Path
 
+from narrator import regex
 from narrator.errors import InputError
 from narrator.record import record
 from narrator.text.normalize import LETTERS, ZWNJ, normalize
@@ -66,7 +67,7 @@ def _expander(replacement: str) -> Callable[[re.Match[str]], str]:
 def _same_groups(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """A pattern matching empty text with the same groups as ``pattern``."""
     names = {index: name for name, index in pattern.groupindex.items()}
-    return re.compile(
+    return regex.compile(
         "".join(f"(?P<{names[i]}>)" if i in names else "()" for i in range(1, pattern.groups + 1))
     )
 
@@ -89,7 +90,7 @@ def parse_lexicon(text: str, name: str, normalize_keys: bool = True) -> Lexicon:
         if written.startswith(REGEX_PREFIX):
             source = written[len(REGEX_PREFIX) :]
             try:
-                pattern = re.compile(source)
+                pattern = regex.compile(source)
             except re.error as exc:
                 raise InputError(f"{name}:{number}: bad regular expression: {exc}") from exc
             if pattern.search("") is not None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
+from narrator import regex
 from narrator.errors import InputError
 
-_PERSIAN_LETTER = re.compile("[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]")
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+_PERSIAN_LETTER = regex.compile("[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]")
+_CONTROL = regex.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def decode_article(data: bytes, name: str) -> str:

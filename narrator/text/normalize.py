@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache, partial
 
+from narrator import regex
 from narrator.text.hazm_data import load_hazm_data
 from narrator.text.hazm_steps import HazmSteps
 from narrator.text.names import name_lists
@@ -48,20 +49,20 @@ _VARIANTS = {
 }
 _TABLE = str.maketrans({**_INVISIBLE, **_SPACES, **_VARIANTS})
 # Most lines hold none of those characters; finding that out is far cheaper than translating.
-_TRANSLATED = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_TABLE)) + "]")
-_HAMZA_EZAFE = re.compile("ه\u0654")
+_TRANSLATED = regex.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_TABLE)) + "]")
+_HAMZA_EZAFE = regex.compile("ه\u0654")
 
 _SUFFIX_ALTERNATION = "|".join(SUFFIXES_ANY_STEM)
 _HEH_ALTERNATION = "|".join(SUFFIXES_AFTER_HEH)
 # Only words that end in a suffix that may have lost its ZWNJ are looked at.
-_WORD = re.compile(
+_WORD = regex.compile(
     f"(?<![{LETTERS}{ZWNJ}])[{LETTERS}]{{2,}}(?:{_SUFFIX_ALTERNATION}|ه(?:{_HEH_ALTERNATION}))(?![{LETTERS}{ZWNJ}])"
 )
-_MI_WORD = re.compile(f"(?<![{LETTERS}{ZWNJ}])ن?می[{LETTERS}]{{2,}}(?![{LETTERS}{ZWNJ}])")
-_ZWNJ_EDGES = re.compile(f"{ZWNJ}+(?=[ ]|$)|(?:(?<=[ ])|^){ZWNJ}+|(?<=[^{LETTERS}{ZWNJ}]){ZWNJ}+"
+_MI_WORD = regex.compile(f"(?<![{LETTERS}{ZWNJ}])ن?می[{LETTERS}]{{2,}}(?![{LETTERS}{ZWNJ}])")
+_ZWNJ_EDGES = regex.compile(f"{ZWNJ}+(?=[ ]|$)|(?:(?<=[ ])|^){ZWNJ}+|(?<=[^{LETTERS}{ZWNJ}]){ZWNJ}+"
                          f"|{ZWNJ}+(?=[^{LETTERS}{ZWNJ}])")
-_ZWNJ_RUN = re.compile(f"{ZWNJ}{{2,}}")
-_SPACE_RUN = re.compile(" {2,}")
+_ZWNJ_RUN = regex.compile(f"{ZWNJ}{{2,}}")
+_SPACE_RUN = regex.compile(" {2,}")
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from narrator import regex
 from narrator.blobcache import BlobCache
 from narrator.errors import InputError
 from narrator.model import Article, Paragraph, Sentence
@@ -16,16 +17,16 @@ from narrator.text.spoken import speak
 
 TITLE_WORDS = 8
 HEADLINE_MAX_WORDS = 20
-_SENTENCE_END = re.compile(r"[.!?؟…:؛]\W*$")
-_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_CREDIT = re.compile(
+_SENTENCE_END = regex.compile(r"[.!?؟…:؛]\W*$")
+_LINK = regex.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_CREDIT = regex.compile(
     r"^\W*(?:منبع|منابع|source|لینک|link|عکس|photo|تصویر|کد خبر|کد مطلب|شناسه خبر|برچسب(?:\u200cها|ها)?"
     r"|tags?|خبرنگار|گزارش از|ترجمه|ویرایش|اشتراک(?:\u200cگذاری)?|share)\s*[:：(\-–]",
     re.IGNORECASE,
 )
-_ONLY = re.compile(r"^\W*(?:منبع|source|انتهای پیام|پایان پیام|لینک|link|ادامه مطلب|بیشتر بخوانید)\W*$",
+_ONLY = regex.compile(r"^\W*(?:منبع|source|انتهای پیام|پایان پیام|لینک|link|ادامه مطلب|بیشتر بخوانید)\W*$",
                    re.IGNORECASE)
-_HAS_LETTER = re.compile(r"[^\W\d_]")
+_HAS_LETTER = regex.compile(r"[^\W\d_]")
 
 
 def is_prose(line: str) -> bool:

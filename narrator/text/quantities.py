@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 
+from narrator import regex
 from narrator.text import ranges
 from narrator.text.normalize import LETTERS, ZWNJ
 from narrator.text.numbers import MAX_CARDINAL, cardinal, decimal, digit_groups, ordinal, ordinal_adjective
 from narrator.text.rules import Rule, lazy, spaced
 
-_DIGIT = re.compile(r"\d")
+_DIGIT = regex.compile(r"\d")
 _AFTER_WORD = f"(?![{LETTERS}{ZWNJ}])"
 _BEFORE = r"(?<![\d٫.,٬/])"
 # A numeral as written: thousands separators, and a decimal part after «٫», «.» or the Iranian «/».
@@ -129,7 +130,7 @@ RULES = (
             if m.group("id")
             else spaced("، ".join(digit_groups(p) for p in re.findall(r"\d+", m.group("id2"))))
         ),
-        needs=re.compile(r"\d[\d -]{4}"),
+        needs=regex.compile(r"\d[\d -]{4}"),
     ),
     Rule(
         "currency",
@@ -140,14 +141,14 @@ RULES = (
             if m.group(1)
             else f" {m.group(3)} {CURRENCY[m.group(4)]} "
         ),
-        needs=re.compile(_CURRENCY_CLASS),
+        needs=regex.compile(_CURRENCY_CLASS),
     ),
     Rule(
         "percent",
         "percent",
         lazy(rf"[%٪] ?(?P<n1>{NUMBER})|{_SIGN}(?P<n2>{NUMBER}) ?[%٪]|[%٪]"),
         lambda m: f" {_sign_word(m.group('sign'))}{m.group('n1') or m.group('n2') or ''} درصد ",
-        needs=re.compile("[%٪]"),
+        needs=regex.compile("[%٪]"),
     ),
     Rule(
         "unit",
@@ -157,14 +158,14 @@ RULES = (
             r"(?![A-Za-z\d²³])|(?P<bare>°C|° C|℃|°F)"
         ),
         _unit,
-        needs=re.compile("[A-Za-z°℃]"),
+        needs=regex.compile("[A-Za-z°℃]"),
     ),
     Rule(
         "hemat",
         "currency",
         lazy(f"(?<=\\d) ?همت{_AFTER_WORD}"),
         lambda m: " هزار میلیارد تومان ",
-        needs=re.compile("همت"),
+        needs=regex.compile("همت"),
     ),
 )
 
@@ -175,14 +176,14 @@ NUMBER_RULES = (
         "range",
         lazy(rf"{_BEFORE}(\d+):(\d+)(?![\d])"),
         lambda m: f" {m.group(1)} به {m.group(2)} ",
-        needs=re.compile(r"\d:\d"),
+        needs=regex.compile(r"\d:\d"),
     ),
     Rule(
         "sign",
         "negative",
         lazy(r"(?:(?<=[\s(«\[:،])|^)([-−–+])(?=\d)"),
         lambda m: " مثبت " if m.group(1) == "+" else " منفی ",
-        needs=re.compile(r"[-−–+]\d"),
+        needs=regex.compile(r"[-−–+]\d"),
     ),
     Rule(
         "ordinal",
@@ -196,21 +197,21 @@ NUMBER_RULES = (
         "fraction",
         lazy(rf"{_BEFORE}(\d)/(\d{{1,2}})(?= ?نهایی)"),
         lambda m: spaced(read_fraction(int(m.group(1)), int(m.group(2)))),
-        needs=re.compile("نهایی"),
+        needs=regex.compile("نهایی"),
     ),
     Rule(
         "fraction-slash",
         "fraction",
         lazy(rf"{_BEFORE}(\d{{1,3}})\u2044(\d{{1,3}})(?!\d)"),
         lambda m: spaced(read_fraction(int(m.group(1)), int(m.group(2)))) if int(m.group(2)) > 1 else None,
-        needs=re.compile("\u2044"),
+        needs=regex.compile("\u2044"),
     ),
     Rule(
         "fraction",
         "fraction",
         lazy(rf"(\d+)? ?([{''.join(FRACTIONS)}])"),
         _fraction,
-        needs=re.compile(f"[{''.join(FRACTIONS)}]"),
+        needs=regex.compile(f"[{''.join(FRACTIONS)}]"),
     ),
     Rule("number", "number", lazy(rf"{_BEFORE}{NUMBER}"), _number, needs=_DIGIT),
     Rule("digits", "number", lazy(r"\d+"), _number, needs=_DIGIT),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from narrator import regex
 from narrator.text.lexicon import builtin_table
 from narrator.text.normalize import LETTERS, ZWNJ
 from narrator.text.numbers import ascii_digits
@@ -32,7 +33,7 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-SPORTS = re.compile(
+SPORTS = regex.compile(
     f"(?<![{LETTERS}])(?:تیم|بازی|مسابقه|دیدار|گل(?![{LETTERS}])|لیگ|جام(?![{LETTERS}])|فوتبال|فوتسال|"
     "والیبال|بسکتبال|هندبال|واترپلو|تنیس|پیروز|شکست|برتری|مساوی|تساوی|قهرمان|حریف|امتیاز|"
     f"پرسپولیس|استقلال|سپاهان|تراکتور|گلزن|دروازه|مغلوب|باخت|ست(?![{LETTERS}])|نیمه اول|نیمه دوم)"
@@ -52,8 +53,8 @@ COUNTABLE = _words(
     "نفر تن سال ماه روز هفته ساعت دقیقه بار مورد عدد دستگاه کشور شهر بازی دیدار گل نوبت مرحله "
     "قسمت فصل خانوار کودک زن مرد خودرو فروند قطعه رأس راس شب بازیکن مربی ورزشکار کرنر شوت موقعیت"
 )
-_NEXT_WORD = re.compile(f" ?({_WORD})")
-_PREVIOUS_WORD = re.compile(f"({_WORD}) ?$")
+_NEXT_WORD = regex.compile(f" ?({_WORD})")
+_PREVIOUS_WORD = regex.compile(f"({_WORD}) ?$")
 _SMALL = 30
 _SPORT_MAX = 99  # a basketball score can reach two digits
 _SMALL_ALONE = 9  # a score with no sport word: one digit each («۱۰ - ۲۰ مسئول» is a range)
@@ -64,7 +65,7 @@ RANGE_CUES = _words(
     "قیمت نرخ"
 )
 # Before a season or school year, two consecutive years are read one after the other.
-SEASON = re.compile(
+SEASON = regex.compile(
     f"(?:تحصیلی|زراعی|نیمسال|نیم{ZWNJ}?سال|نیم سال|فصل|مالی|سال|لیگ)(?: (?:اول|دوم))? ?$"
 )
 _NOT_A_TEAM = _words("تا از بین و یا که")
@@ -171,21 +172,21 @@ RULES = (
         "range",
         lazy(rf"{_BEFORE}\d{{1,2}}(?: ?[-–] ?\d{{1,2}}){{2,}}(?![\d٫./-])"),
         _chain,
-        needs=re.compile(r"\d ?[-–] ?\d{1,2} ?[-–] ?\d"),
+        needs=regex.compile(r"\d ?[-–] ?\d{1,2} ?[-–] ?\d"),
     ),
     Rule(
         "score-or-range",
         "range",
         lazy(rf"{_BEFORE}({NUMBER}) ?[-–—] ?({NUMBER})(?![\d])"),
         _score_or_range,
-        needs=re.compile(r"\d ?[-–—] ?\d"),
+        needs=regex.compile(r"\d ?[-–—] ?\d"),
     ),
     Rule(
         "plus",
         "range",
         lazy(rf"{_BEFORE}({NUMBER}) ?\+ ?({NUMBER})(?![\d])"),
         _plus,
-        needs=re.compile(r"\d ?\+ ?\d"),
+        needs=regex.compile(r"\d ?\+ ?\d"),
     ),
 )
 

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import re
 
+from narrator import regex
 from narrator.text.normalize import LETTERS, ZWNJ
 from narrator.text.numbers import ordinal
 from narrator.text.rules import Rule, spaced
 
 _VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
-_VALID = re.compile("^(?:C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
+_VALID = regex.compile("^(?:C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _CENTURY = ("قرن", "سده", "قرون")
-_ROMAN = re.compile(f"(?<=[{LETTERS}] )(?P<roman>[IVXLC]{{1,7}})(?![A-Za-z\\d])(?! [A-Za-z])")
-_WORD_BEFORE = re.compile(f"([{LETTERS}{ZWNJ}]+) $")
+_ROMAN = regex.compile(f"(?<=[{LETTERS}] )(?P<roman>[IVXLC]{{1,7}})(?![A-Za-z\\d])(?! [A-Za-z])")
+_WORD_BEFORE = regex.compile(f"([{LETTERS}{ZWNJ}]+) $")
 
 
 def roman_value(numeral: str) -> int | None:
@@ -49,6 +50,6 @@ def _roman(match: re.Match[str]) -> str | None:
     return spaced(ordinal(value))
 
 
-RULES = (Rule("roman", "roman", _ROMAN, _roman, needs=re.compile("[IVXLC]")),)
+RULES = (Rule("roman", "roman", _ROMAN, _roman, needs=regex.compile("[IVXLC]")),)
 
 __all__ = ["RULES", "roman_value"]

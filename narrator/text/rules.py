@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from narrator import regex
 from narrator.record import record
 
 Replace = Callable[[re.Match[str]], str | None]
@@ -32,7 +33,7 @@ class LazyPattern:
     @property
     def compiled(self) -> re.Pattern[str]:
         if self._compiled is None:
-            self._compiled = re.compile(self.pattern, self._flags)
+            self._compiled = regex.compile(self.pattern, self._flags)
         return self._compiled
 
     def sub(self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0) -> str:
@@ -46,7 +47,7 @@ class LazyPattern:
 
 
 def lazy(pattern: str, flags: int = 0) -> LazyPattern:
-    """``re.compile(pattern, flags)``, compiled on first use (a rule's pattern)."""
+    """``regex.compile(pattern, flags)``, compiled on first use (a rule's pattern)."""
     return LazyPattern(pattern, flags)
 
 

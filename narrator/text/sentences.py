@@ -18,18 +18,19 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from narrator import regex
 from narrator.text.abbreviations import table
 from narrator.text.normalize import LETTERS, ZWNJ
 
 _CLOSERS = "»\"')]}”’"
-_END = re.compile(f"[.!?؟…]+[{re.escape(_CLOSERS)}]*")
-_ANY_END = re.compile("[.!?؟…]")
-_WORD_BEFORE = re.compile(f"([A-Za-z{LETTERS}{ZWNJ}\\d]+)$")
-_PROTECT = re.compile(
+_END = regex.compile(f"[.!?؟…]+[{re.escape(_CLOSERS)}]*")
+_ANY_END = regex.compile("[.!?؟…]")
+_WORD_BEFORE = regex.compile(f"([A-Za-z{LETTERS}{ZWNJ}\\d]+)$")
+_PROTECT = regex.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[A-Za-z\d-]+(?:\.[A-Za-z\d-]+)+"
 )
-_NON_SPACE = re.compile(r"\S+")
-_CLAUSE = re.compile(r"(?<=[،؛:,])\s+")
+_NON_SPACE = regex.compile(r"\S+")
+_CLAUSE = regex.compile(r"(?<=[،؛:,])\s+")
 #: Sentences longer than this are cut into pieces (news sentences are shorter; see the module doc).
 LONG_SENTENCE = 500
 #: The longest piece of a cut sentence: about six seconds of espeak at its default rate.
@@ -46,7 +47,7 @@ def _protect_pattern() -> re.Pattern[str]:
     """Links, e-mail addresses, dotted names and the table's dotted abbreviations, as one regex."""
     keys = sorted((k for k in table() if "." in k), key=len, reverse=True)
     abbreviations = "|".join(re.escape(k).replace(r"\.", r"\. ?") + r"\.?" for k in keys)
-    return re.compile(f"{_PROTECT.pattern}|{abbreviations}")
+    return regex.compile(f"{_PROTECT.pattern}|{abbreviations}")
 
 
 def _protected(paragraph: str) -> list[tuple[int, int]]:

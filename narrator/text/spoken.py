@@ -15,6 +15,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from narrator import regex
 from narrator.text import abbreviations, dates, latin, quantities, roman, web
 from narrator.text.lexicon import Lexicon
 from narrator.text.normalize import LETTERS, ZWNJ, affix_candidates, normalize, renormalize, tidy_spaces
@@ -24,18 +25,18 @@ PERSIAN_LETTERS = "ءآأؤإئابتثجحخدذرزسشصضطظعغفقلمن�
 PUNCTUATION = ".،؛:!؟"
 DIACRITICS = "\u064b-\u0652"  # kept only when a user's lexicon puts them in a spoken form
 
-_OTHER_DIGIT = re.compile(r"(?![0-9۰-۹٠-٩])\d")
+_OTHER_DIGIT = regex.compile(r"(?![0-9۰-۹٠-٩])\d")
 _SYMBOLS = {
     "&": " و ", "=": " مساوی ", "×": " ضرب در ", "÷": " تقسیم بر ", ",": "،", ";": "؛",
     "?": "؟", "٬": "،", "٫": " ", "\n": ". ",
 }  # fmt: skip
-_SYMBOL = re.compile("|".join(re.escape(s) for s in _SYMBOLS))
-_NOT_SPEAKABLE = re.compile(f"[^{PERSIAN_LETTERS}{DIACRITICS}{PUNCTUATION}{ZWNJ} ]+")
-_SPACE_BEFORE_PUNCT = re.compile(f" +(?=[{PUNCTUATION}])")
-_PUNCT_RUN = re.compile(f"[{PUNCTUATION}](?:[ {PUNCTUATION}]*[{PUNCTUATION}])?")
-_PUNCT_GLUED = re.compile(f"(?<=[{PUNCTUATION}])(?=[{PERSIAN_LETTERS}])")
-_LEADING_PUNCT = re.compile(f"^[ {PUNCTUATION}]+")
-_HAS_LETTER = re.compile(f"[{PERSIAN_LETTERS}]")
+_SYMBOL = regex.compile("|".join(re.escape(s) for s in _SYMBOLS))
+_NOT_SPEAKABLE = regex.compile(f"[^{PERSIAN_LETTERS}{DIACRITICS}{PUNCTUATION}{ZWNJ} ]+")
+_SPACE_BEFORE_PUNCT = regex.compile(f" +(?=[{PUNCTUATION}])")
+_PUNCT_RUN = regex.compile(f"[{PUNCTUATION}](?:[ {PUNCTUATION}]*[{PUNCTUATION}])?")
+_PUNCT_GLUED = regex.compile(f"(?<=[{PUNCTUATION}])(?=[{PERSIAN_LETTERS}])")
+_LEADING_PUNCT = regex.compile(f"^[ {PUNCTUATION}]+")
+_HAS_LETTER = regex.compile(f"[{PERSIAN_LETTERS}]")
 MAX_SETTLE = 4
 
 
@@ -45,11 +46,11 @@ def _other_digit(match: re.Match[str]) -> str:
 
 SCRIPT_DIGITS = Rule("digits-other-scripts", "characters", _OTHER_DIGIT, _other_digit)
 SYMBOLS = Rule("symbol", "symbol", _SYMBOL, lambda m: _SYMBOLS[m.group(0)])
-_ELLIPSIS = re.compile(r"(?:…|\.{2,})[.…]*")
+_ELLIPSIS = regex.compile(r"(?:…|\.{2,})[.…]*")
 _CLOSING = " »\"')]}"
 
 
-_AND_BEFORE = re.compile(f"(?<![{LETTERS}{ZWNJ}])و ?$")
+_AND_BEFORE = regex.compile(f"(?<![{LETTERS}{ZWNJ}])و ?$")
 
 
 def _ellipsis(match: re.Match[str]) -> str:
@@ -61,16 +62,16 @@ def _ellipsis(match: re.Match[str]) -> str:
     return ". " if at_end else "، "
 
 
-ELLIPSIS = Rule("ellipsis", "symbol", _ELLIPSIS, _ellipsis, needs=re.compile(r"…|\.\."))
+ELLIPSIS = Rule("ellipsis", "symbol", _ELLIPSIS, _ellipsis, needs=regex.compile(r"…|\.\."))
 
 
-_DIGIT = re.compile(r"\d")
+_DIGIT = regex.compile(r"\d")
 # Free-form words may need the full re-normalization: Latin (transliterated) and words glued
 # to something that is read or dropped («۱۲٫۵میشود», «¹میشود»), which hazm could not see as
 # words while the glue was there.
 # Plain prose (letters, spaces, ZWNJ, punctuation, a final stop) meets no rule at all.
-_NEEDS_RULES = re.compile(f"[^{LETTERS}{ZWNJ} ،؛:!؟«»]|\\.(?=.)|الخ")
-_FREE_FORM = re.compile(
+_NEEDS_RULES = regex.compile(f"[^{LETTERS}{ZWNJ} ،؛:!؟«»]|\\.(?=.)|الخ")
+_FREE_FORM = regex.compile(
     f"[A-Za-z]|[{LETTERS}][^{LETTERS}{ZWNJ} .،؛:!؟»)\\]]|[^{LETTERS}{ZWNJ} .،؛:!؟«(\\[][{LETTERS}]"
 )
 

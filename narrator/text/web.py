@@ -11,25 +11,26 @@ from __future__ import annotations
 import html
 import re
 
+from narrator import regex
 from narrator.text.rules import Rule
 
-_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][\da-fA-F]{1,6}|[A-Za-z][A-Za-z\d]{1,31});")
-_EMOJI = re.compile(
+_ENTITY = regex.compile(r"&(?:#\d{1,7}|#[xX][\da-fA-F]{1,6}|[A-Za-z][A-Za-z\d]{1,31});")
+_EMOJI = regex.compile(
     "[\U0001f000-\U0001faff\U0001f1e6-\U0001f1ff\u2600-\u27bf\u2b00-\u2bff\u231a\u231b"
     "\u23e9-\u23fa\ufe0e\ufe0f\u20e3\U000e0020-\U000e007f]"
 )
 _LATIN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
 # A Latin token with digits glued to it or joined by a dash: ``G20``, ``F-35``, ``Su-57``, ``5G``.
-_LATIN_WITH_DIGITS = re.compile(
+_LATIN_WITH_DIGITS = regex.compile(
     r"(?<![A-Za-z\d۰-۹])(?:[A-Za-z]+-?[\d۰-۹]+(?:[A-Za-z\d۰-۹-]*[A-Za-z\d۰-۹])?|[\d۰-۹]+[A-Za-z]+)"
     r"(?![A-Za-z\d۰-۹])"
 )
 # A model number after a Latin name: ``iPhone 15``, ``Windows 11``, ``PlayStation 5``.
-_MODEL_NUMBER = re.compile(r"(?<=[A-Za-z]{2} )[۰-۹]{1,3}(?![\d۰-۹٫.,٬/:])")
+_MODEL_NUMBER = regex.compile(r"(?<=[A-Za-z]{2} )[۰-۹]{1,3}(?![\d۰-۹٫.,٬/:])")
 # A footnote marker: ``[12]``, ``[۳]``, ``[xiv]``.
-_FOOTNOTE = re.compile(r"\[(?:[\d]{1,3}|[ivxlc]{1,7}|[IVXLC]{1,7})\]")
-_HASHTAG = re.compile(r"(?<![\w&])#([^\W\d_][\w\u200c]*)")
-_MENTION = re.compile(r"(?<![\w.@])@[A-Za-z\d_](?:[A-Za-z\d_.]*[A-Za-z\d_])?")
+_FOOTNOTE = regex.compile(r"\[(?:[\d]{1,3}|[ivxlc]{1,7}|[IVXLC]{1,7})\]")
+_HASHTAG = regex.compile(r"(?<![\w&])#([^\W\d_][\w\u200c]*)")
+_MENTION = regex.compile(r"(?<![\w.@])@[A-Za-z\d_](?:[A-Za-z\d_.]*[A-Za-z\d_])?")
 
 
 def decode_entities(text: str) -> str:
@@ -70,9 +71,9 @@ def _hashtag(match: re.Match[str]) -> str:
 
 
 RULES = (
-    Rule("footnote", "web", _FOOTNOTE, lambda m: " ", needs=re.compile(r"\[")),
-    Rule("hashtag", "web", _HASHTAG, _hashtag, needs=re.compile("#")),
-    Rule("mention", "web", _MENTION, lambda m: " ", needs=re.compile("@")),
+    Rule("footnote", "web", _FOOTNOTE, lambda m: " ", needs=regex.compile(r"\[")),
+    Rule("hashtag", "web", _HASHTAG, _hashtag, needs=regex.compile("#")),
+    Rule("mention", "web", _MENTION, lambda m: " ", needs=regex.compile("@")),
 )
 
 __all__ = ["RULES", "clean", "decode_entities", "drop_emoji", "latin_digits"]

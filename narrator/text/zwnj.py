@@ -20,12 +20,12 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import marshal
-import re
 from array import array
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
+from narrator import regex
 from narrator.atomic import write_atomic
 from narrator.cache_dir import default_cache_dir
 from narrator.record import record
@@ -47,7 +47,7 @@ _GLIDE_ENDINGS = ("یی", "ی")
 # when it is this many times more frequent than the split one (``میدانی`` 16x ``می‌دانی``).
 WHOLE_RATIO = 10.0
 _FREQUENCY_FORMAT = 2  # the cache file: words as UTF-16, frequencies as doubles (1 was a marshal dict)
-_MI = re.compile(f"^(ن?می){ZWNJ}")
+_MI = regex.compile(f"^(ن?می){ZWNJ}")
 
 
 def consonant_heh(stem: str) -> bool:
