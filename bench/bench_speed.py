@@ -204,8 +204,10 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         for n in range(args.articles):  # distinct articles: every sentence numbered
             text = "\n\n".join(f"{line} شماره {n + 1}." for line in paragraphs)
             (batch / f"article_{n:03d}.txt").write_text(text, "utf-8")
+
         def bare_runs(numbers: range) -> float:
-            return sum(run_full(baseline(batch / f"article_{n:03d}.txt", out / "b.mp3"), env).wall for n in numbers)
+            return sum(run_full(baseline(batch / f"article_{n:03d}.txt", out / "b.mp3"), env).wall
+                       for n in numbers)
 
         # the baseline's articles half before narrator's batch and half after: a drift of the
         # machine's speed during the row weighs on both sides alike
