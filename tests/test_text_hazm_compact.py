@@ -295,9 +295,11 @@ def test_a_first_and_a_later_cold_prepare_import_no_hazm(tmp_path: Path) -> None
         assert "narrator.text.hazm_steps" in modules
         assert not {"hazm", "nltk", "scipy"} & modules
         hazm_file = cache_path(tmp_path, hazm_package_dir()).name
-        # Beside hazm's tables, the ZWNJ repair's cached frequency list (wordfreq only builds it).
+        # Beside hazm's tables, the ZWNJ repair's cached frequency list (wordfreq only builds it),
+        # and the text rules' compiled patterns.
         names = sorted(path.name for path in tmp_path.iterdir())
-        assert names[0] == hazm_file and len(names) == 2 and names[1].startswith("wordfreq-fa-")
+        assert names[0] == hazm_file and len(names) == 3 and names[2].startswith("wordfreq-fa-")
+        assert names[1].startswith("patterns-")
         assert run.startswith("first") or "wordfreq" not in modules
 
 
