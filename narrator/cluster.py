@@ -94,10 +94,19 @@ def run_on_executor(
                 outcomes[futures[future]] = _finish(job, future)
                 reporter.article_finished(str(job.source), outcomes[futures[future]].error)
     except BaseException:
+        _quiet_event_loop()
         for future in pending:
             future.cancel()
         raise
     return [outcomes[i] for i in range(len(jobs))]
+
+
+def _quiet_event_loop() -> None:
+    """Silence the Dask client's event loop for the rest of the run: a result that arrives for a
+    future just cancelled makes it log the clash with a traceback (after Ctrl-C, the user has
+    been told enough: ``narrator: interrupted``)."""
+    for name in ("distributed", "tornado"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 def _finish(job: Job, future: Future[Finished]) -> Outcome:
