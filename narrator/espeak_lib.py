@@ -73,7 +73,7 @@ class _Library:
 
             library_path, data_path = espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
         self.lock = threading.Lock()
-        self._chunks: list[bytes] = []
+        self._pcm = bytearray()
         self._words: list[tuple[int, int, int]] = []
         lib = ctypes.cdll.LoadLibrary(library_path)
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
@@ -104,7 +104,7 @@ class _Library:
         self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: ctypes._Pointer[_Event]
     ) -> int:
         if count > 0 and wav:
-            self._chunks.append(ctypes.string_at(wav, count * 2))
+            self._pcm += ctypes.string_at(wav, count * 2)
         index = 0
         while events and events[index].type != _EVENT_LIST_TERMINATED:
             event = events[index]
@@ -121,13 +121,18 @@ class _Library:
 
     def synth(self, text: str) -> tuple[bytes, list[tuple[int, int, int]]]:
         """The audio of ``text`` and its word events (character position, length, ms)."""
-        self._chunks = []
+        pcm, words = self.synth_buffer(text)
+        return bytes(pcm), words
+
+    def synth_buffer(self, text: str) -> tuple[bytearray, list[tuple[int, int, int]]]:
+        """:meth:`synth`, the audio in the buffer it was gathered in (no copy of it is made)."""
+        self._pcm = bytearray()
         self._words = []
         data = text.encode("utf-8")
         status = self.lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _ESPEAK_CHARS_UTF8, None, None)
         if status != 0 or self.lib.espeak_Synchronize() != 0:
             raise EngineError(f"espeak-ng failed to speak (status {status})")
-        return b"".join(self._chunks), self._words
+        return self._pcm, self._words
 
     def phonemes(self, text: str) -> str:
         pointer = ctypes.c_char_p(text.encode("utf-8"))

@@ -102,3 +102,25 @@ def test_warmed_helpers_are_the_ones_that_speak_and_speak_the_same() -> None:
         assert warm._all == started, "no template started on demand"
     finally:
         warm.close()
+
+
+def test_answers_are_framed_without_copying_the_samples() -> None:
+    """A child's answer is its header and events, then the samples written from their own buffer;
+    the pool reads each part into a buffer of its own. A failure carries its message; a stream cut
+    short is no answer."""
+    import io
+
+    from narrator.engines.espeak_serve import FAILED, OK, read_answer, write_frame
+
+    samples = bytearray(range(256)) * 1000
+    timing = b"[[0, 4, 0]]"
+    stream = io.BytesIO()
+    write_frame(stream, OK + len(timing).to_bytes(8, "little") + timing, samples)
+    write_frame(stream, FAILED + b"no voice")
+    whole = stream.getvalue()
+    stream.seek(0)
+    assert read_answer(stream) == (OK, timing, bytes(samples))
+    assert read_answer(stream) == (FAILED, b"no voice", b"")
+    assert read_answer(stream) is None
+    for cut in (5, 9, 15, 30, len(whole) // 3):
+        assert read_answer(io.BytesIO(whole[:cut])) is None

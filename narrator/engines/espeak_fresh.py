@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from narrator.cores import core
-from narrator.engines.espeak_serve import OK, Request, read_frame, write_frame
+from narrator.engines.espeak_serve import OK, Request, read_answer, write_frame
 from narrator.errors import EngineError
 
 
@@ -67,21 +67,22 @@ class _Template:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
 
-    def speak(self, request: Request) -> bytes:
-        """The child's answer: the word events' length (8 bytes), the events as JSON, the samples."""
+    def speak(self, request: Request) -> tuple[bytes, bytes]:
+        """The child's answer: the word events as JSON, and the samples."""
         stdin, stdout = self.process.stdin, self.process.stdout
         if stdin is None or stdout is None:
             raise EngineError("the espeak-ng helper process has no pipes")
         try:
             write_frame(stdin, request.to_bytes())
-            answer = read_frame(stdout)
+            answer = read_answer(stdout)
         except OSError as exc:
             raise EngineError("the espeak-ng helper process stopped") from exc
         if answer is None:
             raise EngineError("the espeak-ng helper process stopped")
-        if answer[:1] != OK:
-            raise EngineError(answer[1:].decode("utf-8", "replace") or "espeak-ng failed to speak")
-        return answer[1:]
+        status, timing, pcm = answer
+        if status != OK:
+            raise EngineError(timing.decode("utf-8", "replace") or "espeak-ng failed to speak")
+        return timing, pcm
 
     def release(self) -> None:
         """Close the template's input: it ends when it reads that (see :meth:`close`)."""
@@ -111,7 +112,7 @@ class FreshPool:
         self._all: list[_Template] = []
         self._lock = threading.Lock()
 
-    def speak(self, request: Request) -> bytes:
+    def speak(self, request: Request) -> tuple[bytes, bytes]:
         with core():
             return self._speak(request)
 
@@ -133,7 +134,7 @@ class FreshPool:
             self._all.append(template)
         return template
 
-    def _speak(self, request: Request) -> bytes:
+    def _speak(self, request: Request) -> tuple[bytes, bytes]:
         voice = request.voice_only()
         with self._lock:
             idle = self._idle.setdefault(voice, [])
@@ -141,7 +142,7 @@ class FreshPool:
         if template is None:
             template = self._started(voice)
         try:
-            pcm = template.speak(request)
+            answer = template.speak(request)
         except EngineError:
             with self._lock:
                 self._all.remove(template)
@@ -149,7 +150,7 @@ class FreshPool:
             raise
         with self._lock:
             self._idle.setdefault(voice, []).append(template)
-        return pcm
+        return answer
 
     def close(self) -> None:
         with self._lock:
@@ -187,7 +188,6 @@ def fresh_synth(
 ) -> tuple[bytes, list[tuple[int, int, int]]]:
     """espeak-ng's samples for ``text`` and its word events (character position, length, ms), from
     a process state that has synthesized nothing."""
-    answer = fresh_pool().speak(Request(voice, rate, pitch, text))
-    size = int.from_bytes(answer[:8], "little")
-    events = [(int(p), int(n), int(ms)) for p, n, ms in json.loads(answer[8 : 8 + size])]
-    return answer[8 + size :], events
+    timing, pcm = fresh_pool().speak(Request(voice, rate, pitch, text))
+    events = [(int(p), int(n), int(ms)) for p, n, ms in json.loads(timing)]
+    return pcm, events

@@ -66,9 +66,35 @@ def read_frame(stream: IO[bytes]) -> bytes | None:
     return data if len(data) == size else None
 
 
-def write_frame(stream: IO[bytes], data: bytes) -> None:
-    stream.write(len(data).to_bytes(8, "little") + data)
+def write_frame(stream: IO[bytes], data: bytes, tail: bytes | bytearray = b"") -> None:
+    """One length-prefixed message: ``data`` then ``tail``, the tail written from where it lies
+    (a sentence's samples are not copied into the message)."""
+    stream.write((len(data) + len(tail)).to_bytes(8, "little") + data)
+    if tail:
+        stream.write(tail)
     stream.flush()
+
+
+def read_answer(stream: IO[bytes]) -> tuple[bytes, bytes, bytes] | None:
+    """A child's answer as :func:`serve` writes it: its status (``OK`` or ``FAILED``), then for
+    ``OK`` the word events as JSON and the samples, read each into a buffer of its own (no copy of
+    the samples is made); for ``FAILED``, the message and no samples. ``None`` at the end of the
+    stream."""
+    header = stream.read(9)
+    if len(header) < 9:
+        return None
+    size, status = int.from_bytes(header[:8], "little"), header[8:]
+    if status != OK:
+        message = stream.read(size - 1)
+        return (status, message, b"") if len(message) == size - 1 else None
+    length = stream.read(8)
+    if len(length) < 8:
+        return None
+    timing = stream.read(int.from_bytes(length, "little"))
+    pcm = stream.read(size - 9 - len(timing))
+    if len(timing) + len(pcm) != size - 9:
+        return None
+    return status, timing, pcm
 
 
 def serve(voice: Request, library_path: str, data_path: str, requests: IO[bytes], answers: IO[bytes]) -> None:
@@ -82,9 +108,9 @@ def serve(voice: Request, library_path: str, data_path: str, requests: IO[bytes]
         if pid == 0:  # the child: pristine library state, used once
             code = 0
             try:
-                pcm, events = library.synth(Request.from_bytes(request).text)
+                pcm, events = library.synth_buffer(Request.from_bytes(request).text)
                 timing = json.dumps(events).encode()
-                write_frame(answers, OK + len(timing).to_bytes(8, "little") + timing + pcm)
+                write_frame(answers, OK + len(timing).to_bytes(8, "little") + timing, pcm)
             except BaseException as exc:
                 try:  # noqa: SIM105 (contextlib is one import more for every template)
                     write_frame(answers, FAILED + str(exc).encode())
