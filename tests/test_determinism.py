@@ -124,3 +124,6 @@ def test_answers_are_framed_without_copying_the_samples() -> None:
     assert read_answer(stream) is None
     for cut in (5, 9, 15, 30, len(whole) // 3):
         assert read_answer(io.BytesIO(whole[:cut])) is None
+    # a header that claims less than its own events: no answer, and nothing read past it
+    lying = (20).to_bytes(8, "little") + OK + (50).to_bytes(8, "little") + bytes(100)
+    assert read_answer(io.BytesIO(lying)) is None

@@ -88,10 +88,11 @@ def read_answer(stream: IO[bytes]) -> tuple[bytes, bytes, bytes] | None:
         message = stream.read(size - 1)
         return (status, message, b"") if len(message) == size - 1 else None
     length = stream.read(8)
-    if len(length) < 8:
+    timing_size = int.from_bytes(length, "little")
+    if len(length) < 8 or size < 9 + timing_size:  # not an answer this module wrote
         return None
-    timing = stream.read(int.from_bytes(length, "little"))
-    pcm = stream.read(size - 9 - len(timing))
+    timing = stream.read(timing_size)
+    pcm = stream.read(size - 9 - timing_size)
     if len(timing) + len(pcm) != size - 9:
         return None
     return status, timing, pcm
