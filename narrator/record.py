@@ -7,6 +7,13 @@ depends on the class's fields and frozenness (``__init__``, ``__setattr__``, ``_
 gives every record the same ``__eq__``, ``__hash__`` and ``__repr__``, which read the fields from
 a getter made once per class: about 0.6 ms a class, some 30 ms off every run.
 
+On Python 3.12 the frozen ``__setattr__`` and ``__delattr__`` are not compiled either: while a
+record is made, :mod:`dataclasses`' maker of those two (``_frozen_get_del_attr``, an internal) is
+swapped for :func:`_frozen_methods`, which returns the same two methods as closures: the same
+test, the same errors, the same names. That is two of the three ``exec`` calls a record cost,
+about 0.45 ms a class, some 28 ms off every start. Another Python makes them as it always does
+(``tests/test_record.py`` checks the methods against a plain frozen dataclass's).
+
 They behave as Python 3.12's dataclass's do: equal only to an instance of the same class whose
 compared fields are equal (as tuples: a field holding the very same NaN is equal to itself; 3.13's
 dataclasses compare field by field, where it is not), hashed by the fields that are compared (or
@@ -16,8 +23,11 @@ mypy sees a frozen dataclass.
 
 from __future__ import annotations
 
+import dataclasses
+import sys
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, FrozenInstanceError, dataclass, field, fields
 from operator import attrgetter
 from reprlib import recursive_repr
 from typing import Any, dataclass_transform
@@ -29,7 +39,7 @@ def record[T](cls: type[T]) -> type[T]:
     own = [name for name in ("__eq__", "__hash__", "__repr__") if name in vars(cls)]
     if own:  # Python itself writes ``__hash__ = None`` beside an ``__eq__``: a class of its own
         raise TypeError(f"{cls.__qualname__} defines {', '.join(own)}: make it a plain dataclass")
-    made = dataclass(frozen=True, eq=False, repr=False)(cls)
+    made = _frozen_dataclass(cls)
     found = fields(made)  # type: ignore[arg-type]
     compared = _getter(tuple(f.name for f in found if f.compare))
     hashed = _getter(tuple(f.name for f in found if (f.compare if f.hash is None else f.hash)))
@@ -63,3 +73,46 @@ def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
         single = attrgetter(names[0])
         return lambda instance: (single(instance),)
     return lambda instance: ()
+
+
+#: Python 3.12's dataclasses make the frozen methods in ``_frozen_get_del_attr(cls, fields, globals)``.
+_MAKER = "_frozen_get_del_attr"
+_SWAPPABLE = sys.version_info[:2] == (3, 12) and callable(getattr(dataclasses, _MAKER, None))
+_swapping = threading.Lock()
+
+
+def _frozen_dataclass[T](cls: type[T]) -> type[T]:
+    """``dataclass(frozen=True, eq=False, repr=False)(cls)``, its frozen methods made without ``exec``
+    where the Python is the one they were written against."""
+    if not _SWAPPABLE:
+        return dataclass(frozen=True, eq=False, repr=False)(cls)
+    with _swapping:  # another thread's dataclass made meanwhile gets the same methods
+        original = getattr(dataclasses, _MAKER)
+        setattr(dataclasses, _MAKER, _frozen_methods)
+        try:
+            return dataclass(frozen=True, eq=False, repr=False)(cls)
+        finally:
+            setattr(dataclasses, _MAKER, original)
+
+
+def _frozen_methods(
+    owner: type[Any], field_list: list[Field[Any]], globals: dict[str, Any]
+) -> tuple[Callable[..., None], Callable[..., None]]:
+    """What Python 3.12's ``dataclasses._frozen_get_del_attr`` returns, as closures: assigning or
+    deleting any attribute of an instance of ``owner`` itself, or a field of a subclass's instance,
+    raises :class:`~dataclasses.FrozenInstanceError` with the same message."""
+    names = frozenset(f.name for f in field_list)
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if type(self) is owner or name in names:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(owner, self).__setattr__(name, value)
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is owner or name in names:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        super(owner, self).__delattr__(name)
+
+    for method in (__setattr__, __delattr__):
+        method.__module__ = owner.__module__
+    return __setattr__, __delattr__
