@@ -131,7 +131,7 @@ def test_limited_statistics_track_the_limited_samples_on_real_speech() -> None:
             measured = gated_loudness(clip_level(limited, clip.sample_rate).powers)
             assert abs(estimated - measured) < tolerance, (text, gain_db, estimated, measured)
             losses.append(gated_loudness(own.powers) + gain_db - measured)
-        assert losses[0] < losses[-1] and losses[-1] > 2, "the limiter works harder as the gain grows"
+        assert losses[0] < losses[-1] and losses[-1] > 4, "the limiter works harder as the gain grows"
     quiet = np.frombuffer(clip.pcm, dtype="<i2") // 8
     limited, ratios = limit_measured(quiet, 1.5, ceiling, clip.sample_rate)
     assert np.all(ratios == 1.0)
