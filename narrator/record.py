@@ -78,7 +78,7 @@ def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
 #: Python 3.12's dataclasses make the frozen methods in ``_frozen_get_del_attr(cls, fields, globals)``.
 _MAKER = "_frozen_get_del_attr"
 _SWAPPABLE = sys.version_info[:2] == (3, 12) and callable(getattr(dataclasses, _MAKER, None))
-_swapping = threading.Lock()
+_swapping = threading.RLock()  # a record made while one is made (a field's default) waits for none
 
 
 def _frozen_dataclass[T](cls: type[T]) -> type[T]:

@@ -124,6 +124,9 @@ def test_answers_are_framed_without_copying_the_samples() -> None:
     assert read_answer(stream) is None
     for cut in (5, 9, 15, 30, len(whole) // 3):
         assert read_answer(io.BytesIO(whole[:cut])) is None
-    # a header that claims less than its own events: no answer, and nothing read past it
-    lying = (20).to_bytes(8, "little") + OK + (50).to_bytes(8, "little") + bytes(100)
-    assert read_answer(io.BytesIO(lying)) is None
+    # a header that claims less than its own events, or no message, or another status, or more
+    # than any sentence: no answer, and nothing read past the header
+    for size, status, read in ((20, OK, 17), (0, FAILED, 9), (5, b"\x07", 9), (1 << 40, OK, 9)):
+        stream = io.BytesIO(size.to_bytes(8, "little") + status + (50).to_bytes(8, "little") + bytes(100))
+        assert read_answer(stream) is None
+        assert stream.tell() == read, (size, status)

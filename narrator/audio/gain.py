@@ -142,7 +142,7 @@ class _Narration:
 
     def limited_levels(self, hot: list[int], plan: GainPlan) -> Iterator[ClipLevel]:
         """:meth:`limited_level` of each clip of ``hot`` in order, ``workers`` at a time (numpy
-        lets go of the GIL in the filtering); the limited samples go to ``keep``."""
+        lets go of the GIL in the limiter's oversampling); the limited samples go to ``keep``."""
         pending: deque[tuple[int, Future[tuple[ClipLevel, Samples | None]]]] = deque()
 
         def finish() -> ClipLevel:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from typing import IO
 
 OK, FAILED = b"\x00", b"\x01"
+#: No sentence's answer comes near this (an hour of samples is 160 MB): a larger size is not one.
+MAX_ANSWER_BYTES = 1 << 32
 
 
 class Request(tuple[str, "int | None", "int | None", str]):
@@ -79,12 +81,14 @@ def read_answer(stream: IO[bytes]) -> tuple[bytes, bytes, bytes] | None:
     """A child's answer as :func:`serve` writes it: its status (``OK`` or ``FAILED``), then for
     ``OK`` the word events as JSON and the samples, read each into a buffer of its own (no copy of
     the samples is made); for ``FAILED``, the message and no samples. ``None`` at the end of the
-    stream."""
+    stream, or for anything else (an answer this module did not write)."""
     header = stream.read(9)
     if len(header) < 9:
         return None
     size, status = int.from_bytes(header[:8], "little"), header[8:]
-    if status != OK:
+    if status not in (OK, FAILED) or size < 1 or size > MAX_ANSWER_BYTES:
+        return None
+    if status == FAILED:
         message = stream.read(size - 1)
         return (status, message, b"") if len(message) == size - 1 else None
     length = stream.read(8)
