@@ -26,7 +26,7 @@ from typing import Any
 
 from narrator import regex
 from narrator.atomic import write_atomic
-from narrator.cache_dir import default_cache_dir
+from narrator.cache_dir import default_cache_dir, file_stamp
 from narrator.errors import NarratorError
 from narrator.record import record
 
@@ -242,11 +242,8 @@ def cache_path(cache_dir: Path, package_dir: Path, file_format: int = FORMAT_VER
     version = hazm_version(package_dir)
     stamps = [f"{file_format}", str(package_dir)]
     for name in _HAZM_FILES:
-        try:
-            stat = (package_dir / name).stat()
-            stamps.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
-        except OSError:
-            stamps.append(f"{name}:missing")
+        stamp = file_stamp(str(package_dir / name))
+        stamps.append(f"{name}:missing" if stamp is None else f"{name}:{stamp[0]}:{stamp[1]}")
     tag = f"{zlib.crc32('|'.join(stamps).encode('utf-8')):08x}"
     safe_version = "".join(ch if ch.isalnum() or ch in ".-" else "_" for ch in version)
     return cache_dir / f"hazm-{safe_version}-f{file_format}-{tag}.marshal"
