@@ -11,7 +11,6 @@ import fcntl
 import json
 import os
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -163,7 +162,7 @@ def commit_set(pairs: list[tuple[Path, Path]]) -> None:
 
 
 def _swap(folder: Path, pairs: list[tuple[Path, Path]]) -> None:
-    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    token = f"{os.getpid()}-{os.urandom(4).hex()}"
     journal = folder / f"{JOURNAL_PREFIX}{token}.json"
     entries: list[dict[str, str | None]] = []
     try:
