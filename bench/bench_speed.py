@@ -5,8 +5,8 @@
 Prints each measurement with its ratio and bar, and writes bench/results/speed.json. The cold run
 and the baseline are taken in turns, five of each, and the best of each kept (this machine's
 speed drifts by a factor of up to two over minutes); each edit row takes five edits in turns with
-five cold runs, the best of each. CPU is user +
-system time of the process and every process it waited for.
+five cold runs, the best of each. CPU is user + system time of the process and every process it
+waited for.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         streams += [audio_stream(warm), audio_stream(tmp / "five-none" / "c.mp3")]
         results["five_ways"] = {"distinct_audio_streams": len(set(streams)), "bar": 1}
 
-        # re-narration after an edit (warm cache), against the cold run
+        # re-narration after an edit (warm cache), against cold runs taken in turns with it
         cache = tmp / "cache"
         old_target = tmp / "old" / "seed.mp3"
         run_full(narrator(str(SEED), "--cache-dir", str(cache), "-o", str(old_target)), env)
@@ -252,7 +252,8 @@ def main() -> int:
     # and with PYTHONDONTWRITEBYTECODE set a module edited since its .pyc was written is compiled
     # again by every process that imports it (narrator, its espeak-ng helpers, the baseline):
     # six such modules added 0.08 s to every run here.
-    compileall.compile_dir(ROOT / "narrator", quiet=1)
+    for package in ("narrator", "bench"):  # the baseline imports bench.baseline and narrator modules
+        compileall.compile_dir(ROOT / package, quiet=1)
     results = measure(args)
     report(results)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ import fcntl
 import json
 import os
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -162,7 +163,7 @@ def commit_set(pairs: list[tuple[Path, Path]]) -> None:
 
 
 def _swap(folder: Path, pairs: list[tuple[Path, Path]]) -> None:
-    token = f"{os.getpid()}-{os.urandom(4).hex()}"
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     journal = folder / f"{JOURNAL_PREFIX}{token}.json"
     entries: list[dict[str, str | None]] = []
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -375,8 +376,7 @@ def _leave(code: int) -> NoReturn:
     ``with`` blocks, and an exception never reaches here."""
     close_pool()
     regex.save()  # patterns compiled afresh, for the next run (no exit handlers run after this)
-    if (logging := sys.modules.get("logging")) is not None:  # imported only by engines that log
-        logging.shutdown()
+    logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
