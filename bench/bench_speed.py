@@ -139,12 +139,11 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         results["first_run_text"] = {"wall_s": first.wall, "peak_rss_mb": first.rss_kib / 1024,
                                      "bar_mb": 300, "goal_mb": 150}
 
+        def cold_run() -> Run:
+            return run_full(narrator(str(SEED), "--no-cache", "-o", str(out)), env)
+
         # cold narration of the seed and its CPU, against the bare baseline
-        base, cold = side_by_side(
-            5,
-            lambda: run_full(baseline(SEED, out / "base.mp3"), env),
-            lambda: run_full(narrator(str(SEED), "--no-cache", "-o", str(out)), env),
-        )
+        base, cold = side_by_side(5, lambda: run_full(baseline(SEED, out / "base.mp3"), env), cold_run)
         results["cold"] = {"baseline_s": base.wall, "narrator_s": cold.wall, "ratio": cold.wall / base.wall,
                            "bar": 1.6, "goal": 1.0}
         results["cpu"] = {"baseline_s": base.cpu, "narrator_s": cold.cpu, "ratio": cold.cpu / base.cpu,
@@ -180,14 +179,11 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
             ("edit_first_new_target", 1, None), ("edit_first_old_target", 1, old_target),
             ("edit_middle", middle, None),
         ]
-        def cold_again() -> Run:
-            return run_full(narrator(str(SEED), "--no-cache", "-o", str(out)), env)
-
         # each edit in turns with a cold narration: a drift of the machine's speed between the cold
         # row and the edits (a third either way within minutes here) weighs on both sides alike
         for name, paragraph, place in edits:
             reference, again = side_by_side(
-                5, cold_again, lambda p=paragraph, t=place: renarrate(p, t)  # type: ignore[misc]
+                5, cold_run, lambda p=paragraph, t=place: renarrate(p, t)  # type: ignore[misc]
             )
             results[name] = {"narrator_s": again.wall, "cold_s": reference.wall,
                              "ratio": again.wall / reference.wall, "bar": 0.3, "goal": 0.15}
@@ -198,7 +194,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
             where = tmp / f"word{number}" / "out" / "seed.mp3"
             return run_full(narrator(str(source), "--cache-dir", str(cache), "-o", str(where)), env)
 
-        reference, again = side_by_side(5, cold_again, one_word)
+        reference, again = side_by_side(5, cold_run, one_word)
         results["edit_first_one_word"] = {"narrator_s": again.wall, "cold_s": reference.wall,
                                           "ratio": again.wall / reference.wall, "bar": 0.3, "goal": 0.15}
 
