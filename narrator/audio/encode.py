@@ -20,7 +20,7 @@ from typing import IO
 
 import numpy as np
 
-from narrator.audio.gain import LIMITER_VERSION, GainPlan, limit, plan_gain
+from narrator.audio.gain import LIMITER_VERSION, GainPlan, limit_measured, plan_gain
 from narrator.audio.meter import ClipLevel, Samples, cached_clip_level, pcm_digest
 from narrator.audio.segments import Layout, SegmentSource, write_segmented
 from narrator.audio.truepeak import PCM_SCALE
@@ -34,7 +34,12 @@ CHUNK_FRAMES = 1 << 16
 
 def to_pcm(x: Samples) -> bytes:
     """Floats (full scale = 1.0) as 16-bit PCM, rounded and clipped."""
-    scaled = x * 32768.0
+    return rounded_pcm(x * PCM_SCALE)
+
+
+def rounded_pcm(scaled: Samples) -> bytes:
+    """Floats on the 16-bit scale (full scale = ``PCM_SCALE``) as 16-bit PCM, rounded and clipped
+    (in place: ``scaled`` is spent)."""
     np.rint(scaled, out=scaled)
     np.clip(scaled, -32768, 32767, out=scaled)
     return scaled.astype("<i2").tobytes()
@@ -53,7 +58,7 @@ class LimitedClips:
     def keep(self, index: int, gain_db: float, limited: Samples) -> None:
         if gain_db != self._gain_db:
             self._gain_db, self._where, self._end = gain_db, {}, 0
-        pcm = to_pcm(limited)
+        pcm = rounded_pcm(limited)
         os.pwrite(self._file.fileno(), pcm, self._end)
         self._where[index] = (self._end, len(pcm))
         self._end += len(pcm)
@@ -267,7 +272,8 @@ class _Gained:
             kept = self.spool.limited.get(index, self.plan.gain_db)
             if kept is None:
                 x = np.frombuffer(self.spool.read(clip.start, clip.end), dtype="<i2")
-                kept = to_pcm(limit(x, self.plan.gain, self.plan.ceiling, self.rate))
+                limited, _ = limit_measured(x, self.plan.gain, self.plan.ceiling, self.rate, PCM_SCALE)
+                kept = rounded_pcm(limited)
             yield kept
             position = clip.end
         yield from self._plain(position, self.stop)
@@ -275,4 +281,4 @@ class _Gained:
     def _plain(self, start: int, stop: int) -> Iterator[bytes]:
         for at in range(start, stop, CHUNK_FRAMES):
             samples = np.frombuffer(self.spool.read(at, min(stop, at + CHUNK_FRAMES)), dtype="<i2")
-            yield to_pcm(samples * (self.plan.gain / PCM_SCALE))  # as floats(...) * gain, bit for bit
+            yield rounded_pcm(samples * self.plan.gain)  # to_pcm(floats(...) * gain), bit for bit

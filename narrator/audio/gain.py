@@ -61,7 +61,8 @@ LIMITED_LEVEL_VERSION = "ratio-1"
 ReadClip = Callable[[int], bytes]
 #: The :func:`~narrator.audio.meter.pcm_digest` of clip ``i`` (its cache keys are made from it).
 DigestClip = Callable[[int], str]
-#: Told each hot clip's limited samples (clip index, gain in dB, samples) as a plan limits them.
+#: Told each hot clip's limited samples (clip index, gain in dB, samples on the 16-bit scale, full
+#: scale = ``PCM_SCALE``) as a plan limits them.
 KeepLimited = Callable[[int, float, Samples], None]
 
 
@@ -130,7 +131,7 @@ class _Narration:
                 with contextlib.suppress(ValueError, KeyError, TypeError):
                     return ClipLevel.from_json(stored), None
         x = np.frombuffer(self.read_clip(index), dtype="<i2")
-        limited, ratios = limit_measured(x, plan.gain, plan.ceiling, self.rate)
+        limited, ratios = limit_measured(x, plan.gain, plan.ceiling, self.rate, PCM_SCALE)
         level = limited_level(self.levels[index], plan.gain, plan.ceiling, ratios)
         if self.cache is not None:
             self.cache.put(key, LEVEL_KIND, level.to_json())
@@ -246,13 +247,18 @@ def limit(x: npt.NDArray[Any], gain: float, ceiling: float, rate: int) -> Sample
     return limit_measured(x, gain, ceiling, rate)[0]
 
 
-def limit_measured(x: npt.NDArray[Any], gain: float, ceiling: float, rate: int) -> tuple[Samples, Samples]:
+def limit_measured(
+    x: npt.NDArray[Any], gain: float, ceiling: float, rate: int, unit: float = 1.0
+) -> tuple[Samples, Samples]:
     """The clip ``x`` (silence around it) times ``gain``, with its true peaks kept under ``ceiling``,
     and per 100 ms sub-block from its first sample, the share of the gained clip's energy the
     limiter left (1.0 exactly where it changed nothing).
 
     ``x`` is floats (full scale = 1.0) or 16-bit samples (full scale = ``PCM_SCALE``, the result
-    bit for bit that of the same samples as floats).
+    bit for bit that of the same samples as floats). The result's full scale is ``unit``: with
+    ``PCM_SCALE`` its samples are ready to be rounded to 16 bits (see
+    :func:`~narrator.audio.encode.rounded_pcm`), bit for bit the floats' times ``PCM_SCALE`` (the
+    scales are powers of two: scaling by them is exact in every step), one pass over the clip fewer.
 
     The wanted factor per sample (from the true-peak envelope) is eroded (a running minimum over
     ``2w+1`` samples), then smoothed (a running mean over ``2w+1``). Every value in the mean's
@@ -267,7 +273,7 @@ def limit_measured(x: npt.NDArray[Any], gain: float, ceiling: float, rate: int) 
     w = max(1, round(rate * LIMITER_WINDOW_S))
     reach = 2 * w
     scale = gain / PCM_SCALE if x.dtype == np.int16 else gain
-    result: Samples = x * scale
+    result: Samples = x * (scale * unit)
     margin = -(-2 * reach // BLOCK) * BLOCK  # silence before the envelope, in whole blocks
     env, candidates = _envelope(x, scale, ceiling, margin, margin + 2 * reach)
     count = len(x)
@@ -276,9 +282,9 @@ def limit_measured(x: npt.NDArray[Any], gain: float, ceiling: float, rate: int) 
     row, column = np.nonzero(blocks[candidates] > ceiling)
     hot = candidates[row] * BLOCK + column  # in order: the candidates are, and each row's columns
     sub = subblock_frames(rate)
+    ratios = np.ones(-(-count // sub))
     if not len(hot):
-        return result, np.ones(-(-count // sub))
-    before = _energies(result, sub)
+        return result, ratios
     # groups of hot samples more than 2 * reach apart change disjoint spans first - reach..last + reach
     breaks = np.flatnonzero(np.diff(hot) > 2 * reach)
     firsts = np.concatenate([hot[:1], hot[breaks + 1]])
@@ -286,6 +292,12 @@ def limit_measured(x: npt.NDArray[Any], gain: float, ceiling: float, rate: int) 
     # each window: the span changed, with the reach of the erosion and the mean on both sides
     # (``env`` has silence around the clip, so a window may run past the clip's ends)
     spans = list(zip(firsts.tolist(), lasts.tolist(), strict=True))
+    # the sub-blocks those spans touch: the energy elsewhere is left as it was (a ratio of 1.0)
+    touched = np.unique(np.concatenate([
+        np.arange(max(first - reach, 0) // sub, min(last + reach, count - 1) // sub + 1)
+        for first, last in spans
+    ]))
+    before = _energies(result, sub, touched)
     start = margin - 2 * reach
     near = np.concatenate([env[start + first : start + last + 4 * reach + 1] for first, last in spans])
     wanted = np.minimum(1.0, ceiling / np.maximum(near, 1e-12))
@@ -301,18 +313,21 @@ def limit_measured(x: npt.NDArray[Any], gain: float, ceiling: float, rate: int) 
         offset += hi - lo + 2 * reach  # the window's length
         clip_lo, clip_hi = max(lo, 0), min(hi, count)
         result[clip_lo:clip_hi] *= part[clip_lo - lo : clip_hi - lo]
-    after = _energies(result, sub)
-    ratios: Samples = np.divide(after, before, out=np.ones(len(before)), where=before > 0)
+    after = _energies(result, sub, touched)
+    ratios[touched] = np.divide(after, before, out=np.ones(len(before)), where=before > 0)
     return result, ratios
 
 
-def _energies(x: Samples, sub: int) -> Samples:
-    """The sum of squares of every ``sub`` samples of ``x`` from its first (the last ones perhaps fewer)."""
-    whole = len(x) - len(x) % sub
-    rows = x[:whole].reshape(-1, sub)
+def _energies(x: Samples, sub: int, which: npt.NDArray[np.intp]) -> Samples:
+    """The sum of squares of the ``sub`` samples of ``x`` in each sub-block ``which`` (in
+    increasing order) counted from its first sample (the last one perhaps shorter)."""
+    whole = len(x) // sub
+    inside = which[which < whole]
+    rows = x[: whole * sub].reshape(-1, sub)[inside]
     sums: Samples = np.einsum("ij,ij->i", rows, rows)
-    if whole < len(x):
-        sums = np.append(sums, np.dot(x[whole:], x[whole:]))
+    if len(inside) < len(which):  # the last, shorter sub-block
+        rest = x[whole * sub :]
+        sums = np.append(sums, np.dot(rest, rest))
     return sums
 
 

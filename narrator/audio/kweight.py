@@ -10,12 +10,16 @@ cut into pieces of any size is filtered exactly as if it came whole.
 Where only the energy of each 100 ms sub-block is wanted (a clip's loudness statistics),
 :meth:`KWeighting.subblock_powers` sums the squares of each FFT block's output as it comes, the
 blocks cut on the sub-block grid: the filtered signal is never gathered into an array of its own.
+It filters in single precision (numpy's FFT keeps float32 as float32): 40 % less CPU than double,
+and each sub-block's power is still within about 1e-7 of the loudest one's (1e-6 LU), where the
+gain is rounded to 0.5 dB. The squares are summed in double precision.
 """
 
 from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -97,6 +101,7 @@ class KWeighting:
         #: input samples filtered per FFT
         self.block = self.fft_size - len(self.taps) + 1
         self._spectra: dict[int, npt.NDArray[np.complex128]] = {}
+        self._single: dict[int, npt.NDArray[np.complex64]] = {}
 
     def initial_tail(self) -> Samples:
         """The tail before any input: silence."""
@@ -108,12 +113,21 @@ class KWeighting:
             spectrum = self._spectra[size] = np.fft.rfft(self.taps, size)
         return spectrum
 
-    def _convolved(self, pieces: Samples | npt.NDArray[np.int16], size: int) -> Samples:
+    def _convolved(self, pieces: Samples, size: int) -> Samples:
         """Each row of ``pieces`` (or the one piece) convolved with the taps by an FFT of ``size``
         (all of it, tail included). Rows are transformed together: numpy's FFT works on several
         at once with vector instructions, about a third faster than one by one."""
         full: Samples = np.fft.irfft(np.fft.rfft(pieces, size) * self._spectrum(size), size)
         return full
+
+    def _convolved_single(self, pieces: npt.NDArray[Any], size: int) -> npt.NDArray[np.float32]:
+        """:meth:`_convolved` in single precision (the taps' spectrum made in double, then rounded)."""
+        spectrum = self._single.get(size)
+        if spectrum is None:
+            spectrum = self._single[size] = self._spectrum(size).astype(np.complex64)
+        spectra = np.fft.rfft(pieces.astype(np.float32, copy=False), size) * spectrum
+        full = np.fft.irfft(spectra, size)  # numpy keeps single precision: float32 already
+        return full.astype(np.float32, copy=False)
 
     def subblock_powers(self, x: Samples | npt.NDArray[np.int16], sub: int, scale: float = 1.0) -> Samples:
         """The mean square of the K-weighted ``scale * x`` (silence before it, and its ring-out
@@ -121,7 +135,9 @@ class KWeighting:
 
         ``x`` may be 16-bit integers: with a power-of-two ``scale`` (``2**-15`` for PCM) the
         result is bit for bit that of the scaled floats, since scaling by a power of two is exact
-        in every step. What :meth:`apply` gives, squared and averaged, to about 1e-13.
+        in every step (16-bit samples and their scaled floats are exact in single precision).
+        What :meth:`apply` gives, squared and averaged, to about 1e-7 of the loudest sub-block
+        (filtered in single precision, see the module's note).
 
         The clip is cut into blocks of whole sub-blocks, filtered ``_ROWS`` blocks at a time; each
         block's tail is added to the start of the next (overlap-add), and the squares of each
@@ -134,29 +150,29 @@ class KWeighting:
         block = (size - overlap) // sub * sub  # input samples per FFT, a whole number of sub-blocks
         count = -(-(len(x) + overlap) // sub)
         sums = np.zeros(count)
-        tail = np.zeros(overlap)
+        tail = np.zeros(overlap, np.float32)
         done = 0  # sub-blocks summed
         whole = len(x) - len(x) % block
         for start in range(0, whole, block * _ROWS):
-            full = self._convolved(x[start : min(whole, start + block * _ROWS)].reshape(-1, block), size)
+            pieces = x[start : min(whole, start + block * _ROWS)].reshape(-1, block)
+            full = self._convolved_single(pieces, size)
             full[0, :overlap] += tail
             full[1:, :overlap] += full[:-1, block : block + overlap]  # block >= overlap: no chain
             rows = full[:, :block].reshape(-1, sub)
-            sums[done : done + len(rows)] = np.einsum("ij,ij->i", rows, rows)
+            sums[done : done + len(rows)] = _square_sums(rows)
             done += len(rows)
             tail = full[-1, block : block + overlap]
         # the last piece (perhaps empty), then the ring-out: the tail it leaves
         n = len(x) - whole
-        rest = np.zeros((count - done) * sub)
+        rest = np.zeros((count - done) * sub, np.float32)
         if n:
             part = max(64, 1 << (n + overlap - 1).bit_length())
-            full = self._convolved(x[whole:], part)[: n + overlap]
+            full = self._convolved_single(x[whole:], part)[: n + overlap]
             full[:overlap] += tail
             rest[: n + overlap] = full
         else:
             rest[:overlap] = tail
-        last = rest.reshape(-1, sub)
-        sums[done:] = np.einsum("ij,ij->i", last, last)
+        sums[done:] = _square_sums(rest.reshape(-1, sub))
         powers: Samples = sums * scale * scale / sub  # in this order: exact for a power-of-two scale
         return powers
 
@@ -173,3 +189,9 @@ class KWeighting:
             out[start : start + n] = full[:n]
             tail = full[n:]
         return out, tail
+
+
+def _square_sums(rows: npt.NDArray[np.float32]) -> Samples:
+    """The sum of the squares of each row, added up in double precision."""
+    sums: Samples = np.square(rows).sum(axis=1, dtype=np.float64)
+    return sums

@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +32,7 @@ RELATIVE_GATE_LU = -10.0
 SUBBLOCK_S = 0.1  # gating blocks are 400 ms long and overlap by 75 %: four 100 ms sub-blocks
 LEVEL_KIND = "cliplevel"
 #: Names the statistics' arithmetic in cache keys (clip levels, limited levels).
-LEVEL_VERSION = "2"
+LEVEL_VERSION = "3"
 
 
 def subblock_frames(rate: int) -> int:
@@ -160,6 +161,12 @@ class ClipLevel:
         return cls(tuple(float(p) for p in raw["powers"]), float(raw["true_peak"]))
 
 
+@lru_cache(maxsize=8)
+def k_weighting_filter(rate: int) -> KWeighting:
+    """One :class:`KWeighting` per rate for every clip: its FFTs of the taps are made once."""
+    return KWeighting(rate)
+
+
 def floats(pcm: bytes) -> Samples:
     """16-bit PCM as floats (full scale = 1.0)."""
     return np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
@@ -172,7 +179,7 @@ def clip_level(x: Samples, rate: int, peak_bound: float | None = None) -> ClipLe
     """
     if not len(x):
         return ClipLevel((), 0.0)
-    powers = KWeighting(rate).subblock_powers(x, subblock_frames(rate))
+    powers = k_weighting_filter(rate).subblock_powers(x, subblock_frames(rate))
     if peak_bound is not None:
         return ClipLevel(tuple(powers.tolist()), peak_bound)
     peak = TruePeakMeter()
@@ -185,7 +192,7 @@ def pcm_level(pcm: bytes, rate: int) -> ClipLevel:
     samples = np.frombuffer(pcm, dtype="<i2")
     if not len(samples):
         return ClipLevel((), 0.0)
-    powers = KWeighting(rate).subblock_powers(samples, subblock_frames(rate), 1 / PCM_SCALE)
+    powers = k_weighting_filter(rate).subblock_powers(samples, subblock_frames(rate), 1 / PCM_SCALE)
     return ClipLevel(tuple(powers.tolist()), pcm_true_peak(samples))
 
 
