@@ -6,13 +6,14 @@ import itertools
 import math
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from narrator.audio.assemble import Pauses, assemble, gap_frames
-from narrator.audio.encode import ClipSpan, Spool, clip_levels, plan_narration, to_pcm
-from narrator.audio.gain import GAIN_STEP_DB, limit, quantize
+from narrator.audio.encode import ClipSpan, Spool, clip_levels, plan_narration, rounded_pcm, to_pcm
+from narrator.audio.gain import GAIN_STEP_DB, limit, limit_measured, quantize
 from narrator.audio.meter import LoudnessMeter, floats, gated_loudness, narration_powers, subblock_frames
-from narrator.audio.truepeak import TruePeakMeter
+from narrator.audio.truepeak import PCM_SCALE, TruePeakMeter
 from narrator.audio_settings import LoudnessTarget
 from narrator.blobcache import BlobCache
 from narrator.model import Clip
@@ -109,7 +110,7 @@ def test_limited_statistics_track_the_limited_samples_on_real_speech() -> None:
     they give stays within a few hundredths of a LU of the limited samples' measurement, on
     espeak-ng's speech (which peaks near full scale) from light to heavy limiting. Clips the
     limiter leaves alone keep their statistics times the gain squared, exactly."""
-    from narrator.audio.gain import limit_measured, limited_level
+    from narrator.audio.gain import limited_level
     from narrator.audio.meter import clip_level, pcm_level
     from narrator.engines.base import EngineOptions
     from narrator.engines.espeak import EspeakEngine
@@ -191,6 +192,30 @@ def test_the_limiter_works_only_near_hot_samples_and_agrees_with_the_whole_clip_
         pcm = np.frombuffer(to_pcm(x), dtype="<i2")  # read as integers: the floats' result, bit for bit
         as_floats = limit(floats(pcm.tobytes()), gain, ceiling, rate)
         assert np.array_equal(limit(pcm, gain, ceiling, rate), as_floats)
+        # on the 16-bit scale: the floats times full scale, bit for bit, and rounded the same
+        on_scale, ratios = limit_measured(pcm, gain, ceiling, rate, PCM_SCALE)
+        assert np.array_equal(on_scale, as_floats * PCM_SCALE)
+        assert rounded_pcm(on_scale.copy()) == to_pcm(as_floats)
+        # the energy ratios, measured only where the limiter acted, are those of every sub-block
+        assert np.array_equal(ratios, every_ratio(floats(pcm.tobytes()) * gain, as_floats, rate))
+
+
+def every_ratio(
+    before: npt.NDArray[np.float64], after: npt.NDArray[np.float64], rate: int
+) -> npt.NDArray[np.float64]:
+    """Each 100 ms sub-block's energy after over before (1.0 where it was silent), every one
+    summed as the limiter sums them: whole sub-blocks by rows, the short last one by a dot."""
+    sub = subblock_frames(rate)
+
+    def sums(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        whole = len(x) // sub
+        rows = x[: whole * sub].reshape(-1, sub)
+        out: npt.NDArray[np.float64] = np.einsum("ij,ij->i", rows, rows)
+        return np.append(out, np.dot(x[whole * sub :], x[whole * sub :])) if len(x) % sub else out
+
+    b, a = sums(before), sums(after)
+    result: npt.NDArray[np.float64] = np.divide(a, b, out=np.ones(len(b)), where=b > 0)
+    return result
 
 
 def test_encoding_reuses_the_clips_the_plan_limited() -> None:
