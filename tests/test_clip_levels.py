@@ -1,4 +1,4 @@
-"""Loudness from cached clip statistics: exactly what measuring the assembled narration gives."""
+"""Loudness from cached clip statistics: what measuring the assembled narration gives, to float32."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def clips_of(rate: int, sizes: list[list[float]], seed: int = 3) -> list[list[Cl
 
 @pytest.mark.parametrize("rate", [16000, 22050, 24000])
 @pytest.mark.parametrize("pauses", [Pauses(), Pauses(lead_ms=0, sentence_ms=0, paragraph_ms=0, tail_ms=0)])
-def test_statistics_give_exactly_the_direct_measurement(rate: int, pauses: Pauses, tmp_path: object) -> None:
+def test_statistics_give_the_direct_measurement(rate: int, pauses: Pauses, tmp_path: object) -> None:
     with Spool() as spool:
         spans = list(
             assemble(clips_of(rate, [[1.23, 0.71, 1.9], [0.33], [1.51, 0.999]]), spool, rate, pauses)
@@ -55,7 +55,7 @@ def test_statistics_give_exactly_the_direct_measurement(rate: int, pauses: Pause
     direct = meter.integrated()
     assert math.isfinite(direct)
     # the same up to single precision: the statistics filter in float32, the meter in float64
-    assert abs(stats - direct) < 1e-5, f"statistics {stats} LUFS, direct {direct} LUFS"
+    assert abs(stats - direct) < 2e-6, f"statistics {stats} LUFS, direct {direct} LUFS"
     assert max(lv.true_peak for lv in levels) == pytest.approx(peak.true_peak(), rel=1e-12)
     assert max(lv.true_peak for lv in levels) == pytest.approx(reference_true_peak(whole), rel=1e-12)
 
@@ -178,7 +178,7 @@ def reference_limit(x: np.ndarray, gain: float, ceiling: float, rate: int) -> np
 def test_the_limiter_works_only_near_hot_samples_and_agrees_with_the_whole_clip_rule(seed: int) -> None:
     """Groups of hot samples near and far apart, at the clip's edges too, at several gains."""
     rng = np.random.default_rng(seed)
-    rate = int(rng.choice([16000, 22050, 24000]))
+    rate = int(rng.choice([16000, 22050, 24000, 44100, 48000]))
     x = speechlike(rate, 3, seed=seed, level=0.05)
     for at in rng.integers(0, len(x), int(rng.integers(1, 12))):  # sparse loud bursts
         x[at : at + int(rng.integers(1, 400))] *= rng.uniform(3, 12)

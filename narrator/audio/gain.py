@@ -62,7 +62,8 @@ ReadClip = Callable[[int], bytes]
 #: The :func:`~narrator.audio.meter.pcm_digest` of clip ``i`` (its cache keys are made from it).
 DigestClip = Callable[[int], str]
 #: Told each hot clip's limited samples (clip index, gain in dB, samples on the 16-bit scale, full
-#: scale = ``PCM_SCALE``) as a plan limits them.
+#: scale = ``PCM_SCALE``) as a plan limits them. The samples are handed over: the callee may
+#: round them in place.
 KeepLimited = Callable[[int, float, Samples], None]
 
 

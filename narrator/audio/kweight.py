@@ -135,7 +135,9 @@ class KWeighting:
 
         ``x`` may be 16-bit integers: with a power-of-two ``scale`` (``2**-15`` for PCM) the
         result is bit for bit that of the scaled floats, since scaling by a power of two is exact
-        in every step (16-bit samples and their scaled floats are exact in single precision).
+        in every step (16-bit samples and their scaled floats are exact in single precision),
+        barring filtered values so small (under about 1e-19) that their single-precision squares
+        are subnormal, which no sum of a sub-block can show.
         What :meth:`apply` gives, squared and averaged, to about 1e-7 of the loudest sub-block
         (filtered in single precision, see the module's note).
 

@@ -63,7 +63,7 @@ def _points(extended: Samples, single: bool = False) -> npt.NDArray[np.floating[
     the cache run almost twice as fast as over arrays of the whole signal.
 
     ``single`` computes in float32, twice as fast, to about 1e-6 of full scale: what the limiter
-    uses to find where to act (measurements keep float64). Each point is the same sequence of
+    uses to find where to act (true-peak measurements keep float64). Each point is the same sequence of
     operations on the same values wherever the samples lie in ``extended``, so a clip's points are
     identical whether computed whole or in windows, in either precision.
     """
