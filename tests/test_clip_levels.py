@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -11,13 +12,18 @@ import pytest
 
 from narrator.audio.assemble import Pauses, assemble, gap_frames
 from narrator.audio.encode import ClipSpan, Spool, clip_levels, plan_narration, rounded_pcm, to_pcm
-from narrator.audio.gain import GAIN_STEP_DB, limit, limit_measured, quantize
+from narrator.audio.gain import GAIN_STEP_DB, limit_measured, quantize
 from narrator.audio.meter import LoudnessMeter, floats, gated_loudness, narration_powers, subblock_frames
 from narrator.audio.truepeak import PCM_SCALE, TruePeakMeter
 from narrator.audio_settings import LoudnessTarget
 from narrator.blobcache import BlobCache
 from narrator.model import Clip
 from tests.test_loudness import reference_true_peak, speechlike
+
+
+def limit(x: npt.NDArray[Any], gain: float, ceiling: float, rate: int) -> npt.NDArray[np.float64]:
+    """The limited samples alone (floats, full scale = 1.0)."""
+    return limit_measured(x, gain, ceiling, rate)[0]
 
 
 def clips_of(rate: int, sizes: list[list[float]], seed: int = 3) -> list[list[Clip]]:

@@ -242,12 +242,6 @@ def limited_level(level: ClipLevel, gain: float, ceiling: float, ratios: Samples
     return ClipLevel(tuple(powers), ceiling)
 
 
-def limit(x: npt.NDArray[Any], gain: float, ceiling: float, rate: int) -> Samples:
-    """The clip ``x`` (silence around it) times ``gain``, with its true peaks kept under ``ceiling``
-    (:func:`limit_measured`'s samples)."""
-    return limit_measured(x, gain, ceiling, rate)[0]
-
-
 def limit_measured(
     x: npt.NDArray[Any], gain: float, ceiling: float, rate: int, unit: float = 1.0
 ) -> tuple[Samples, Samples]:
