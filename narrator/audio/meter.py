@@ -55,6 +55,13 @@ def to_db(amplitude: float) -> float:
     return 20 * math.log10(amplitude) if amplitude > 0 else -math.inf
 
 
+@lru_cache(maxsize=8)
+def k_weighting_filter(rate: int) -> KWeighting:
+    """One :class:`KWeighting` per rate, shared by every clip and meter (its filtering is pure:
+    a meter keeps its own tail), so its FFTs of the taps are made once."""
+    return KWeighting(rate)
+
+
 class LoudnessMeter:
     """Integrated loudness of a mono stream fed in pieces of any size (BS.1770-4 gating).
 
@@ -63,7 +70,7 @@ class LoudnessMeter:
     """
 
     def __init__(self, rate: int) -> None:
-        self._filter = KWeighting(rate)
+        self._filter = k_weighting_filter(rate)
         self._tail = self._filter.initial_tail()
         self._subblock = round(rate * SUBBLOCK_S)
         self._pending: list[Samples] = []
@@ -159,12 +166,6 @@ class ClipLevel:
     def from_json(cls, data: bytes) -> ClipLevel:
         raw = json.loads(data)
         return cls(tuple(float(p) for p in raw["powers"]), float(raw["true_peak"]))
-
-
-@lru_cache(maxsize=8)
-def k_weighting_filter(rate: int) -> KWeighting:
-    """One :class:`KWeighting` per rate for every clip: its FFTs of the taps are made once."""
-    return KWeighting(rate)
 
 
 def floats(pcm: bytes) -> Samples:
