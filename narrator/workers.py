@@ -77,8 +77,7 @@ def _start_worker(free: Any, events: Any) -> None:
     global _EVENTS
     _EVENTS = events
     events.cancel_join_thread()  # a worker that ends with the parent gone must not wait to flush
-    with contextlib.suppress(queue.Empty, OSError):  # no core left to take (a worker replaced): unpinned
-        os.sched_setaffinity(0, {free.get(timeout=10)})
+    os.sched_setaffinity(0, {free.get()})
     cores._SLOTS = threading.BoundedSemaphore(1)
     signal.signal(signal.SIGTERM, terminated)
     signal.signal(signal.SIGINT, terminated)  # quietly, even between articles (no traceback)
