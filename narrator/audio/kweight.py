@@ -115,13 +115,14 @@ class KWeighting:
 
     def _convolved(self, pieces: Samples, size: int) -> Samples:
         """Each row of ``pieces`` (or the one piece) convolved with the taps by an FFT of ``size``
-        (all of it, tail included). Rows are transformed together: numpy's FFT works on several
-        at once with vector instructions, about a third faster than one by one."""
+        (all of it, tail included), in double precision (what :meth:`apply` filters with)."""
         full: Samples = np.fft.irfft(np.fft.rfft(pieces, size) * self._spectrum(size), size)
         return full
 
     def _convolved_single(self, pieces: npt.NDArray[Any], size: int) -> npt.NDArray[np.float32]:
-        """:meth:`_convolved` in single precision (the taps' spectrum made in double, then rounded)."""
+        """:meth:`_convolved` in single precision (the taps' spectrum made in double, then rounded).
+        Rows are transformed together: numpy's FFT works on several at once with vector
+        instructions, about a third faster than one by one."""
         spectrum = self._single.get(size)
         if spectrum is None:
             spectrum = self._single[size] = self._spectrum(size).astype(np.complex64)
