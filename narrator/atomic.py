@@ -7,10 +7,10 @@ reader sees the whole old file or the whole new one, never half of either.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,14 +28,41 @@ def _cannot(target: Path, exc: OSError) -> OutputError:
     return OutputError(f"{target}: cannot be written ({exc.strerror or exc})")
 
 
-def temporary_beside(target: Path, suffix: str = TEMP_SUFFIX) -> Path:
-    """A new empty temporary file in ``target``'s folder (same file system: renames are atomic)."""
+def temporary_name(target: Path, suffix: str = TEMP_SUFFIX) -> Path:
+    """A fresh name for a temporary file beside ``target`` (same file system: renames are atomic),
+    not yet created. A caller records the name where its clean-up will find it (a ``finally``, a
+    :class:`Stage`) before :func:`create_temporary` makes the file, so an interruption at any point
+    (Ctrl-C lands between any two steps) cannot leave a file that nothing will delete."""
+    return target.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex[:16]}{suffix}"
+
+
+def create_temporary(temporary: Path, target: Path) -> None:
+    """Create the empty file ``temporary`` (named by :func:`temporary_name` for ``target``); it must
+    not exist yet."""
     try:
-        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=target.parent)
+        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError as exc:
         raise _cannot(target, exc) from exc
-    os.close(fd)
-    return Path(name)
+
+
+def probe_folder(folder: Path) -> None:
+    """Raise :class:`OutputError` unless a file can be created in ``folder`` (a read-only mount,
+    /proc, …: the file system's own word), leaving none: an unnamed ``O_TMPFILE`` file where the
+    file system makes them (it vanishes when closed, whatever interrupts), else a named one, removed."""
+    probe = folder / "probe"
+    unnamed = getattr(os, "O_TMPFILE", None)  # Linux
+    if unnamed is not None:
+        try:
+            os.close(os.open(folder, unnamed | os.O_WRONLY, 0o600))
+            return
+        except OSError as exc:  # EISDIR or EOPNOTSUPP: no unnamed files here; anything else is the answer
+            if exc.errno not in (errno.EISDIR, errno.EOPNOTSUPP):
+                raise _cannot(probe, exc) from exc
+    temporary = temporary_name(probe)
+    try:
+        create_temporary(temporary, probe)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def replace(temporary: Path, target: Path, mode: int | None = 0o644) -> None:
@@ -56,8 +83,9 @@ def write_atomic(path: Path, data: bytes, mode: int | None = 0o644) -> None:
 def write_atomic_with(path: Path, fill: Callable[[Path], object], mode: int | None = 0o644) -> None:
     """:func:`write_atomic` for content too large to hold twice: ``fill`` writes the temporary file
     beside ``path`` (piece by piece if it likes), which is then renamed onto ``path``."""
-    temporary = temporary_beside(path)
+    temporary = temporary_name(path)
     try:
+        create_temporary(temporary, path)
         fill(temporary)
         replace(temporary, path, mode)
     except OSError as exc:
@@ -79,9 +107,15 @@ class Stage:
         self._pending: list[tuple[Path, Path]] = []
 
     def add(self, target: Path, data: bytes) -> None:
-        """Write ``data`` to a temporary file beside ``target``."""
-        temporary = temporary_beside(target)
+        """Write ``data`` to a temporary file beside ``target`` (recorded before it is created, so
+        :meth:`discard` finds it whenever an interruption lands)."""
+        temporary = temporary_name(target)
         self._pending.append((temporary, target))
+        try:
+            create_temporary(temporary, target)
+        except OutputError:  # not created (and a name already taken is someone else's file)
+            self._pending.pop()
+            raise
         try:
             temporary.write_bytes(data)
         except OSError as exc:
@@ -166,38 +200,36 @@ def _swap(folder: Path, pairs: list[tuple[Path, Path]]) -> None:
     token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     journal = folder / f"{JOURNAL_PREFIX}{token}.json"
     entries: list[dict[str, str | None]] = []
-    try:
+    try:  # one block from the first backup to the last rename: no step lies outside its clean-up
         for index, (_, target) in enumerate(pairs):
-            backup: Path | None = None
-            if target.is_file():
-                backup = folder / f"{BACKUP_PREFIX}{token}-{index}"
-                os.link(target, backup)
+            backup = folder / f"{BACKUP_PREFIX}{token}-{index}" if target.is_file() else None
             entries.append({"target": target.name, "backup": backup.name if backup else None})
+            if backup is not None:  # recorded first: an interruption after the link still finds it
+                os.link(target, backup)
         with journal.open("w", encoding="utf-8") as handle:
             json.dump(entries, handle)
             handle.flush()
             os.fsync(handle.fileno())
         _fsync_folder(folder)
-    except OSError as exc:
-        _forget(folder, journal, entries)
-        raise _cannot(pairs[0][1], exc) from exc
-    except BaseException:  # Ctrl-C or a signal before any rename: nothing was replaced
-        _forget(folder, journal, entries)
-        raise
-    for temporary, target in pairs:
-        try:
+        for temporary, target in pairs:
             replace(temporary, target)
-        except BaseException:  # a failed rename, or Ctrl-C / SIGTERM half-way: the old set comes back
+        held = _finish(folder, journal, entries)
+    except BaseException as exc:  # a failure, or Ctrl-C / SIGTERM at any step: the old set stays (or returns)
+        if journal.exists():  # the journal's removal is the commit point (as for :func:`recover`)
             _roll_back(folder, entries)
-            _forget(folder, journal, entries)
-            raise
-    _finish(folder, journal, entries)
+        _forget(folder, journal, entries)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise _cannot(pairs[0][1], exc) from exc
+        raise
+    if held is not None:
+        raise held
 
 
-def _finish(folder: Path, journal: Path, entries: list[dict[str, str | None]]) -> None:
+def _finish(folder: Path, journal: Path, entries: list[dict[str, str | None]]) -> BaseException | None:
     """Every file is in place: the journal goes, whatever lands meanwhile. A journal left behind
     would have the next commit into the folder roll this finished one back (deleting the files it
-    added), so a Ctrl-C or SIGTERM arriving now is held until the journal is gone, then raised."""
+    added), so a Ctrl-C or SIGTERM arriving now is held until the journal is gone, and returned for
+    the caller to raise."""
     interrupted: BaseException | None = None
     try:
         _fsync_folder(folder)
@@ -209,8 +241,7 @@ def _finish(folder: Path, journal: Path, entries: list[dict[str, str | None]]) -
             break
         except BaseException as exc:  # interrupted while forgetting: forgetting again is harmless
             interrupted = interrupted or exc
-    if interrupted is not None:
-        raise interrupted
+    return interrupted
 
 
 def _roll_back(folder: Path, entries: list[dict[str, str | None]]) -> None:

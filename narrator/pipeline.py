@@ -14,7 +14,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from narrator.atomic import temporary_beside
+from narrator.atomic import create_temporary, probe_folder, temporary_name
 from narrator.audio.assemble import AssembledParagraph, Pauses, assemble, segment_starts
 from narrator.audio.encode import ClipSpan, Spool, clip_levels, encode_narration
 from narrator.audio.meter import ClipLevel
@@ -160,8 +160,7 @@ def ensure_writable_dir(folder: Path) -> None:
         raise OutputError(f"{folder}: is not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"{folder}: the output folder is not writable")
-    probe = temporary_beside(folder / "probe")  # the file system's own word (read-only, /proc, …)
-    probe.unlink(missing_ok=True)
+    probe_folder(folder)
 
 
 def narrate(
@@ -211,9 +210,10 @@ def render(
     article's text).
     """
     cover = load_cover(opts.publish.cover) if opts.publish.cover is not None else None
-    partial = temporary_beside(target, suffix=target.suffix + ".part")
+    partial = temporary_name(target, suffix=target.suffix + ".part")
     publishing = _preload_publishing()
     try:
+        create_temporary(partial, target)
         timeline, loudness = _encode(article, engine, target, partial, opts, on_sentence)
         if opts.verify and loudness is not None and opts.loudness is not None:
             loudness = verified(partial, opts.encode.sample_rate, loudness, opts.loudness)

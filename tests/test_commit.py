@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from narrator.atomic import BACKUP_PREFIX, JOURNAL_PREFIX, commit_set, staged_files, temporary_beside
+from narrator.atomic import BACKUP_PREFIX, JOURNAL_PREFIX, commit_set, staged_files, temporary_name
 from narrator.cli import main
 from narrator.errors import OutputError
 from tests.conftest import ROOT
@@ -108,7 +108,7 @@ import narrator.atomic as atomic
 folder = Path({str(tmp_path)!r})
 pairs = []
 for name in {names!r}:
-    temp = atomic.temporary_beside(folder / name)
+    temp = atomic.temporary_name(folder / name)
     temp.write_text("new " + name, encoding="utf-8")
     pairs.append((temp, folder / name))
 real, count = os.replace, [0]
@@ -124,7 +124,7 @@ atomic.commit_set(pairs)
     assert done.returncode == 9
     assert (tmp_path / "a.mp3").read_text(encoding="utf-8") == "new a.mp3"  # a mixed set for now
     assert list(tmp_path.glob(f"{JOURNAL_PREFIX}*")) and list(tmp_path.glob(f"{BACKUP_PREFIX}*"))
-    other = temporary_beside(tmp_path / "b.txt")
+    other = temporary_name(tmp_path / "b.txt")
     other.write_text("b", encoding="utf-8")
     commit_set([(other, tmp_path / "b.txt")])  # the next commit into the folder recovers first
     for name in names:
@@ -169,7 +169,7 @@ def test_a_commit_set_must_lie_in_one_folder(tmp_path: Path) -> None:
 
 
 def test_the_stage_reports_a_folder_it_cannot_lock(tmp_path: Path) -> None:
-    temp = temporary_beside(tmp_path / "a.mp3")
+    temp = temporary_name(tmp_path / "a.mp3")
     gone = tmp_path / "gone"
     with pytest.raises(OutputError):
         commit_set([(temp, gone / "a.mp3")])
@@ -183,7 +183,7 @@ def test_ctrl_c_half_way_through_a_commit_puts_the_old_set_back(
         (tmp_path / name).write_text(f"old {name}", encoding="utf-8")
     pairs = []
     for name in names:
-        temp = temporary_beside(tmp_path / name)
+        temp = temporary_name(tmp_path / name)
         temp.write_text(f"new {name}", encoding="utf-8")
         pairs.append((temp, tmp_path / name))
     real, count = os.replace, {"n": 0}
@@ -215,7 +215,7 @@ def test_ctrl_c_after_the_last_rename_keeps_the_new_set_and_leaves_no_journal(
     (tmp_path / "a.mp3").write_text("old a.mp3", encoding="utf-8")  # one replaced, one added
     pairs = []
     for name in ("a.mp3", "a.vtt"):
-        temp = temporary_beside(tmp_path / name)
+        temp = temporary_name(tmp_path / name)
         temp.write_text(f"new {name}", encoding="utf-8")
         pairs.append((temp, tmp_path / name))
     if where == "fsync":
@@ -243,7 +243,7 @@ def test_ctrl_c_after_the_last_rename_keeps_the_new_set_and_leaves_no_journal(
     monkeypatch.undo()
     assert {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()} == {
         "a.mp3": "new a.mp3", "a.vtt": "new a.vtt"}
-    later = temporary_beside(tmp_path / "b.mp3")
+    later = temporary_name(tmp_path / "b.mp3")
     later.write_text("b", encoding="utf-8")
     commit_set([(later, tmp_path / "b.mp3")])  # the next commit rolls nothing back
     assert (tmp_path / "a.vtt").read_text(encoding="utf-8") == "new a.vtt"
