@@ -30,10 +30,22 @@ def _cannot(target: Path, exc: OSError) -> OutputError:
 
 def temporary_name(target: Path, suffix: str = TEMP_SUFFIX) -> Path:
     """A fresh name for a temporary file beside ``target`` (same file system: renames are atomic),
-    not yet created. A caller records the name where its clean-up will find it (a ``finally``, a
-    :class:`Stage`) before :func:`create_temporary` makes the file, so an interruption at any point
-    (Ctrl-C lands between any two steps) cannot leave a file that nothing will delete."""
-    return target.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex[:16]}{suffix}"
+    carrying this process's pid, not yet created. A caller records the name where its clean-up
+    will find it (a ``finally``, a :class:`Stage`) before :func:`create_temporary` makes the file,
+    so an interruption at any point (Ctrl-C lands between any two steps) cannot leave a file that
+    nothing will delete."""
+    return target.parent / f"{TEMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}{suffix}"
+
+
+def remove_temporaries(folder: Path, pid: int) -> list[Path]:
+    """Remove the temporary files that process ``pid``, killed mid-write, left in ``folder`` (the
+    process that started it knows it is gone; names carry their writer's pid)."""
+    removed = []
+    for path in folder.glob(f"{TEMP_PREFIX}{pid}-*{TEMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def create_temporary(temporary: Path, target: Path) -> None:

@@ -133,7 +133,7 @@ def _described(exc: Exception, job: Job) -> str:
     return str(exc)
 
 
-def _run_one(job: Job, options: NarrateOptions, reporter: Reporter) -> Outcome:
+def run_one(job: Job, options: NarrateOptions, reporter: Reporter) -> Outcome:
     try:
         result = narrate(job.source, job.target, options, reporter)
     except (NarratorError, OSError) as exc:  # an OSError here is the system's word on a file
@@ -143,22 +143,34 @@ def _run_one(job: Job, options: NarrateOptions, reporter: Reporter) -> Outcome:
     return Outcome(job, duration_ms=result.timeline.duration_ms)
 
 
+#: With ``-j`` at least the cores (two or more), articles run in worker processes pinned one to
+#: each core (:mod:`narrator.workers`); with this off, always in threads of this process.
+PINNED_WORKERS = True
+
+
 def run_batch(
     jobs: Sequence[Job], options: NarrateOptions, workers: int, reporter: Reporter
 ) -> list[Outcome]:
     """Narrate every job, ``workers`` articles at a time; never stops at a failure.
 
-    The articles run in threads of this process: models and tables are loaded once, and every
-    article's CPU work (sentences, paragraphs, limited clips) takes turns on the same core slots
-    (:mod:`narrator.cores`), so the run never asks for more cores than there are. Ctrl-C or
-    SIGTERM stops the articles under way (each removes its partial files) and starts no others.
+    With ``workers`` (and jobs) at least the cores, two or more, each core gets a worker process
+    pinned to it (:mod:`narrator.workers`). Otherwise the articles run in threads of this process:
+    models and tables are loaded once, and every article's CPU work (sentences, paragraphs,
+    limited clips) takes turns on the same core slots (:mod:`narrator.cores`), so the run never
+    asks for more cores than there are. Either way, Ctrl-C or SIGTERM stops the articles under
+    way (each removes its partial files) and starts no others.
     """
     if workers <= 1 or len(jobs) <= 1:
-        return [_run_one(job, options, reporter) for job in jobs]
+        return [run_one(job, options, reporter) for job in jobs]
+    from narrator.workers import pinned_cores, run_pinned  # (it builds on this module)
+
+    pinned = pinned_cores(min(workers, len(jobs))) if PINNED_WORKERS else []
+    if pinned:
+        return run_pinned(jobs, options, pinned, reporter)
     shared = _Locked(reporter)
     running = _Running()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="article") as pool:
-        futures = [pool.submit(running.run, _run_one, job, options, shared) for job in jobs]
+        futures = [pool.submit(running.run, run_one, job, options, shared) for job in jobs]
         pending: set[Future[Outcome]] = set(futures)
         try:
             while pending:

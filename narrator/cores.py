@@ -26,6 +26,14 @@ def cpu_count() -> int:
 _SLOTS = threading.BoundedSemaphore(cpu_count())
 
 
+def keep_to_core(number: int) -> None:
+    """Run this process on core ``number`` alone, its CPU work one task at a time (a ``-j`` worker
+    process of narrator.workers: everything its article runs stays on that core)."""
+    global _SLOTS
+    os.sched_setaffinity(0, {number})
+    _SLOTS = threading.BoundedSemaphore(1)
+
+
 @contextmanager
 def core() -> Iterator[None]:
     """Hold one core's slot for the CPU work inside the ``with``."""

@@ -112,10 +112,13 @@ def test_concurrent_synthesis_keeps_order_and_bounds_concurrency(seed: Path) -> 
 def test_articles_at_once_share_the_machines_cores(
     tmp_path: Path, seed: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``-j 3`` narrates three articles at once in threads of one process, and their sentences,
-    paragraphs and limited clips together never hold more core slots than there are cores."""
+    """In threads (where ``-j`` is below the cores, or pinned workers are off), ``-j 3`` narrates
+    three articles at once in one process, and their sentences, paragraphs and limited clips
+    together never hold more core slots than there are cores."""
     import narrator.cores as cores
     from narrator import batch
+
+    monkeypatch.setattr(batch, "PINNED_WORKERS", False)
 
     real = cores._SLOTS
     lock = threading.Lock()
@@ -134,13 +137,13 @@ def test_articles_at_once_share_the_machines_cores(
             real.release()
 
     monkeypatch.setattr(cores, "_SLOTS", Counting())
-    original = batch._run_one
+    original = batch.run_one
 
     def spy(*args: Any) -> Any:
         threads.add(threading.current_thread().name)
         return original(*args)
 
-    monkeypatch.setattr(batch, "_run_one", spy)
+    monkeypatch.setattr(batch, "run_one", spy)
     articles = tmp_path / "articles"
     articles.mkdir()
     lines = seed.read_text("utf-8").splitlines()[:4]

@@ -1,4 +1,4 @@
-"""Signals: SIGTERM to a ``-j 2`` run, ``kill -9``, and temporary folders of dead processes."""
+"""Signals: SIGTERM or Ctrl-C to a ``-j 2`` run, ``kill -9``, and temporary folders of dead processes."""
 
 from __future__ import annotations
 
@@ -72,25 +72,40 @@ def start(argv: list[str], tmp: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def test_sigterm_to_the_group_during_j2_leaves_no_part_files_nor_temp_folders(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("to_group", "signum"), [
+    (True, signal.SIGTERM),  # `kill -- -PGID`, as a service manager stops a run
+    (False, signal.SIGTERM),  # `kill PID`: narrator alone, which must end its workers itself
+    (True, signal.SIGINT),  # Ctrl-C in a terminal: every process of the group gets it
+], ids=["sigterm-to-the-group", "sigterm-to-narrator-alone", "ctrl-c"])
+def test_a_signal_during_j2_leaves_no_part_files_temp_folders_nor_processes(
+    tmp_path: Path, to_group: bool, signum: int
+) -> None:
+    """``-j 2`` on two cores runs a worker process per core (on one core, threads): a signal while
+    both articles are being encoded ends the run at once with the signal's status, one line at
+    most (Ctrl-C's), and nothing left behind: no partial file, no segment folder, no process."""
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     out = tmp_path / "out"
-    inputs = [str(long_article(tmp_path, f"{n}.txt")) for n in ("a", "b")]
+    inputs = [str(long_article(tmp_path, f"{n}.txt")) for n in ("a", "b", "c")]
     argv = ["narrate", *inputs, "-o", str(out), "-j", "2", "--no-cache", "--engine", "espeak", "-q"]
     proc = start(argv, tmp)
     try:
-        assert wait_for(lambda: len(list(out.glob(".narrator-*.part"))) >= 1 and seg_folders(tmp))
-        os.killpg(proc.pid, signal.SIGTERM)
-        assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+        assert wait_for(lambda: len(list(out.glob(".narrator-*.part"))) >= 2 and len(seg_folders(tmp)) >= 2)
+        descendants = children(proc.pid)
+        if to_group:
+            os.killpg(proc.pid, signum)
+        else:
+            os.kill(proc.pid, signum)
+        assert proc.wait(timeout=60) == 128 + signum
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.stderr is not None
     stderr = proc.stderr.read().decode("utf-8", "replace")
-    assert "Traceback" not in stderr, stderr
-    assert wait_for(lambda: not seg_folders(tmp) and not list(out.iterdir()), 10), (
-        seg_folders(tmp), list(out.iterdir()))
+    assert stderr == ("narrator: interrupted\n" if signum == signal.SIGINT else ""), stderr
+    assert descendants
+    assert wait_for(lambda: not any(alive(pid) for pid in descendants), 10), "a process outlived narrator"
+    assert not seg_folders(tmp) and not list(out.iterdir()), (seg_folders(tmp), list(out.iterdir()))
 
 
 def test_kill_9_leaves_no_ffmpeg_orphans_and_the_next_run_removes_their_folder(tmp_path: Path) -> None:

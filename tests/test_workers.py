@@ -1,0 +1,163 @@
+"""``-j`` at least the cores: a worker process per core, pinned to it, narrating whole articles."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from narrator.batch import Job, plan, run_batch
+from narrator.cores import cpu_count
+from narrator.files import NarrationFiles
+from narrator.pipeline import NarrateOptions
+from narrator.workers import pinned_cores
+
+CORES = sorted(os.sched_getaffinity(0))
+
+
+def test_workers_are_pinned_only_when_j_covers_the_cores() -> None:
+    assert pinned_cores(1) == []
+    assert pinned_cores(cpu_count()) == (CORES if len(CORES) >= 2 else [])
+    assert pinned_cores(cpu_count() + 3) == pinned_cores(cpu_count())
+    if len(CORES) >= 2:
+        assert pinned_cores(cpu_count() - 1) == []
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[tuple[object, ...]] = []
+
+    def article_read(self, name: str) -> None:
+        self.events.append(("read", name))
+
+    def article_started(self, name: str, sentences: int) -> None:
+        self.events.append(("started", name, sentences))
+
+    def sentence_done(self, name: str) -> None:
+        self.events.append(("sentence", name))
+
+    def article_finished(self, name: str, error: str | None) -> None:
+        self.events.append(("finished", name, error))
+
+    def close(self) -> None:
+        pass
+
+
+def _workers_affinity(seen: dict[int, str], stop: threading.Event) -> None:
+    """The CPU affinity of each worker (a child of this process's multiprocessing fork server),
+    read from /proc: the last seen of each (a worker is pinned just after it is forked)."""
+    while not stop.is_set():
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if b"multiprocessing.forkserver" not in (entry / "cmdline").read_bytes():
+                    continue
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+            try:  # a worker: a child of the fork server, which is a child of this process
+                server = (Path("/proc") / fields["PPid"].strip() / "stat").read_text()
+            except OSError:
+                continue
+            if int(server.rsplit(")", 1)[1].split()[1]) == os.getpid():
+                seen[int(entry.name)] = fields["Cpus_allowed_list"].strip()
+        time.sleep(0.01)
+
+
+def test_each_core_gets_a_pinned_worker_and_the_files_match_one_at_a_time(tmp_path: Path, seed: Path) -> None:
+    """Three articles with ``-j`` = the cores: the workers run on one distinct core each (as the
+    kernel reports them; on one core there are none), every article's progress comes back, and
+    every MP3 is the one the articles get narrated one after another."""
+    lines = seed.read_text("utf-8").splitlines()[:3]
+    articles = []
+    for n in range(3):
+        path = tmp_path / f"a{n}.txt"
+        path.write_text("\n".join(f"{line} {n}" for line in lines), "utf-8")
+        articles.append(path)
+    options = NarrateOptions(engine="espeak", cache=None)
+    jobs = plan(articles, tmp_path / "pinned", tmp_path)
+    recorder = Recorder()
+    seen: dict[int, str] = {}
+    stop = threading.Event()
+    watcher = threading.Thread(target=_workers_affinity, args=(seen, stop))
+    watcher.start()
+    try:
+        outcomes = run_batch(jobs, options, cpu_count(), recorder)
+    finally:
+        stop.set()
+        watcher.join()
+    assert [o.error for o in outcomes] == [None] * 3
+    assert sorted(seen.values()) == ([str(core) for core in CORES] if len(CORES) >= 2 else []), seen
+    for job in jobs:
+        name = str(job.source)
+        mine = [e for e in recorder.events if e[1] == name]
+        started = [int(str(e[2])) for e in mine if e[0] == "started"]
+        assert len(started) == 1 and mine.count(("sentence", name)) == started[0] > 0
+        assert mine[0] == ("read", name) and mine[-1] == ("finished", name, None)
+    one = [Job(j.source, tmp_path / "one" / j.target.name) for j in jobs]
+    assert [o.error for o in run_batch(one, options, 1, Recorder())] == [None] * 3
+    for pinned, alone in zip(jobs, one, strict=True):
+        assert pinned.target.read_bytes() == alone.target.read_bytes()
+        assert all(path.is_file() for path in NarrationFiles.beside(pinned.target).all())
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The worker processes of narrator ``pid``: the children of its fork server, its child."""
+    from tests.test_signals import children
+
+    found = children(pid)
+    servers = [p for p in found if _parent(p) == pid and b"forkserver" in _cmdline(p)]
+    return [p for p in found if _parent(p) in servers]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+@pytest.mark.skipif(len(CORES) < 2, reason="one core: -j runs in threads, there is no worker process")
+def test_a_killed_worker_fails_its_article_alone(tmp_path: Path) -> None:
+    """``kill -9`` of a worker mid-article: that article fails, named, with its partial files
+    removed; a new worker takes the core and the other articles are narrated whole."""
+    from tests.test_signals import long_article, start, wait_for
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out"
+    inputs = [str(long_article(tmp_path, f"{n}.txt")) for n in ("a", "b", "c")]
+    argv = ["narrate", *inputs, "-o", str(out), "-j", "2", "--no-cache", "--engine", "espeak", "-q"]
+    proc = start(argv, tmp)
+    try:
+        assert wait_for(lambda: len(list(out.glob(".narrator-*.part"))) >= 2)
+        assert len(_workers_of(proc.pid)) == 2
+        victim = _workers_of(proc.pid)[0]
+        victims_parts = list(out.glob(f".narrator-{victim}-*.part"))
+        os.kill(victim, signal.SIGKILL)
+        assert proc.wait(timeout=300) == 1
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.stderr is not None
+    stderr = proc.stderr.read().decode("utf-8", "replace")
+    assert "1 of 3 articles failed" in stderr and "ended unexpectedly (signal 9)" in stderr, stderr
+    assert "Traceback" not in stderr
+    done = sorted(p.stem for p in out.glob("*.mp3"))
+    assert len(done) == 2
+    assert victims_parts and not any(p.exists() for p in victims_parts)
+    expected = sorted(p.name for n in done for p in NarrationFiles.beside(out / f"{n}.mp3").all())
+    assert sorted(p.name for p in out.iterdir()) == expected  # no partial file of the killed article
