@@ -248,4 +248,9 @@ def _result(future: Future[Outcome], job: Job) -> Outcome:
     try:
         return future.result()
     except Exception as exc:  # a failure of an unforeseen kind fails only its own article
-        return Outcome(job, error=f"failed: {exc.__class__.__name__}: {exc}")
+        return unforeseen(job, exc)
+
+
+def unforeseen(job: Job, exc: Exception) -> Outcome:
+    """How an article ends that failed in a way narrator did not foresee (a bug): alone, named."""
+    return Outcome(job, error=f"failed: {exc.__class__.__name__}: {exc}")

@@ -9,6 +9,7 @@ cores). A slot holder never waits for another slot, so slots cannot deadlock.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterator
@@ -30,7 +31,8 @@ def keep_to_core(number: int) -> None:
     """Run this process on core ``number`` alone, its CPU work one task at a time (a ``-j`` worker
     process of narrator.workers: everything its article runs stays on that core)."""
     global _SLOTS
-    os.sched_setaffinity(0, {number})
+    with contextlib.suppress(OSError):  # the core was taken away meanwhile: run where allowed
+        os.sched_setaffinity(0, {number})
     _SLOTS = threading.BoundedSemaphore(1)
 
 

@@ -35,7 +35,7 @@ from types import FrameType
 from typing import Any
 
 from narrator.atomic import remove_temporaries
-from narrator.batch import Job, Outcome, run_one
+from narrator.batch import Job, Outcome, run_one, unforeseen
 from narrator.cores import keep_to_core
 from narrator.pipeline import NarrateOptions
 from narrator.processes import die_with_parent, reuse_freed_memory, terminated
@@ -115,7 +115,12 @@ def _work(number: int, conn: Connection, options: NarrateOptions) -> None:
     try:
         while (item := conn.recv()) is not None:
             index, job = item
-            reporter.send(("done", index, run_one(job, options, reporter)))
+            try:
+                outcome = run_one(job, options, reporter)
+            except Exception as exc:  # a failure of an unforeseen kind fails only its own article
+                outcome = unforeseen(job, exc)
+                reporter.article_finished(str(job.source), outcome.error)
+            reporter.send(("done", index, outcome))
     except SystemExit as stop:  # the article under way has removed its files
         os._exit(stop.code if isinstance(stop.code, int) else 1)
     except (EOFError, OSError):  # narrator is gone: nobody is waiting for the results

@@ -161,3 +161,23 @@ def test_a_killed_worker_fails_its_article_alone(tmp_path: Path) -> None:
     assert victims_parts and not any(p.exists() for p in victims_parts)
     expected = sorted(p.name for n in done for p in NarrationFiles.beside(out / f"{n}.mp3").all())
     assert sorted(p.name for p in out.iterdir()) == expected  # no partial file of the killed article
+
+
+def test_an_unforeseen_failure_in_a_worker_fails_its_article_alone(
+    tmp_path: Path, seed: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A bug met by one article (here a source whose text is not text) ends that article with the
+    error's kind and message, no traceback, and the worker goes on with the next article."""
+    from narrator.sources import Source
+    from narrator.workers import run_pinned
+
+    good = tmp_path / "good.txt"
+    good.write_text("\n".join(seed.read_text("utf-8").splitlines()[:2]), "utf-8")
+    broken = Source(text=42, kind="file", origin="broken.txt", sha256="0" * 64)  # type: ignore[arg-type]
+    jobs = [Job(broken, tmp_path / "out" / "broken.mp3"), Job(good, tmp_path / "out" / "good.mp3")]
+    recorder = Recorder()
+    outcomes = run_pinned(jobs, NarrateOptions(engine="espeak", cache=None), [CORES[0]], recorder)
+    assert outcomes[0].error is not None and outcomes[0].error.startswith("failed: "), outcomes[0]
+    assert ("finished", "broken.txt", outcomes[0].error) in recorder.events
+    assert outcomes[1].error is None and (tmp_path / "out" / "good.mp3").is_file()
+    assert "Traceback" not in capfd.readouterr().err
