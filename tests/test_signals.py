@@ -72,6 +72,16 @@ def start(argv: list[str], tmp: Path) -> subprocess.Popen[bytes]:
     )
 
 
+def three_articles_j2(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    """``narrate -j 2`` of three long articles started, with its temporary and output folders."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out"
+    inputs = [str(long_article(tmp_path, f"{n}.txt")) for n in ("a", "b", "c")]
+    argv = ["narrate", *inputs, "-o", str(out), "-j", "2", "--no-cache", "--engine", "espeak", "-q"]
+    return start(argv, tmp), tmp, out
+
+
 @pytest.mark.parametrize(("to_group", "signum"), [
     (True, signal.SIGTERM),  # `kill -- -PGID`, as a service manager stops a run
     (False, signal.SIGTERM),  # `kill PID`: narrator alone, which must end its workers itself
@@ -83,12 +93,7 @@ def test_a_signal_during_j2_leaves_no_part_files_temp_folders_nor_processes(
     """``-j 2`` on two cores runs a worker process per core (on one core, threads): a signal while
     both articles are being encoded ends the run at once with the signal's status, one line at
     most (Ctrl-C's), and nothing left behind: no partial file, no segment folder, no process."""
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    out = tmp_path / "out"
-    inputs = [str(long_article(tmp_path, f"{n}.txt")) for n in ("a", "b", "c")]
-    argv = ["narrate", *inputs, "-o", str(out), "-j", "2", "--no-cache", "--engine", "espeak", "-q"]
-    proc = start(argv, tmp)
+    proc, tmp, out = three_articles_j2(tmp_path)
     try:
         assert wait_for(lambda: len(list(out.glob(".narrator-*.part"))) >= 2 and len(seg_folders(tmp)) >= 2)
         descendants = children(proc.pid)

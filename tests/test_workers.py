@@ -134,14 +134,9 @@ def _parent(pid: int) -> int:
 def test_a_killed_worker_fails_its_article_alone(tmp_path: Path) -> None:
     """``kill -9`` of a worker mid-article: that article fails, named, with its partial files
     removed; a new worker takes the core and the other articles are narrated whole."""
-    from tests.test_signals import long_article, start, wait_for
+    from tests.test_signals import three_articles_j2, wait_for
 
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    out = tmp_path / "out"
-    inputs = [str(long_article(tmp_path, f"{n}.txt")) for n in ("a", "b", "c")]
-    argv = ["narrate", *inputs, "-o", str(out), "-j", "2", "--no-cache", "--engine", "espeak", "-q"]
-    proc = start(argv, tmp)
+    proc, _, out = three_articles_j2(tmp_path)
     try:
         assert wait_for(lambda: len(list(out.glob(".narrator-*.part"))) >= 2)
         assert len(_workers_of(proc.pid)) == 2
