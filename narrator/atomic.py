@@ -37,17 +37,6 @@ def temporary_name(target: Path, suffix: str = TEMP_SUFFIX) -> Path:
     return target.parent / f"{TEMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}{suffix}"
 
 
-def remove_temporaries(folder: Path, pid: int) -> list[Path]:
-    """Remove the temporary files that process ``pid``, killed mid-write, left in ``folder`` (the
-    process that started it knows it is gone; names carry their writer's pid)."""
-    removed = []
-    for path in folder.glob(f"{TEMP_PREFIX}{pid}-*{TEMP_SUFFIX}"):
-        with contextlib.suppress(OSError):
-            path.unlink()
-            removed.append(path)
-    return removed
-
-
 def create_temporary(temporary: Path, target: Path) -> None:
     """Create the empty file ``temporary`` (named by :func:`temporary_name` for ``target``); it must
     not exist yet."""
@@ -100,6 +89,8 @@ def write_atomic_with(path: Path, fill: Callable[[Path], object], mode: int | No
         create_temporary(temporary, path)
         fill(temporary)
         replace(temporary, path, mode)
+    except OutputError:  # already says which file and why
+        raise
     except OSError as exc:
         raise _cannot(path, exc) from exc
     finally:
@@ -295,3 +286,17 @@ def recover(folder: Path) -> None:
         for orphan in folder.glob(f"{BACKUP_PREFIX}*"):  # backups made before a journal was written
             with contextlib.suppress(OSError):
                 orphan.unlink()
+
+
+def clean_up_after(folder: Path, pid: int) -> list[Path]:
+    """What process ``pid``, killed mid-write, left in ``folder``, undone by the process that
+    started it (which knows it is gone): a commit it had half made is rolled back, and its
+    temporary files (their names carry their writer's pid) are removed. The removed files."""
+    removed = []
+    with contextlib.suppress(OSError), folder_lock(folder):
+        recover(folder)
+        for path in folder.glob(f"{TEMP_PREFIX}{pid}-*{TEMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed

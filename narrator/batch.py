@@ -10,6 +10,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from narrator.engines.registry import create_engine
 from narrator.errors import InputError, NarratorError
 from narrator.fetch import check_scheme
 from narrator.files import INDEX_NAME, PAGE_SUFFIX, NarrationFiles, is_audio_name
@@ -151,10 +152,11 @@ PINNED_WORKERS = True
 def run_batch(
     jobs: Sequence[Job], options: NarrateOptions, workers: int, reporter: Reporter
 ) -> list[Outcome]:
-    """Narrate every job, ``workers`` articles at a time; never stops at a failure.
+    """Narrate every job, up to ``workers`` articles at a time; never stops at a failure.
 
-    With ``workers`` (and jobs) at least the cores, two or more, each core gets a worker process
-    pinned to it (:mod:`narrator.workers`). Otherwise the articles run in threads of this process:
+    With ``workers`` (and jobs) at least the cores, two or more, and an engine that runs here (not
+    over the network), each core gets a worker process pinned to it, which narrates one article
+    at a time (:mod:`narrator.workers`). Otherwise the articles run in threads of this process:
     models and tables are loaded once, and every article's CPU work (sentences, paragraphs,
     limited clips) takes turns on the same core slots (:mod:`narrator.cores`), so the run never
     asks for more cores than there are. Either way, Ctrl-C or SIGTERM stops the articles under
@@ -164,7 +166,7 @@ def run_batch(
         return [run_one(job, options, reporter) for job in jobs]
     from narrator.workers import pinned_cores, run_pinned  # (it builds on this module)
 
-    pinned = pinned_cores(min(workers, len(jobs))) if PINNED_WORKERS else []
+    pinned = pinned_cores(min(workers, len(jobs))) if PINNED_WORKERS and not _online(options) else []
     if pinned:
         return run_pinned(jobs, options, pinned, reporter)
     shared = _Locked(reporter)
@@ -185,6 +187,15 @@ def run_batch(
             pool.shutdown(wait=True)
             raise
     return [_result(f, job) for f, job in zip(futures, jobs, strict=True)]
+
+
+def _online(options: NarrateOptions) -> bool:
+    """Whether the engine speaks over the network: its articles wait on requests, not on a core,
+    so ``-j`` keeps them in threads, as many at once as asked."""
+    try:
+        return create_engine(options.engine, options.engine_options).online
+    except NarratorError:  # each article says why, as without -j
+        return False
 
 
 class _Running:

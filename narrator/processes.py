@@ -104,13 +104,14 @@ def reuse_freed_memory(arenas: int | None = None) -> None:
         mallopt(_M_ARENA_MAX, arenas or max(2, cpu_count()))
 
 
-def die_with_parent(signum: int = signal.SIGKILL) -> None:
-    """Run in a child between fork and exec: the kernel sends it ``signum`` when its parent dies
-    (Linux). Elsewhere, or if ``prctl`` is not there, it does nothing.
+def die_with_parent() -> None:
+    """Run in a child between fork and exec: the kernel kills it when its parent dies (Linux).
+
+    Elsewhere, or if ``prctl`` is not there, it does nothing.
     """
     prctl = _prctl()
     if prctl is not None:
-        prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def child_setup() -> Callable[[], None] | None:

@@ -24,21 +24,23 @@ multiprocessing to clean up whichever way the run ends.
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import os
 import signal
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection, wait
 from types import FrameType
 from typing import Any
 
-from narrator.atomic import remove_temporaries
+from narrator.atomic import clean_up_after
 from narrator.batch import Job, Outcome, run_one, unforeseen
 from narrator.cores import keep_to_core
 from narrator.pipeline import NarrateOptions
-from narrator.processes import die_with_parent, reuse_freed_memory, terminated
+from narrator.processes import reuse_freed_memory, terminated
 from narrator.progress import Reporter
 
 STOP_WAIT_S = 30  # how long an interrupted worker may take to remove its files before it is killed
@@ -104,11 +106,26 @@ class _PipeReporter:
         pass
 
 
+def _end_with_narrator() -> None:
+    """SIGTERM this worker when narrator's process ends, however (``kill -9`` too): the article
+    under way unwinds and removes its files. The kernel's parent-death signal would not come: the
+    worker's parent is the fork server, which outlives narrator while workers hold its pipe."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="narrator-gone", daemon=True).start()
+
+
 def _work(number: int, conn: Connection, options: NarrateOptions) -> None:
     """A worker's life: on core ``number``, narrate each ``(index, job)`` received until ``None``."""
     signal.signal(signal.SIGTERM, _end)
     signal.signal(signal.SIGINT, _end)  # quietly, even between articles (no traceback)
-    die_with_parent(signal.SIGTERM)  # the fork server goes when narrator does
+    _end_with_narrator()
     keep_to_core(number)
     reuse_freed_memory()
     reporter = _PipeReporter(conn)
@@ -141,10 +158,12 @@ class _Worker:
         self.process.start()
         theirs.close()  # the worker's end: once it is gone, reading ours says so
         self.index: int | None = None
+        self.started = False  # whether the worker has said a word of its article
 
     def give(self, todo: deque[int], jobs: Sequence[Job]) -> None:
         """Send the next article, or the word to stop when none is left."""
         self.index = todo.popleft() if todo else None
+        self.started = False
         with contextlib.suppress(OSError):  # a worker gone fails the article it was given (below)
             self.conn.send(None if self.index is None else (self.index, jobs[self.index]))
 
@@ -168,7 +187,9 @@ def run_pinned(
     todo = deque(range(len(jobs)))
     outcomes: dict[int, Outcome] = {}
     crew: list[_Worker] = []
+    retries = len(pinned)  # articles given back when their worker died before starting them
     try:
+        _start_fork_server()
         for number in pinned[: len(jobs)]:
             crew.append(_Worker(context, number, options))
             crew[-1].give(todo, jobs)
@@ -181,18 +202,38 @@ def run_pinned(
                         outcomes[message[1]] = message[2]
                         worker.give(todo, jobs)
                     elif message[0] in EVENTS:
+                        worker.started = True
                         getattr(reporter, message[0])(*message[1:])
                 if gone and worker.index is not None:  # it died with an article: a new one takes the core
-                    _failed(worker, jobs[worker.index], outcomes, reporter)
+                    if worker.started or retries == 0:
+                        _failed(worker, jobs[worker.index], outcomes, reporter)
+                    else:  # between articles: the one it was given goes to the next worker
+                        todo.appendleft(worker.index)
+                        retries -= 1
+                    worker.conn.close()
                     crew[place] = _Worker(context, worker.number, options)
                     crew[place].give(todo, jobs)
     except BaseException:  # Ctrl-C or a signal: the articles under way end, the others never start
-        _stop(crew)
+        _stop(crew, jobs)
         raise
     for worker in crew:
         worker.process.join(STOP_WAIT_S)
         worker.conn.close()
     return [outcomes[i] for i in range(len(jobs))]
+
+
+def _start_fork_server() -> None:
+    """Start the fork server with SIGINT ignored, which it and the workers forked from it keep
+    until a worker sets its own handler: a Ctrl-C while the server imports narrator, or while a
+    worker starts, would otherwise print a traceback (from the main thread only: elsewhere
+    signal handlers cannot be changed, and the server starts as it would)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _failed(worker: _Worker, job: Job, outcomes: dict[int, Outcome], reporter: Reporter) -> None:
@@ -202,21 +243,44 @@ def _failed(worker: _Worker, job: Job, outcomes: dict[int, Outcome], reporter: R
     code = worker.process.exitcode
     how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
     error = f"{job.source}: the worker process narrating it ended unexpectedly ({how})"
-    if worker.process.pid is not None:  # its partial files: nothing else will remove them
-        remove_temporaries(job.target.parent, worker.process.pid)
+    if worker.process.pid is not None:  # a commit it half made, its partial files: undone here
+        clean_up_after(job.target.parent, worker.process.pid)
     outcomes[worker.index] = Outcome(job, error=error)
     reporter.article_finished(str(job.source), error)
+
+
+def _stop(crew: list[_Worker], jobs: Sequence[Job]) -> None:
+    """End the workers' articles under way (each removes its partial files) and start no others.
+    A second signal meanwhile (Ctrl-C, then a service manager's SIGTERM) does not cut this short:
+    each step is repeated until done, and the run ends on the first signal."""
+    for worker in crew:
+        _surely(functools.partial(_terminate, worker))
+    for worker in crew:
+        _surely(functools.partial(_end_worker, worker, jobs))
+
+
+def _terminate(worker: _Worker) -> None:
+    if worker.process.is_alive():
+        worker.process.terminate()  # SIGTERM: the worker unwinds as narrator does on it
+
+
+def _end_worker(worker: _Worker, jobs: Sequence[Job]) -> None:
+    """Wait for an interrupted worker; one that does not end in time is killed, and what it left
+    is undone here. Safe to repeat."""
+    worker.process.join(STOP_WAIT_S)
+    if worker.process.is_alive():
+        worker.process.kill()
+        worker.process.join()
+        if worker.index is not None and worker.process.pid is not None:
+            clean_up_after(jobs[worker.index].target.parent, worker.process.pid)
     worker.conn.close()
 
 
-def _stop(crew: list[_Worker]) -> None:
-    """End the workers' articles under way (each removes its partial files) and start no others."""
-    for worker in crew:
-        if worker.process.is_alive():
-            worker.process.terminate()  # SIGTERM: the worker unwinds as narrator does on it
-    for worker in crew:
-        worker.process.join(STOP_WAIT_S)
-        if worker.process.is_alive():
-            worker.process.kill()
-            worker.process.join()
-        worker.conn.close()
+def _surely(step: Callable[[], object]) -> None:
+    """Run ``step`` to its end, again from the start if a signal interrupts it."""
+    while True:
+        try:
+            step()
+            return
+        except BaseException:  # the run is already ending, on the first signal
+            continue

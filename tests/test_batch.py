@@ -154,3 +154,36 @@ def test_articles_at_once_share_the_machines_cores(
     assert code == 0 and len(list((tmp_path / "out").glob("*.mp3"))) == 3
     assert len(threads) >= 2, "the articles ran at once"
     assert 1 <= peak[0] <= cores.cpu_count()
+
+
+def test_an_online_engine_keeps_its_articles_in_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An engine that speaks over the network waits on requests, not on a core: ``-j 4`` on any
+    machine runs four articles at once in threads, never one per core in worker processes."""
+    import narrator.workers as workers
+    from narrator import batch
+    from narrator.batch import Job, Outcome, run_batch
+    from narrator.pipeline import NarrateOptions
+    from narrator.progress import QuietReporter
+
+    assert batch._online(NarrateOptions(engine="edge")) and batch._online(NarrateOptions(engine="gtts"))
+    assert not batch._online(NarrateOptions(engine="espeak"))
+    monkeypatch.setattr(workers, "pinned_cores", lambda count: [0, 1])  # as if the cores were two
+    monkeypatch.setattr(workers, "run_pinned", lambda *args: pytest.fail("ran in worker processes"))
+    at_once, peak, lock = [0], [0], threading.Lock()
+    barrier = threading.Barrier(4, timeout=30)
+
+    def fake(job: Job, options: NarrateOptions, reporter: Any) -> Outcome:
+        with lock:
+            at_once[0] += 1
+            peak[0] = max(peak[0], at_once[0])
+        barrier.wait()  # all four at once, or this times out
+        with lock:
+            at_once[0] -= 1
+        return Outcome(job)
+
+    monkeypatch.setattr(batch, "run_one", fake)
+    jobs = [Job(tmp_path / f"{n}.txt", tmp_path / f"{n}.mp3") for n in range(4)]
+    outcomes = run_batch(jobs, NarrateOptions(engine="edge"), 4, QuietReporter())
+    assert [o.error for o in outcomes] == [None] * 4 and peak[0] == 4

@@ -247,3 +247,13 @@ def test_ctrl_c_after_the_last_rename_keeps_the_new_set_and_leaves_no_journal(
     later.write_text("b", encoding="utf-8")
     commit_set([(later, tmp_path / "b.mp3")])  # the next commit rolls nothing back
     assert (tmp_path / "a.vtt").read_text(encoding="utf-8") == "new a.vtt"
+
+
+def test_a_file_that_cannot_be_written_is_named_once(tmp_path: Path) -> None:
+    """The reason is said once: ``…/feed.xml: cannot be written (…)``, not wrapped in itself."""
+    from narrator.atomic import write_atomic
+
+    with pytest.raises(OutputError) as failure:
+        write_atomic(tmp_path / "gone" / "feed.xml", b"x")
+    target = tmp_path / "gone" / "feed.xml"
+    assert str(failure.value) == f"{target}: cannot be written (No such file or directory)"

@@ -186,3 +186,42 @@ def test_a_sigterm_landing_in_a_finalizer_is_delivered_again_outside_it() -> Non
         assert exit_info.value.code == 128 + signal.SIGTERM
     finally:
         signal.signal(signal.SIGUSR1, old)
+
+
+def test_kill_9_of_narrator_during_j2_ends_its_workers_and_their_partial_files(tmp_path: Path) -> None:
+    """The workers' parent is the fork server, which outlives narrator: each worker watches
+    narrator itself, and unwinds when it goes, removing its partial files and segment folder."""
+    proc, tmp, out = three_articles_j2(tmp_path)
+    try:
+        assert wait_for(lambda: len(list(out.glob(".narrator-*.part"))) >= 2 and len(seg_folders(tmp)) >= 2)
+        descendants = children(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert wait_for(lambda: not any(alive(pid) for pid in descendants), 10), "a worker outlived narrator"
+    assert list(out.iterdir()) == [] and not seg_folders(tmp), (list(out.iterdir()), seg_folders(tmp))  # no
+    # article finished after narrator was gone, and nothing partial is left
+
+
+def test_ctrl_c_while_the_workers_start_prints_one_line(tmp_path: Path) -> None:
+    """Ctrl-C as soon as the fork server exists, while it imports narrator and the workers start:
+    one line, no traceback from any of them."""
+    proc, _, _ = three_articles_j2(tmp_path)
+    try:
+        assert wait_for(lambda: any(b"forkserver" in _cmdline(pid) for pid in children(proc.pid)), 120)
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=60) == 130
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.stderr is not None
+    assert proc.stderr.read().decode("utf-8", "replace") == "narrator: interrupted\n"
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return b""
