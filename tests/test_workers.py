@@ -16,7 +16,7 @@ from narrator.files import NarrationFiles
 from narrator.pipeline import NarrateOptions
 from narrator.workers import pinned_cores
 
-CORES = sorted(os.sched_getaffinity(0))
+CORES = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []  # Linux
 
 
 def test_workers_are_pinned_only_when_j_covers_the_cores() -> None:
