@@ -138,10 +138,10 @@ def _work(number: int, conn: Connection, options: NarrateOptions) -> None:
                 outcome = unforeseen(job, exc)
                 reporter.article_finished(str(job.source), outcome.error)
             reporter.send(("done", index, outcome))
-    except SystemExit as stop:  # the article under way has removed its files
-        os._exit(stop.code if isinstance(stop.code, int) else 1)
     except (EOFError, OSError):  # narrator is gone: nobody is waiting for the results
-        os._exit(1)
+        return
+    # SIGTERM or Ctrl-C (SystemExit) goes on up: the process ends as multiprocessing ends one,
+    # waiting for its threads, so an encoder thread still removing its segment folder finishes
 
 
 # --- in narrator's process -------------------------------------------------------------------

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -77,9 +78,15 @@ def three_articles_j2(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path, Pa
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     out = tmp_path / "out"
-    inputs = [str(long_article(tmp_path, f"{n}.txt")) for n in ("a", "b", "c")]
+    inputs = [str(long_article(tmp_path, f"{n}.txt", copies=3)) for n in ("a", "b", "c")]
     argv = ["narrate", *inputs, "-o", str(out), "-j", "2", "--no-cache", "--engine", "espeak", "-q"]
     return start(argv, tmp), tmp, out
+
+
+def both_encoding(out: Path, tmp: Path) -> bool:
+    """Two articles under way at once (each has its partial MP3), and an encoder running (its
+    segment folder: a group of paragraphs is encoded while the next is synthesized)."""
+    return len(list(out.glob(".narrator-*.part"))) >= 2 and len(seg_folders(tmp)) >= 1
 
 
 @pytest.mark.parametrize(("to_group", "signum"), [
@@ -95,7 +102,7 @@ def test_a_signal_during_j2_leaves_no_part_files_temp_folders_nor_processes(
     most (Ctrl-C's), and nothing left behind: no partial file, no segment folder, no process."""
     proc, tmp, out = three_articles_j2(tmp_path)
     try:
-        assert wait_for(lambda: len(list(out.glob(".narrator-*.part"))) >= 2 and len(seg_folders(tmp)) >= 2)
+        assert wait_for(lambda: both_encoding(out, tmp) or proc.poll() is not None) and proc.poll() is None
         descendants = children(proc.pid)
         if to_group:
             os.killpg(proc.pid, signum)
@@ -113,20 +120,26 @@ def test_a_signal_during_j2_leaves_no_part_files_temp_folders_nor_processes(
     assert not seg_folders(tmp) and not list(out.iterdir()), (seg_folders(tmp), list(out.iterdir()))
 
 
+def kill_9_when(proc: subprocess.Popen[bytes], ready: Callable[[], object]) -> list[int]:
+    """``kill -9`` narrator alone (not its group) once ``ready``; its descendants at that moment."""
+    try:
+        assert wait_for(ready) and proc.poll() is None, "the run ended first"
+        descendants = children(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return descendants
+
+
 def test_kill_9_leaves_no_ffmpeg_orphans_and_the_next_run_removes_their_folder(tmp_path: Path) -> None:
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     out = tmp_path / "out"
     proc = start(["narrate", str(long_article(tmp_path, "a.txt")), "-o", str(out), "--no-cache",
                   "--engine", "espeak", "-q"], tmp)
-    try:
-        assert wait_for(lambda: seg_folders(tmp) and children(proc.pid))
-        ffmpegs = children(proc.pid)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+    ffmpegs = kill_9_when(proc, lambda: seg_folders(tmp) and children(proc.pid))
     assert ffmpegs
     assert wait_for(lambda: not any(alive(pid) for pid in ffmpegs), 10), "ffmpeg outlived narrator"
     left = seg_folders(tmp)
@@ -192,14 +205,7 @@ def test_kill_9_of_narrator_during_j2_ends_its_workers_and_their_partial_files(t
     """The workers' parent is the fork server, which outlives narrator: each worker watches
     narrator itself, and unwinds when it goes, removing its partial files and segment folder."""
     proc, tmp, out = three_articles_j2(tmp_path)
-    try:
-        assert wait_for(lambda: len(list(out.glob(".narrator-*.part"))) >= 2 and len(seg_folders(tmp)) >= 2)
-        descendants = children(proc.pid)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+    descendants = kill_9_when(proc, lambda: both_encoding(out, tmp) or proc.poll() is not None)
     assert wait_for(lambda: not any(alive(pid) for pid in descendants), 10), "a worker outlived narrator"
     assert list(out.iterdir()) == [] and not seg_folders(tmp), (list(out.iterdir()), seg_folders(tmp))  # no
     # article finished after narrator was gone, and nothing partial is left
