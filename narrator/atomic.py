@@ -217,13 +217,11 @@ def _swap(folder: Path, pairs: list[tuple[Path, Path]]) -> None:
         for temporary, target in pairs:
             replace(temporary, target)
         held = _finish(folder, journal, entries)
-    except BaseException as exc:  # a failure, or Ctrl-C / SIGTERM at any step: the old set stays (or returns)
+    except BaseException:  # a failure, or Ctrl-C / SIGTERM at any step: the old set stays (or returns)
         if journal.exists():  # the journal's removal is the commit point (as for :func:`recover`)
             _roll_back(folder, entries)
         _forget(folder, journal, entries)
-        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
-            raise _cannot(pairs[0][1], exc) from exc
-        raise
+        raise  # an OSError is named by commit_set, the one caller
     if held is not None:
         raise held
 

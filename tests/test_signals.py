@@ -36,6 +36,22 @@ def seg_folders(tmp: Path) -> list[Path]:
     return sorted(tmp.glob("narrator-seg-*"))
 
 
+def parent_of(pid: int) -> int:
+    """The parent of process ``pid`` (from /proc; 0 once it is gone)."""
+    try:
+        return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def cmdline(pid: int) -> bytes:
+    """The command line of process ``pid`` (from /proc; empty once it is gone)."""
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def children(pid: int) -> list[int]:
     """Every descendant of ``pid`` (from /proc)."""
     found: list[int] = []
@@ -46,11 +62,7 @@ def children(pid: int) -> list[int]:
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit() or int(entry.name) in found:
                 continue
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            if ppid in parents:
+            if parent_of(int(entry.name)) in parents:
                 found.append(int(entry.name))
                 parents.add(int(entry.name))
                 changed = True
@@ -216,7 +228,7 @@ def test_ctrl_c_while_the_workers_start_prints_one_line(tmp_path: Path) -> None:
     one line, no traceback from any of them."""
     proc, _, _ = three_articles_j2(tmp_path)
     try:
-        assert wait_for(lambda: any(b"forkserver" in _cmdline(pid) for pid in children(proc.pid)), 120)
+        assert wait_for(lambda: any(b"forkserver" in cmdline(pid) for pid in children(proc.pid)), 120)
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(timeout=60) == 130
     finally:
@@ -224,10 +236,3 @@ def test_ctrl_c_while_the_workers_start_prints_one_line(tmp_path: Path) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.stderr is not None
     assert proc.stderr.read().decode("utf-8", "replace") == "narrator: interrupted\n"
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return (Path("/proc") / str(pid) / "cmdline").read_bytes()
-    except OSError:
-        return b""

@@ -48,25 +48,17 @@ class Recorder:
 
 
 def _workers_affinity(seen: dict[int, str], stop: threading.Event) -> None:
-    """The CPU affinity of each worker (a child of this process's multiprocessing fork server),
-    read from /proc: the last seen of each (a worker is pinned just after it is forked)."""
+    """The CPU affinity of each worker of this process, read from /proc: the last seen of each (a
+    worker is pinned just after it is forked)."""
     while not stop.is_set():
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
+        for pid in _workers_of(os.getpid()):
             try:
-                if b"multiprocessing.forkserver" not in (entry / "cmdline").read_bytes():
-                    continue
-                status = (entry / "status").read_text()
+                status = (Path("/proc") / str(pid) / "status").read_text()
             except OSError:
                 continue
             fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
-            try:  # a worker: a child of the fork server, which is a child of this process
-                server = (Path("/proc") / fields["PPid"].strip() / "stat").read_text()
-            except OSError:
-                continue
-            if int(server.rsplit(")", 1)[1].split()[1]) == os.getpid():
-                seen[int(entry.name)] = fields["Cpus_allowed_list"].strip()
+            if "Cpus_allowed_list" in fields:
+                seen[pid] = fields["Cpus_allowed_list"].strip()
         time.sleep(0.01)
 
 
@@ -109,25 +101,11 @@ def test_each_core_gets_a_pinned_worker_and_the_files_match_one_at_a_time(tmp_pa
 
 def _workers_of(pid: int) -> list[int]:
     """The worker processes of narrator ``pid``: the children of its fork server, its child."""
-    from tests.test_signals import children
+    from tests.test_signals import children, cmdline, parent_of
 
     found = children(pid)
-    servers = [p for p in found if _parent(p) == pid and b"forkserver" in _cmdline(p)]
-    return [p for p in found if _parent(p) in servers]
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return (Path("/proc") / str(pid) / "cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
-def _parent(pid: int) -> int:
-    try:
-        return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
+    servers = [p for p in found if parent_of(p) == pid and b"forkserver" in cmdline(p)]
+    return [p for p in found if parent_of(p) in servers]
 
 
 def test_a_killed_worker_fails_its_article_alone(tmp_path: Path) -> None:
